@@ -1,0 +1,221 @@
+"""Split a document into addressable clauses, losslessly.
+
+Every physical line belongs to exactly one clause; a clause's span runs from its
+first line to the first line of the next clause, so the spans partition the source
+text. Structure comes from the markers lines start with (see :mod:`kb.markers`):
+a marker style seen before on the open path closes back to that level (a sibling),
+a new style opens a child level. Ids are the path of marker tokens
+(``guide-…:p8.ref1.t2.c3``), so adding a paragraph elsewhere does not shift them.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from . import markers as mk
+from .documents import Document
+from .normalize import display_text, search_text, strip_markup
+
+TITLE_LEN = 60
+
+
+@dataclass(frozen=True)
+class Clause:
+    id: str
+    doc_id: str
+    kind: str  # heading | item | paragraph | qa | qa-source | table
+    style: str
+    label: str
+    title: str
+    breadcrumb: tuple[str, ...]  # titles of the ancestors, outermost first
+    parent: str | None
+    depth: int
+    start: int
+    end: int
+    display: str
+    search: str
+    number: int | None = None  # 問 number for kind == "qa"
+    ancestors: tuple[str, ...] = ()  # ids of the ancestors, outermost first
+
+
+@dataclass
+class _Unit:
+    marker: mk.Marker | None
+    style: str
+    start: int
+    end: int = 0
+    lines: list[str] = field(default_factory=list)
+    heading: bool = False  # a title line: the next body line starts a new unit
+    answered: bool = False  # a Q&A whose answer marker has been seen
+
+    @property
+    def text(self) -> str:
+        return "".join(self.lines)
+
+
+def _lines(text: str) -> list[tuple[int, str]]:
+    out, pos = [], 0
+    for line in text.splitlines(keepends=True):
+        out.append((pos, line))
+        pos += len(line)
+    return out
+
+
+def _title(text: str) -> str:
+    first = next((ln.strip() for ln in strip_markup(text).splitlines() if ln.strip()), "")
+    first = re.sub(r"[ \t\u3000]{2,}", " ", first)
+    return first if len(first) <= TITLE_LEN else first[: TITLE_LEN - 1] + "…"
+
+
+def _group(text: str) -> list[_Unit]:
+    """Group physical lines into units (one per future clause)."""
+    lines = _lines(text)
+    classes = [mk.classify(ln) for _, ln in lines]
+    units: list[_Unit] = []
+    stack_styles: list[str] = []  # approximate open path, for the Q&A-end rule
+    blank_run = 0
+    cur: _Unit | None = None
+
+    def next_marker(i: int) -> mk.Marker | None:
+        for j in range(i + 1, len(lines)):
+            if lines[j][1].strip():
+                return classes[j]
+        return None
+
+    def start(marker, style, pos, line, heading=False):
+        nonlocal cur
+        cur = _Unit(marker, style, pos, lines=[line], heading=heading)
+        units.append(cur)
+        if style == "body":
+            return
+        if style in stack_styles:
+            del stack_styles[stack_styles.index(style):]
+        stack_styles.append(style)
+
+    for i, (pos, line) in enumerate(lines):
+        if not line.strip():
+            blank_run += 1
+            if cur is None:
+                start(None, "body", pos, line)
+            else:
+                cur.lines.append(line)
+            continue
+        m = classes[i]
+        stripped = strip_markup(line).strip()
+        in_qa = cur is not None and cur.style == "qa"
+        if m is not None and in_qa and (m.style == "answer" or (
+            m.style == "qa" and m.number is not None and m.number == cur.marker.number and not cur.answered
+        ) or (mk.is_qa_internal(m.style) and not (m.style == "pnum" and "pnum" in stack_styles[:-1]))):
+            # inside a Q&A: the answer marker (or 002's answer mislabelled as a
+            # second 問 127) and lists inside the answer stay in the Q&A
+            if m.style in ("answer", "qa"):
+                cur.answered = True
+            cur.lines.append(line)
+        elif m is not None and m.style == "table" and cur is not None and cur.style == "table":
+            cur.lines.append(line)
+        elif m is not None:
+            heading = mk.is_heading_style(m.style) and (
+                (m.style == "bracket" and stripped.endswith("】"))
+                or (len(stripped) <= 40 and "、" not in stripped and not stripped.endswith("。"))
+            )
+            start(m, m.style, pos, line, heading)
+            if m.style == "bracket" and "】" not in stripped:
+                cur.heading = False  # title continues on the next line
+        else:
+            if cur is None:
+                start(None, "body", pos, line)
+            elif cur.style == "qa":
+                prev = cur.text.rstrip()
+                if blank_run >= 2 and mk.ends_sentence(prev):
+                    start(None, "body", pos, line)
+                else:
+                    cur.lines.append(line)
+            elif (
+                blank_run > 0 and len(stripped) <= 60 and "。" not in stripped
+                and (nm := next_marker(i)) is not None and nm.style == "qa"
+            ):
+                # a short title right above a 問: the group a reply belongs to
+                start(mk.Marker("qasrc", "src", ""), "qasrc", pos, line, heading=True)
+            elif blank_run > 0 and mk.is_topic(line):
+                start(mk.Marker("topic", "h", ""), "topic", pos, line, heading=True)
+            elif cur.style == "table" or cur.heading and (cur.style != "bracket" or "】" in cur.text):
+                start(None, "body", pos, line)
+            elif mk.ends_sentence(cur.text):
+                start(None, "body", pos, line)
+            else:
+                cur.lines.append(line)
+        blank_run = 0
+    for u, nxt in zip(units, units[1:] + [None]):
+        u.end = nxt.start if nxt else len(text)
+    return units
+
+
+def segment(doc: Document) -> list[Clause]:
+    """The clauses of one document, in source order."""
+    text = doc.text
+    units = _group(text)
+    root = doc.id + ":"
+    # stack of (style, clause_id, title)
+    stack: list[tuple[str, str, str]] = []
+    used: dict[str, set[str]] = {}
+    counters: dict[tuple[str, str], int] = {}
+    clauses: list[Clause] = []
+
+    for u in units:
+        style = u.style
+        if style == "body" or style == "answer":
+            while stack and not mk.is_heading_style(stack[-1][0]):
+                stack.pop()
+        elif style == "qasrc":
+            while stack and stack[-1][0] not in mk.SECTION_STYLES:
+                stack.pop()
+            if stack and stack[-1][0] == "qasrc":
+                stack.pop()
+        else:
+            keys = [s for s, _, _ in stack]
+            if style in keys:
+                del stack[keys.index(style):]
+            elif mk.is_heading_style(style):
+                while stack and not mk.is_heading_style(stack[-1][0]):
+                    stack.pop()
+        parent = stack[-1][1] if stack else None
+        prefix = (parent + ".") if parent else root
+        token = u.marker.token if u.marker and u.marker.token not in ("", "b", "o", "s", "u", "note", "src", "h", "tbl", "ref", "q") else ""
+        if not token:
+            base = (u.marker.token if u.marker and u.marker.token else "t")
+            n = counters.get((parent or "", base), 0) + 1
+            counters[(parent or "", base)] = n
+            token = f"{base}{n}"
+        siblings = used.setdefault(parent or "", set())
+        final, k = token, 1
+        while final in siblings:
+            k += 1
+            final = f"{token}~{k}"
+        siblings.add(final)
+        cid = prefix + final
+        raw = text[u.start:u.end]
+        kind = _kind(u)
+        clauses.append(Clause(
+            id=cid, doc_id=doc.id, kind=kind, style=style,
+            label=u.marker.label if u.marker else "",
+            title=_title(raw), breadcrumb=tuple(t for _, _, t in stack),
+            parent=parent, depth=len(stack), start=u.start, end=u.end,
+            display=display_text(raw), search=search_text(raw),
+            number=u.marker.number if u.marker and style == "qa" else None,
+            ancestors=tuple(c for _, c, _ in stack),
+        ))
+        if style not in ("body",):
+            stack.append((style, cid, _title(raw)))
+    return clauses
+
+
+def _kind(u: _Unit) -> str:
+    if u.style == "qa":
+        return "qa"
+    if u.style == "qasrc":
+        return "qa-source"
+    if u.style == "table":
+        return "table"
+    if u.style == "body" or u.style == "answer":
+        return "paragraph"
+    return "heading" if u.heading else "item"

@@ -1,0 +1,206 @@
+"""Q&A records: a ruling belongs to its original volume, wherever it was quoted.
+
+A Q&A clause found in a document becomes a :class:`QA` identified by series, volume
+and question number (``r6-qa-vol1-q127``). The same ruling quoted by two documents
+is one record with two ``quoted_in`` links. Unnumbered rulings (Vol.16's single
+question; a ministry reply to a city's inquiry) get an id from a hash of their
+question, which stays put when text around them changes.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass, field, replace
+
+from . import markers as mk
+from .clauses import Clause
+from .dates import find_wareki, wareki
+from .documents import Document
+from .normalize import compact, reflow, search_text, strip_markup
+
+
+@dataclass(frozen=True)
+class Quote:
+    doc_id: str
+    clause_id: str
+
+
+@dataclass(frozen=True)
+class QA:
+    id: str
+    series: str  # as printed: 令和６年度介護報酬改定に関するＱ＆Ａ, or the reply's title
+    series_id: str  # r6-qa
+    volume: int | None
+    number: int | None
+    date: str  # ISO date of the volume (or of the reply), "" if unknown
+    service: str  # 【…】 heading, without brackets
+    topic: str  # ○ …について
+    question: str
+    answer: str
+    doc_id: str  # where the text was taken from (first occurrence)
+    clause_id: str
+    source_doc: str = ""  # the volume's own corpus entry, when the corpus has it
+    quoted_in: tuple[Quote, ...] = field(default_factory=tuple)
+
+    @property
+    def volume_label(self) -> str:
+        return f"Vol.{self.volume}" if self.volume is not None else ""
+
+    @property
+    def citation(self) -> str:
+        """「令和６年度介護報酬改定に関するＱ＆Ａ（Vol.1）（令和6年3月15日）」問127"""
+        if self.volume is None:
+            date = f"（{wareki(self.date)}）" if self.date else ""
+            return f"「{self.series}」{date}"
+        date = f"（{wareki(self.date)}）" if self.date else ""
+        num = f"問{self.number}" if self.number is not None else ""
+        return f"「{self.series}（Vol.{self.volume}）{date}」{num}"
+
+    @property
+    def text(self) -> str:
+        return f"問 {self.question}\n答 {self.answer}"
+
+    @property
+    def search(self) -> str:
+        return search_text(self.question + "\n" + self.answer)
+
+
+_SRC = re.compile(r"「?(?P<series>.+?に関するQ&A)\(Vol\.?(?P<vol>\d+)\)(?:\((?P<date>[^)]*)\))?")
+
+
+def series_id(series: str) -> str:
+    s = re.sub(r"\s+", "", unicodedata.normalize("NFKC", series))
+    m = re.fullmatch(r"令和(\d+)年度介護報酬改定に関するQ&A", s)
+    if m:
+        return f"r{int(m[1])}-qa"
+    return "qa-" + hashlib.sha1(s.encode()).hexdigest()[:6]
+
+
+def parse_source(line: str) -> tuple[str, int, str] | None:
+    """(series as printed, volume, ISO date) from a 「…（Vol.N）（令和…）」より line."""
+    c = re.sub(r"\s+", "", unicodedata.normalize("NFKC", line))
+    m = _SRC.search(c)
+    if not m:
+        return None
+    d = find_wareki(m["date"] or "")
+    # keep the printed (full-width) series title: take it from the original line
+    raw = re.sub(r"[\s]+", "", line).lstrip("「").lstrip("（(")
+    printed = raw[: raw.find("（Vol") if "（Vol" in raw else raw.find("(Vol")] if "Vol" in raw else m["series"]
+    return printed or m["series"], int(m["vol"]), d.isoformat() if d else ""
+
+
+def split_qa(clause: Clause, text: str) -> tuple[str, str]:
+    """(question, answer) display texts of a Q&A clause's source text, markers removed."""
+    lines = text.splitlines(keepends=True)
+    first = lines[0]
+    m = mk._Q.match(first.lstrip(" \t\u3000"))
+    q_lines = [first.lstrip(" \t\u3000")[m.end():] if m else first]
+    a_lines: list[str] = []
+    target = q_lines
+    for line in lines[1:]:
+        s = line.lstrip(" \t\u3000")
+        if target is q_lines:
+            am = mk._A.match(s)
+            qm = mk._Q.match(s)
+            if am:
+                target = a_lines
+                line = s[am.end():]
+            elif qm and clause.number is not None and qm["n"] and mk._digits(qm["n"]) == clause.number:
+                target = a_lines  # 002 labels the answer of 問127 as 問 127 again
+                line = s[qm.end():]
+        target.append(line)
+    return reflow("".join(q_lines)), reflow("".join(a_lines))
+
+
+def _ancestor(clause: Clause, by_id: dict[str, Clause], styles: tuple[str, ...]) -> Clause | None:
+    for cid in reversed(clause.ancestors):
+        c = by_id[cid]
+        if c.style in styles:
+            return c
+    return None
+
+
+def _preceding(clauses: list[Clause], i: int, styles: tuple[str, ...], floor: int) -> Clause | None:
+    """The last clause of ``styles`` before clauses[i], not before position ``floor``."""
+    for c in reversed(clauses[:i]):
+        if c.start < floor:
+            return None
+        if c.style in styles:
+            return c
+    return None
+
+
+def _clean_heading(title: str, chars: str) -> str:
+    t = strip_markup(title).strip()
+    return t.strip(chars).strip()
+
+
+def _bracket_text(raw: str) -> str:
+    """The text inside a 【…】 heading, rejoined across PDF line breaks."""
+    body = strip_markup(raw)
+    body = body[body.find("【") + 1:]
+    body = body[: body.find("】")] if "】" in body else body
+    return re.sub(r"\s*\n\s*", "", body).strip()
+
+
+def extract(doc: Document, clauses: list[Clause]) -> list[QA]:
+    """The Q&A records of one document (before merging quotes across documents)."""
+    by_id = {c.id: c for c in clauses}
+    out = []
+    for i, c in enumerate(clauses):
+        if c.kind != "qa":
+            continue
+        raw = doc.text[c.start:c.end]
+        question, answer = split_qa(c, raw)
+        src = _ancestor(c, by_id, ("qasrc",))
+        parsed = parse_source(doc.text[src.start:src.end]) if src else None
+        if parsed:
+            series, volume, date = parsed
+        elif src is None and doc.series and doc.volume is not None:
+            series, volume, date = doc.series, doc.volume, doc.date
+        elif src is not None:
+            series, volume, date = _clean_heading(src.title, ""), None, doc.date
+        else:
+            series, volume, date = doc.title, None, doc.date
+        sid = series_id(series)
+        h = hashlib.sha1(compact(question)[:120].encode()).hexdigest()[:6]
+        if volume is not None:
+            qid = f"{sid}-vol{volume}-" + (f"q{c.number}" if c.number is not None else f"x{h}")
+        else:
+            qid = f"{doc.id}-qa-" + (f"q{c.number}" if c.number is not None else f"x{h}")
+        floor = src.start if src else 0
+        service = _preceding(clauses, i, ("bracket",), floor)
+        topic = _preceding(clauses, i, ("maru", "topic"), floor)
+        own = doc.is_qa_volume and volume == doc.volume and series_id(doc.series) == sid
+        out.append(QA(
+            id=qid, series=series, series_id=sid, volume=volume, number=c.number, date=date,
+            service=_bracket_text(doc.text[service.start:service.end]) if service else "",
+            topic=_clean_heading(topic.title, "○◯〇 ") if topic else "",
+            question=question, answer=answer, doc_id=doc.id, clause_id=c.id,
+            source_doc=doc.id if own else "",
+            quoted_in=() if own else (Quote(doc.id, c.id),),
+        ))
+    return out
+
+
+def merge(qas: list[QA]) -> list[QA]:
+    """One record per id; quotes from every document collected, the original volume preferred."""
+    merged: dict[str, QA] = {}
+    for qa in qas:
+        prev = merged.get(qa.id)
+        if prev is None:
+            merged[qa.id] = qa
+            continue
+        quotes = tuple(dict.fromkeys(prev.quoted_in + qa.quoted_in))
+        base = qa if (qa.source_doc and not prev.source_doc) else prev
+        merged[qa.id] = replace(
+            base, quoted_in=quotes, source_doc=prev.source_doc or qa.source_doc,
+            date=base.date or prev.date or qa.date,
+        )
+    return sorted(merged.values(), key=qa_sort_key)
+
+
+def qa_sort_key(qa: QA) -> tuple:
+    return (qa.series_id, qa.volume if qa.volume is not None else 10**6,
+            qa.number if qa.number is not None else 10**6, qa.id)

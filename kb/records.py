@@ -1,0 +1,53 @@
+"""Plain dicts of the domain objects, for --json output and the site's data."""
+from __future__ import annotations
+
+from .clauses import Clause
+from .corpus import Corpus
+from .dates import wareki
+from .documents import Document
+from .qa import QA
+
+
+def source_dict(doc: Document | None) -> dict:
+    if doc is None:
+        return {"id": "", "title": "", "date": "", "url": ""}
+    return {"id": doc.id, "title": doc.title, "date": doc.date, "url": doc.url}
+
+
+def document_dict(doc: Document) -> dict:
+    return {
+        "id": doc.id, "title": doc.title, "kind": doc.kind, "issuer": doc.issuer,
+        "date": doc.date, "date_wareki": wareki(doc.date) if doc.date else "",
+        "date_printed": doc.date_printed, "url": doc.url, "series": doc.series,
+        "volume": doc.volume, "note": doc.note,
+    }
+
+
+def clause_dict(c: Clause, corpus: Corpus) -> dict:
+    doc = corpus.docs_by_id.get(c.doc_id)
+    qa = corpus.qa_by_clause.get(c.id)
+    return {
+        "id": c.id, "kind": c.kind, "doc_id": c.doc_id, "label": c.label, "title": c.title,
+        "breadcrumb": list(c.breadcrumb), "parent": c.parent, "span": [c.start, c.end],
+        "text": c.display, "search_text": c.search, "qa": qa.id if qa else None,
+        "citation": f"{doc.title} {c.label}".strip() if doc else c.id,
+        "source": source_dict(doc),
+    }
+
+
+def qa_dict(q: QA, corpus: Corpus) -> dict:
+    doc = corpus.docs_by_id.get(q.source_doc or q.doc_id)
+    return {
+        "id": q.id, "kind": "qa", "series": q.series, "series_id": q.series_id,
+        "volume": q.volume, "number": q.number, "date": q.date,
+        "date_wareki": wareki(q.date) if q.date else "",
+        "service": q.service, "topic": q.topic, "question": q.question, "answer": q.answer,
+        "citation": q.citation, "title": q.citation, "text": q.text,
+        "clause_id": q.clause_id, "source_doc": q.source_doc,
+        "quoted_in": [
+            {"doc_id": x.doc_id, "clause_id": x.clause_id,
+             "title": corpus.docs_by_id[x.doc_id].title if x.doc_id in corpus.docs_by_id else ""}
+            for x in q.quoted_in
+        ],
+        "source": source_dict(doc),
+    }

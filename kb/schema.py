@@ -1,0 +1,120 @@
+"""Declarative validation of data files (document metadata, rule entries).
+
+A schema is a dict ``name -> Field``. :func:`validate` checks a parsed TOML table
+against it and raises :class:`DataError` naming the file, the field and the fix.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+
+class DataError(Exception):
+    """A problem in a data file: which file, which field, what to do."""
+
+    def __init__(self, path: Path | str, field: str | None, message: str):
+        self.path = str(path)
+        self.field = field
+        self.message = message
+        where = f"{self.path}: field '{field}'" if field else self.path
+        super().__init__(f"{where}: {message}")
+
+
+@dataclass(frozen=True)
+class Field:
+    type: type | tuple[type, ...]
+    required: bool = True
+    choices: tuple[str, ...] | None = None
+    pattern: str | None = None
+    check: Callable[[Any], str | None] | None = None  # returns an error message or None
+    default: Any = None
+    help: str = ""
+
+
+ID_PATTERN = r"[a-z0-9][a-z0-9\-]*[a-z0-9]"
+
+
+def read_text(path: Path) -> str:
+    """Read a UTF-8 file; name the encoding when it is CP932/Shift_JIS."""
+    try:
+        raw = path.read_bytes()
+    except OSError as e:
+        raise DataError(path, None, f"cannot read file ({e.strerror})") from None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        for enc, name in (("cp932", "CP932/Shift_JIS"), ("euc_jp", "EUC-JP")):
+            try:
+                raw.decode(enc)
+            except UnicodeDecodeError:
+                continue
+            raise DataError(
+                path, None,
+                f"file is {name}-encoded, not UTF-8; convert it: iconv -f {enc.upper()} -t UTF-8",
+            ) from None
+        raise DataError(path, None, f"not UTF-8 text (byte {e.start}); save it as UTF-8") from None
+
+
+def load_toml(path: Path) -> dict:
+    text = read_text(path)
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise DataError(path, None, f"TOML syntax error: {e}") from None
+
+
+def validate(data: dict, schema: dict[str, Field], path: Path | str, prefix: str = "") -> dict:
+    """Return ``data`` with defaults filled in, or raise DataError."""
+    unknown = sorted(set(data) - set(schema))
+    if unknown:
+        raise DataError(path, prefix + unknown[0], f"unknown field; allowed: {', '.join(schema)}")
+    out = {}
+    for name, spec in schema.items():
+        fname = prefix + name
+        if name not in data or data[name] in (None, ""):
+            if spec.required:
+                raise DataError(path, fname, f"missing; {spec.help or 'add it'}")
+            out[name] = data.get(name, spec.default) if data.get(name) is not None else spec.default
+            continue
+        value = data[name]
+        types = spec.type if isinstance(spec.type, tuple) else (spec.type,)
+        if isinstance(value, bool) and bool not in types:
+            ok = False
+        else:
+            ok = isinstance(value, types)
+        if not ok:
+            want = " or ".join(t.__name__ for t in types)
+            raise DataError(path, fname, f"expected {want}, got {type(value).__name__} {value!r}")
+        if spec.choices is not None and value not in spec.choices:
+            raise DataError(path, fname, f"{value!r} is not one of: {', '.join(spec.choices)}")
+        if spec.pattern is not None and not re.fullmatch(spec.pattern, str(value)):
+            raise DataError(path, fname, f"{value!r} does not match {spec.pattern} ({spec.help})")
+        if spec.check is not None:
+            msg = spec.check(value)
+            if msg:
+                raise DataError(path, fname, msg)
+        out[name] = value
+    return out
+
+
+def iso_date(value: Any) -> str | None:
+    """Field check: a TOML date or an ISO string."""
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return None
+    try:
+        dt.date.fromisoformat(str(value))
+    except ValueError:
+        return f"expected an ISO date like 2024-03-15, got {value!r}"
+    return None
+
+
+def as_iso(value: Any) -> str:
+    if value in (None, ""):
+        return ""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return dt.date.fromisoformat(str(value)).isoformat()
