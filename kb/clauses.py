@@ -147,7 +147,19 @@ def _group(text: str) -> list[_Unit]:
         blank_run = 0
     for u, nxt in zip(units, units[1:] + [None]):
         u.end = nxt.start if nxt else len(text)
+        if u.style == "body" and _is_title_line(u.text):
+            # a lone short line (a slide title, a 別添 caption) heads what follows
+            u.style, u.heading = "topic", True
+            u.marker = mk.Marker("topic", "h", "")
     return units
+
+
+def _is_title_line(text: str) -> bool:
+    lines = [ln.strip() for ln in strip_markup(text).splitlines() if ln.strip()]
+    return (
+        len(lines) == 1 and len(lines[0]) <= 40 and "。" not in lines[0]
+        and not lines[0].endswith(("、", "，", ","))
+    )
 
 
 def segment(doc: Document) -> list[Clause]:

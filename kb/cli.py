@@ -210,3 +210,374 @@ def qa(vol, num, series, as_json, corpus_dir):
     for q in found:
         label = f"問{q.number}" if q.number is not None else "問"
         click.echo(f"  {label:6} {q.question.splitlines()[0][:60]}  [{q.id}]")
+
+
+# --------------------------------------------------------------------------- ingest
+
+
+def _interactive() -> bool:
+    return sys.stdin.isatty()
+
+
+@main.command(context_settings=CONTEXT)
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--id", "doc_id", help="Entry id (file name), e.g. r6-kaigo-qa-vol17.")
+@click.option("--title", help="Title as printed (default: read from the document).")
+@click.option("--date", help="Issue date, 2025-10-01 or 令和7年10月1日 (default: read from the document).")
+@click.option("--kind", help="告示 / 通知 / 事務連絡 / Q&A / 改定概要 / 説明資料 / 自治体資料 / 団体通知 / 法令.")
+@click.option("--issuer", help="Who issued it (default: read from the document, else empty).")
+@click.option("--series", help="Q&A series title, e.g. 令和６年度介護報酬改定に関するＱ＆Ａ.")
+@click.option("--vol", "volume", type=click.IntRange(min=1), help="Volume number of a Q&A volume.")
+@click.option("--url", help="Official URL.")
+@click.option("--note", help="Free-text note.")
+@click.option("--replace", is_flag=True, help="Overwrite an existing entry with the same id.")
+@click.option("--yes", "-y", is_flag=True, help="Never ask: take what the document says, fail if something is missing.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@corpus_option
+def ingest(file, doc_id, title, date, kind, issuer, series, volume, url, note, replace, yes, as_json, corpus_dir):
+    """Add a document (PDF or UTF-8 text) to the corpus and report its clauses and Q&As.
+
+    Title, date, series and Vol.N are read from the document when not given; what cannot be
+    read is asked for (or, with --yes or without a terminal, the command fails naming the
+    option). Page numbers, running headers and 介護保険最新情報 cover sheets are removed.
+    Nothing is written unless the new entry validates; an existing entry needs --replace.
+
+    \b
+    Example:
+      kaigo-kb ingest vol17.pdf --yes
+      kaigo-kb ingest vol17.pdf --id r6-kaigo-qa-vol17 --kind "Q&A" \\
+          --series 令和６年度介護報酬改定に関するＱ＆Ａ --vol 17 --date 2025-10-01
+      kaigo-kb ingest jimu.txt --id r7-jimu-2025-10-01 --kind 事務連絡 --json
+    """
+    from .corpus import default_corpus_dir
+    from .ingest import IngestError, check_metadata, ingest as run_ingest, missing, propose, propose_id, read_source
+
+    try:
+        source = read_source(file)
+        given = check_metadata({"id": doc_id, "title": title, "date": date, "kind": kind, "issuer": issuer,
+                                "series": series, "volume": volume, "url": url, "note": note})
+        found = propose(source.text)
+        proposed = [k for k in found if k not in given and not (k == "date_printed" and "date" in given)]
+        meta = {**{k: found[k] for k in proposed}, **given}
+        if "id" not in meta and (pid := propose_id(meta)):
+            meta["id"] = pid
+            proposed.insert(0, "id")
+        ask = _interactive() and not yes
+        for name in missing(meta):
+            if not ask:
+                raise click.ClickException(
+                    f"missing --{name}: it could not be read from {file}; pass --{name} (or run without --yes to be asked)")
+            meta[name] = click.prompt(name, type=click.Choice(_kinds()) if name == "kind" else str)
+        meta = check_metadata(meta)
+        root = corpus_dir or default_corpus_dir()
+        report = run_ingest(source, meta, root, replace=replace, proposed=proposed)
+    except IngestError as e:
+        raise click.ClickException(str(e)) from None
+    if as_json:
+        _echo_json(report.as_dict())
+        return
+    for line in report.lines():
+        click.echo(line)
+
+
+def _kinds():
+    from .documents import KINDS
+
+    return KINDS
+
+
+# --------------------------------------------------------------------------- build / search
+
+
+@main.command(context_settings=CONTEXT)
+@corpus_option
+@build_option
+@click.option("--no-site", is_flag=True, help="Build the search index only.")
+def build(corpus_dir, build_dir, no_site):
+    """Check the corpus and rules, build the search index and the static site.
+
+    Everything is written to a temporary folder and swapped in at the end, so an
+    interrupted build leaves the previous build in place.
+
+    \b
+    Example:
+      kaigo-kb build
+      python build.py --build-dir /tmp/kb-build
+    """
+    from .build import build as run_build
+    from .corpus import default_build_dir, default_corpus_dir
+
+    corpus_dir = Path(corpus_dir) if corpus_dir else default_corpus_dir()
+    out = Path(build_dir) if build_dir else default_build_dir()
+    bars: dict = {}
+
+    def progress(label, done, total):
+        if not sys.stderr.isatty():
+            return
+        if label not in bars:
+            bars[label] = click.progressbar(length=total, label=f"{label:8}", file=sys.stderr)
+            bars[label].__enter__()
+        bar = bars[label]
+        bar.update(done - bar.pos)
+        if done >= total:
+            bar.__exit__(None, None, None)
+
+    counts = _run(lambda: run_build(corpus_dir, out, site=not no_site, progress=progress))
+    click.echo(
+        f"built {out}: {counts['documents']} documents, {counts['clauses']} clauses, "
+        f"{counts['qas']} Q&As, {counts['rules']} rules"
+    )
+    if not no_site:
+        click.echo(f"site: {out / 'site' / 'index.html'}")
+
+
+def _parse_iso(value: str | None, name: str) -> str | None:
+    if not value:
+        return None
+    from .dates import DateError, parse_date
+
+    try:
+        return parse_date(value).isoformat()
+    except DateError as e:
+        raise click.UsageError(f"--{name}: {e}") from None
+
+
+@main.command(context_settings=CONTEXT)
+@click.argument("query", nargs=-1)
+@click.option("--limit", "-n", default=10, show_default=True, type=click.IntRange(1, 1000), help="Number of hits.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object {query, hits}.")
+@click.option("--service", help="Only hits about this service (official name or abbreviation: 特養, GH …).")
+@click.option("--vol", type=int, help="Only Q&As of this volume.")
+@click.option("--kind", help="Only this kind: qa, rule, heading, item, paragraph, table.")
+@click.option("--since", help="Only documents dated on/after (2024-04-01 or 令和6年4月1日).")
+@click.option("--until", help="Only documents dated on/before.")
+@build_option
+def search(query, limit, as_json, service, vol, kind, since, until, build_dir):
+    """Search clauses, Q&As and rules.
+
+    Words, abbreviations (特養, ショートステイ, GH), sentences, or a reference
+    (Vol.1 問127, ＱＡ ｖｏｌ３ 問３, vol16) which puts that Q&A first.
+
+    \b
+    Example:
+      kaigo-kb search "ショートステイ 算定"
+      kaigo-kb search "Vol.1 問127" --json
+      kaigo-kb search 協力医療機関 --service 特養 --since 2024-04-01
+    """
+    from .corpus import default_build_dir
+    from .search import Filters, IndexMissing, QueryError, Searcher
+
+    text = " ".join(query)
+    filters = Filters(service=service, volume=vol, kind=kind,
+                      since=_parse_iso(since, "since"), until=_parse_iso(until, "until"))
+    out = Path(build_dir) if build_dir else default_build_dir()
+    try:
+        s = Searcher(out / "index")
+        result = s.search(text, limit=limit, filters=filters)
+    except IndexMissing as e:
+        raise click.ClickException(str(e)) from None
+    except QueryError as e:
+        raise click.UsageError(str(e)) from None
+    if as_json:
+        click.echo(json.dumps({"query": text, "hits": [h.as_json() for h in result.hits]}, ensure_ascii=False))
+        return
+    _print_hits(result)
+
+
+def _print_hits(result) -> None:
+    from .search import highlight
+
+    if not result.hits:
+        click.echo("no hits; try fewer or other words (abbreviations like 特養 work too)")
+        return
+    color = sys.stdout.isatty()
+    for rank, h in enumerate(result.hits, 1):
+        d = h.data
+        click.echo(click.style(f"{rank:2}. [{h.kind}] ", bold=True) + click.style(d.get("citation") or d["title"], bold=color))
+        if d.get("breadcrumb"):
+            click.echo("    " + " > ".join(d["breadcrumb"]))
+        snippet, spans = highlight(d.get("text", ""), result.terms)
+        if color:
+            out, pos = [], 0
+            for a, b in spans:
+                out.append(snippet[pos:a])
+                out.append(click.style(snippet[a:b], fg="yellow", bold=True))
+                pos = b
+            out.append(snippet[pos:])
+            snippet = "".join(out)
+        click.echo("    " + snippet)
+        click.echo(f"    id: {h.id}")
+
+
+# --------------------------------------------------------------------------- rules (加算・基準)
+
+
+def _rules_env(corpus_dir):
+    """(corpus, services, rules) or a one-line error naming the file and field."""
+    from .rules import load_rules
+    from .services import load_services
+
+    c = _corpus(corpus_dir)
+    return c, _run(lambda: load_services(c.root)), _run(lambda: load_rules(c.root))
+
+
+def _on_date(value: str | None):
+    import datetime as dt
+
+    from .dates import DateError, parse_date
+
+    if not value:
+        return dt.date.today()
+    try:
+        return parse_date(value)
+    except DateError as e:
+        raise click.BadParameter(str(e), param_hint="--on") from None
+
+
+def _service(services, value: str | None) -> str | None:
+    if not value:
+        return None
+    official = services.resolve(value)
+    if official is None:
+        raise click.BadParameter(
+            f"unknown service {value!r}; use an official name or what people type (特養, GH, ショート …)",
+            param_hint="--service")
+    return official
+
+
+def _amount_line(a: dict) -> str:
+    cond = f"（{a['condition']}）" if a.get("condition") else ""
+    per = f"/{a['per']}" if a["per"] else ""
+    period = f"  {a['effective_from'] or ''}〜{a['effective_until'] or ''}" if a["effective_from"] or a["effective_until"] else ""
+    return f"{a['level']}{cond} {a['value']}{a['unit']}{per}{period}  [{a['source']}]"
+
+
+def _print_rule(rec: dict, c) -> None:
+    click.echo(f"{rec['name']}  [{rec['rule_kind']}]  id: {rec['id']}")
+    if rec["aliases"]:
+        click.echo("別名: " + "、".join(rec["aliases"]))
+    click.echo("対象: " + "、".join(rec["services"]))
+    who = rec["service"] or "全サービス"
+    click.echo(f"\n{rec['on']} 時点の単位数・点数 ({who}):")
+    for a in rec["in_force"]:
+        click.echo("  " + _amount_line(a))
+    if not rec["in_force"]:
+        click.echo("  (なし: 資料に単位数の記載がないか、この日・このサービスには該当しない)")
+    ob = rec["obligation"]
+    if ob:
+        what = {"duty": "義務", "effort": "努力義務"}[ob["kind"]]
+        when = f" {ob['effective_from']}から" if ob["effective_from"] else ""
+        trans = f"（経過措置 {ob['transition_until']} まで）" if ob["transition_until"] else ""
+        click.echo(f"\n{what}{when}{trans}  [{ob['source']}]")
+    if rec["requirements"]:
+        click.echo("\n要件:")
+        for r in rec["requirements"]:
+            click.echo(f"  - {r['text']}  [{r['source']}]")
+    if rec["related_qas"]:
+        click.echo("\n関連Q&A:")
+        for q in rec["related_qas"]:
+            cite = c.qas_by_id[q].citation if q in c.qas_by_id else q
+            click.echo(f"  {cite}  [{q}]")
+    for n in rec["notes"]:
+        click.echo(f"注: {n}")
+
+
+@main.command("rule", context_settings=CONTEXT)
+@click.argument("name")
+@click.option("--on", "on", metavar="DATE", help="Date to answer for (2025-04-01 or 令和7年4月1日); default today.")
+@click.option("--service", metavar="S", help="Service (official name or abbreviation: 特養, GH, 老健 …).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object (in_force, obligation …).")
+@corpus_option
+def rule_cmd(name, on, service, as_json, corpus_dir):
+    """Show a rule entry (加算・基準): amounts in force on a date, requirements, Q&As.
+
+    NAME is the rule's name or an alias (協力医療機関連携加算, リハマネ加算, 協力医療機関).
+
+    \b
+    Example:
+      kaigo-kb rule 協力医療機関連携加算 --service 特養 --on 2025-04-01
+      kaigo-kb rule 協力医療機関 --service 老健 --json
+    """
+    from .rules import find_rule, rule_dict
+
+    c, services, rules = _rules_env(corpus_dir)
+    day, svc = _on_date(on), _service(services, service)
+    r = find_rule(rules, name, services, service=svc)
+    if r is None:
+        raise click.ClickException(f"no rule named {name!r}; list the rules with: kaigo-kb rules")
+    rec = rule_dict(r, c, on=day, service=svc, services=services, all_rules=rules)
+    _echo_json(rec) if as_json else _print_rule(rec, c)
+
+
+@main.group("rules", invoke_without_command=True, context_settings=CONTEXT)
+@click.option("--service", metavar="S", help="Only rules that apply to this service (groups included).")
+@click.option("--on", "on", metavar="DATE", help="Date for the amounts shown; default today.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@corpus_option
+@click.pass_context
+def rules_cmd(ctx, service, on, as_json, corpus_dir):
+    """List the rule entries (加算・基準), or check them (rules check).
+
+    With --service, lists every rule that applies to the service, including rules
+    stated for a group it belongs to (特養 -> 介護保険施設等, 高齢者施設等).
+
+    \b
+    Example:
+      kaigo-kb rules --service 特養
+      kaigo-kb rules --service GH --on 2025-04-01 --json
+      kaigo-kb rules check
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    from .rules import applies_to, in_force, obligation_for
+
+    c, services, rules = _rules_env(corpus_dir)
+    day, svc = _on_date(on), _service(services, service)
+    out = []
+    for r in rules:
+        if svc and not applies_to(r, svc, services):
+            continue
+        amounts = [{"level": a.level, "condition": a.condition, "value": a.value, "unit": a.unit, "per": a.per,
+                    "effective_from": a.effective_from, "effective_until": a.effective_until, "source": a.source}
+                   for a in in_force(r, day, svc, services)]
+        out.append({"id": r.id, "name": r.name, "kind": r.kind, "services": list(r.services), "in_force": amounts,
+                    "obligation": obligation_for(r, svc, day, services) if svc else None})
+    if as_json:
+        _echo_json({"service": svc, "on": day.isoformat(), "groups": services.groups_of(svc) if svc else [],
+                    "rules": out})
+        return
+    if svc:
+        groups = services.groups_of(svc)
+        click.echo(f"{svc}" + (f" (所属: {'、'.join(groups)})" if groups else "") + f" {day.isoformat()} 時点")
+    for r in out:
+        amounts = "、".join(_amount_line(a).split("  [")[0] for a in r["in_force"])
+        ob = r["obligation"]
+        extra = f" 【{ {'duty': '義務', 'effort': '努力義務'}[ob['kind']] }】" if ob else ""
+        click.echo(f"  {r['name']} [{r['kind']}]{extra}" + (f": {amounts}" if amounts else "") + f"  ({r['id']})")
+    click.echo(f"{len(out)} rules")
+
+
+@rules_cmd.command("check", context_settings=CONTEXT)
+@corpus_option
+def rules_check(corpus_dir):
+    """Check every rule entry against the corpus; exit 1 with file and field on a problem.
+
+    Checks the schema, that every cited clause or Q&A id exists, that every amount's
+    number is printed in its cited text, that periods do not overlap, and that
+    every service name is in services.toml.
+
+    \b
+    Example:
+      kaigo-kb rules check
+      kaigo-kb rules check --corpus tests/fixtures/rules_tiny
+    """
+    from .rules import check_rules
+
+    c, services, rules = _rules_env(corpus_dir)
+    errors = check_rules(c, rules, services)
+    for e in errors:
+        click.echo(e, err=True)
+    if errors:
+        raise click.ClickException(f"{len(errors)} problem(s) in the rule entries")
+    n = sum(len(r.amounts) for r in rules)
+    click.echo(f"ok: {len(rules)} rules, {n} amounts, every cited id found and every amount printed in its source")

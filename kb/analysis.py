@@ -1,0 +1,178 @@
+"""Sudachi analysis shared by the index, the query and the browser vocabulary.
+
+:func:`tokenize` turns search text (see :mod:`kb.normalize`) into :class:`Tok` s:
+mode C words plus their mode B/A parts, so that ``医療機関`` finds
+``協力医療機関連携加算``. Particles, auxiliaries, punctuation and blanks are dropped;
+single-kanji content words stay. Terms use Sudachi's normalized form (NFKC,
+lower-case); the surface is kept for display and highlighting.
+
+:class:`SudachiTokenizer` wraps it for Whoosh. Whoosh pickles the schema, so the
+class holds plain settings only; the native tokenizer is created lazily and cached
+per thread and per user dictionary.
+"""
+from __future__ import annotations
+
+import json
+import threading
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+from whoosh.analysis import Token, Tokenizer
+
+STOP_POS = frozenset({"助詞", "助動詞", "補助記号", "空白"})
+# Sudachi refuses inputs over ~49 KB (in UTF-8 bytes); stay well below
+CHUNK_BYTES = 30_000
+
+_local = threading.local()
+_user_dic: str | None = None  # set by configure(); the index stores its own copy
+
+
+@dataclass(frozen=True)
+class Tok:
+    term: str
+    surface: str
+    start: int
+    end: int
+    part: bool = False
+
+
+def configure(user_dic: str | None) -> None:
+    """Use this Sudachi user dictionary (built by the build) from now on."""
+    global _user_dic
+    _user_dic = user_dic
+
+
+def _tokenizer(user_dic: str | None):
+    cache = getattr(_local, "tokenizers", None)
+    if cache is None:
+        cache = _local.tokenizers = {}
+    if user_dic not in cache:
+        from sudachipy import Dictionary
+
+        config = json.dumps({"userDict": [user_dic]}) if user_dic else None
+        cache[user_dic] = Dictionary(config=config).tokenizer() if config else Dictionary().tokenizer()
+    return cache[user_dic]
+
+
+def fold_term(s: str) -> str:
+    return unicodedata.normalize("NFKC", s).lower()
+
+
+def _chunks(text: str):
+    """(offset, chunk) pieces under CHUNK_BYTES, cut after a line break or 。 when possible."""
+    if len(text.encode("utf-8")) <= CHUNK_BYTES:
+        yield 0, text
+        return
+    start = 0
+    while start < len(text):
+        end = start
+        size = 0
+        cut = -1
+        while end < len(text) and size < CHUNK_BYTES:
+            ch = text[end]
+            size += len(ch.encode("utf-8"))
+            end += 1
+            if ch in "\n。 ":
+                cut = end
+        if end < len(text) and cut > start:
+            end = cut
+        yield start, text[start:end]
+        start = end
+
+
+@lru_cache(maxsize=4096)
+def _system_parts(surface: str) -> tuple[tuple[str, str, int, int], ...]:
+    """Mode A/B parts of a user-dictionary word, from the system dictionary alone."""
+    from sudachipy import SplitMode
+
+    out = []
+    for mode in (SplitMode.B, SplitMode.A):
+        ms = _tokenizer(None).tokenize(surface, mode)
+        if len(ms) > 1:
+            for m in ms:
+                if m.part_of_speech()[0] not in STOP_POS:
+                    out.append((fold_term(m.normalized_form()), m.surface(), m.begin(), m.end()))
+    return tuple(dict.fromkeys(out))
+
+
+def tokenize(text: str, user_dic: str | None = ...) -> list[Tok]:  # type: ignore[assignment]
+    """Tokens of ``text`` (search text): mode C words, each followed by its parts."""
+    from sudachipy import SplitMode
+
+    if user_dic is ...:
+        user_dic = _user_dic
+    tok = _tokenizer(user_dic)
+    out: list[Tok] = []
+    for off, chunk in _chunks(text):
+        for m in tok.tokenize(chunk, SplitMode.C):
+            if m.part_of_speech()[0] in STOP_POS:
+                continue
+            surface = m.surface()
+            if not surface.strip():
+                continue
+            b = off + m.begin()
+            term = fold_term(m.normalized_form())
+            out.append(Tok(term, surface, b, off + m.end()))
+            if m.dictionary_id() > 0:  # a user-dictionary compound
+                parts = [(t, s, b + pb, b + pe) for t, s, pb, pe in _system_parts(surface)]
+            else:
+                parts = []
+                for mode in (SplitMode.B, SplitMode.A):
+                    sub = m.split(mode)
+                    if len(sub) > 1:
+                        parts.extend(
+                            (fold_term(p.normalized_form()), p.surface(), off + p.begin(), off + p.end())
+                            for p in sub if p.part_of_speech()[0] not in STOP_POS
+                        )
+            seen = {term}
+            for t, s, pb, pe in parts:
+                if t not in seen:
+                    seen.add(t)
+                    out.append(Tok(t, s, pb, pe, True))
+    return out
+
+
+class SudachiTokenizer(Tokenizer):
+    """Whoosh tokenizer over :func:`tokenize`; parts share their word's position."""
+
+    def __init__(self, user_dic: str | None = None):
+        self.user_dic = user_dic
+
+    def __eq__(self, other):
+        return isinstance(other, SudachiTokenizer) and other.user_dic == self.user_dic
+
+    def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
+                 start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):
+        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        if not tokenize:
+            t.original = t.text = value
+            t.boost = 1.0
+            if positions:
+                t.pos = start_pos
+            if chars:
+                t.startchar, t.endchar = start_char, start_char + len(value)
+            yield t
+            return
+        pos = start_pos - 1
+        for tk in _tokenize_for(self.user_dic, value):
+            if not tk.part:
+                pos += 1
+            t.text = tk.term
+            t.boost = 1.0
+            t.stopped = False
+            if keeporiginal:
+                t.original = tk.surface
+            if positions:
+                t.pos = max(pos, start_pos)
+            if chars:
+                t.startchar, t.endchar = start_char + tk.start, start_char + tk.end
+            yield t
+
+
+def _tokenize_for(user_dic, value):
+    return tokenize(value, user_dic if user_dic is not None else _user_dic)
+
+
+def analyzer(user_dic: str | None = None):
+    return SudachiTokenizer(user_dic)

@@ -1,0 +1,150 @@
+"""The browser's search index: the CLI's search units, tokenized by the same analyzer.
+
+The units are :func:`kb.units.build_units` (the Whoosh index's, so hit ids match),
+tokenized with :func:`kb.analysis.tokenize` (configure the Sudachi user dictionary
+first, as the build does). ``search-index.js`` assigns ``window.KAIGO_INDEX``:
+
+* ``fields``/``boosts``: the Whoosh fields and the CLI's query boosts;
+* ``terms``: every term (Sudachi matching form); ``post[f][t]``: postings of term t in
+  field f as a flat array ``[unit delta, tf, unit delta, tf, ...]`` (delta-encoded
+  unit numbers); ``len[f]``: field lengths per unit (BM25F as in Whoosh);
+* ``vocab``: word form as it appears in search text (lower-cased) -> term id, so the
+  browser segments a query by longest match over what Sudachi produced;
+* ``parts``: term id -> the ids of its sub-word terms (queried at a lower weight);
+* ``thes``: thesaurus key (key form) -> ``[[term id, weight], ...]`` for the target words;
+* ``svcAccept``: service filter key -> accepted service names (as the CLI's lookup);
+* ``units``: per unit columns (``id``, ``kind``, ``title``, ``text`` ...) for hits.
+
+The query side is ``site_templates/static/search.js``; change both together.
+"""
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+from pathlib import Path
+
+from . import site_paths as paths
+from .index import FIELD_BOOSTS
+from .normalize import search_text
+from .search import PART_WEIGHT
+from .thesaurus import key_form
+from .units import Unit
+
+INDEX_VERSION = 1
+FIELDS = ("title", "heading", "question", "body")
+BM25 = {"k1": 1.2, "b": 0.6}  # as kb.search.Searcher's BM25F
+JS_GLOBAL = "KAIGO_INDEX"
+
+
+def unit_href(u: Unit) -> str:
+    if u.kind == "qa":
+        return paths.qa_path(u.id)
+    if u.kind == "rule":
+        return paths.rule_path(u.id)
+    return paths.clause_href(u.doc_id, u.id)
+
+
+def _thesaurus_map(thesaurus, ids: dict[str, int], tokenize) -> dict[str, list]:
+    """key -> [[term id, weight], ...]: the CLI's expansion of a key, terms the corpus has."""
+    out: dict[str, list] = {}
+    for key, targets in (thesaurus.as_map().items() if thesaurus else ()):
+        weights: dict[int, float] = {}
+        for target, w in targets:
+            for tk in tokenize(search_text(target)):
+                t = ids.get(tk.term)
+                ww = round(w * (PART_WEIGHT if tk.part else 1.0), 4)
+                if t is not None and ww > weights.get(t, 0.0):
+                    weights[t] = ww
+        if weights:
+            out[key] = [[t, weights[t]] for t in sorted(weights)]
+    return out
+
+
+def _services_accept(services) -> dict[str, list[str]]:
+    if services is None:
+        return {}
+    from .index import _services_lookup
+
+    return _services_lookup(services)
+
+
+def build_index(units: list[Unit], *, thesaurus=None, services=None, tokenize=None, progress=None) -> dict:
+    """The index payload (a JSON-able dict, the same for the same input)."""
+    if tokenize is None:
+        from .analysis import tokenize
+    tfs: list[dict[str, Counter]] = []  # per unit: field -> Counter(term)
+    lengths = {f: [] for f in FIELDS}
+    forms: dict[str, Counter] = defaultdict(Counter)  # surface -> Counter(term)
+    parts: dict[str, set[str]] = defaultdict(set)
+    for n, u in enumerate(units):
+        per_field = {}
+        for f in FIELDS:
+            toks = tokenize(getattr(u, f)) if getattr(u, f) else []
+            per_field[f] = Counter(t.term for t in toks)
+            lengths[f].append(len(toks))
+            whole = [t for t in toks if not t.part]
+            for t in toks:
+                forms[t.surface.lower()][t.term] += 1
+                if t.part:
+                    for o in whole:
+                        if o.start <= t.start and t.end <= o.end and o.term != t.term:
+                            parts[o.term].add(t.term)
+        tfs.append(per_field)
+        if progress and (n % 200 == 0 or n + 1 == len(units)):
+            progress("browser index", n + 1, len(units))
+
+    terms = sorted({t for c in forms.values() for t in c})
+    ids = {t: i for i, t in enumerate(terms)}
+    post = {f: [[] for _ in terms] for f in FIELDS}
+    for f in FIELDS:
+        last = [0] * len(terms)
+        for ui, per_field in enumerate(tfs):
+            for term, tf in sorted(per_field[f].items()):
+                i = ids[term]
+                post[f][i] += [ui - last[i], tf]
+                last[i] = ui
+    vocab = {s: ids[max(sorted(c), key=lambda t: c[t])] for s, c in sorted(forms.items()) if s.strip()}
+    kinds = sorted({u.kind for u in units})
+    service_names = sorted({s for u in units for s in u.services})
+    series = sorted({u.series_id for u in units if u.series_id})
+    return {
+        "version": INDEX_VERSION,
+        "bm25": BM25,
+        "fields": list(FIELDS),
+        "boosts": [FIELD_BOOSTS[f] for f in FIELDS],
+        "partWeight": PART_WEIGHT,
+        "terms": terms,
+        "post": [post[f] for f in FIELDS],
+        "len": [lengths[f] for f in FIELDS],
+        "vocab": vocab,
+        "parts": {str(ids[t]): sorted(ids[p] for p in ps) for t, ps in sorted(parts.items())},
+        "thes": _thesaurus_map(thesaurus, ids, tokenize),
+        "svcAccept": _services_accept(services),
+        "kinds": kinds,
+        "services": service_names,
+        "series": series,
+        "units": {
+            "id": [u.id for u in units],
+            "kind": [kinds.index(u.kind) for u in units],
+            "title": [u.data.get("title", "") for u in units],
+            "text": [search_text(u.data.get("text", "")) for u in units],
+            "cite": [u.data.get("citation", "") for u in units],
+            "crumb": [" > ".join(u.data.get("breadcrumb") or []) for u in units],
+            "href": [unit_href(u) for u in units],
+            "svc": [[service_names.index(s) for s in u.services] for u in units],
+            "ser": [series.index(u.series_id) if u.series_id else -1 for u in units],
+            "vol": [u.volume if u.volume is not None else 0 for u in units],
+            "num": [u.number if u.number is not None else 0 for u in units],
+        },
+    }
+
+
+def index_js(payload: dict) -> str:
+    """The payload as a script assigning a global: loads from file:// with a plain <script>."""
+    body = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return f"window.{JS_GLOBAL}={body};\n"
+
+
+def service_filter_names(payload: dict) -> list[str]:
+    """Names offered in the search page's service filter (keys the CLI accepts)."""
+    return sorted({key_form(s) for s in payload["services"]})

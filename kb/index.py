@@ -1,0 +1,128 @@
+"""The Whoosh index: schema, Sudachi user dictionary, writer.
+
+Layout of ``<build>/index``: the Whoosh segment files, ``user.dic`` (domain
+compounds for Sudachi, built from the thesaurus, the service list and the rule
+names) and ``lookup.json`` (thesaurus map and service groups, so a query needs no
+corpus loading).
+"""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from whoosh import fields, index
+
+from . import analysis
+from .thesaurus import Thesaurus
+from .units import Unit
+
+FIELD_BOOSTS = {"question": 3.0, "title": 1.5, "body": 1.0, "heading": 0.6}
+
+
+def schema() -> fields.Schema:
+    ana = analysis.SudachiTokenizer()
+    return fields.Schema(
+        id=fields.ID(stored=True, unique=True),
+        kind=fields.ID(stored=True),
+        doc_id=fields.ID(stored=True),
+        series=fields.ID(stored=True),
+        volume=fields.ID(stored=True),
+        number=fields.ID(stored=True),
+        date=fields.ID(stored=True),
+        services=fields.KEYWORD(stored=True, commas=True),
+        title=fields.TEXT(analyzer=ana, phrase=True),
+        heading=fields.TEXT(analyzer=ana, phrase=False),
+        question=fields.TEXT(analyzer=ana, phrase=True),
+        body=fields.TEXT(analyzer=ana, phrase=True),
+        data=fields.STORED(),
+    )
+
+
+def user_dictionary_words(thesaurus: Thesaurus, services=None, rules=None) -> list[str]:
+    """Domain compounds Sudachi should keep whole: service, group and 加算 names."""
+    words = set()
+    for e in thesaurus.entries:
+        words.add(e.term)
+        words.update(e.targets)
+    if services is not None:
+        for s in services.all():
+            words.add(s.name)
+            words.update(s.aliases)
+    for r in rules or ():
+        words.add(r.name)
+        words.update(r.aliases)
+    # only multi-character words without spaces or punctuation make sense as entries
+    return sorted(w for w in words if 2 <= len(w) <= 40 and w.replace("・", "").isalnum())
+
+
+def build_user_dictionary(words: list[str], out: Path) -> Path | None:
+    """Compile ``words`` into a Sudachi user dictionary with ``sudachipy ubuild``."""
+    if not words:
+        return None
+    import sudachidict_core
+
+    system = Path(sudachidict_core.__file__).parent / "resources" / "system.dic"
+    from .normalize import fold
+
+    lines = []
+    for w in words:
+        surface = fold(w)
+        if "," in surface:
+            continue
+        lines.append(f"{surface},5146,5146,2000,{surface},名詞,普通名詞,一般,*,*,*,*,{surface},*,A,*,*,*,*")
+    with tempfile.TemporaryDirectory() as tmp:
+        csv = Path(tmp) / "user.csv"
+        csv.write_text("\n".join(sorted(set(lines))) + "\n", encoding="utf-8")
+        exe = Path(sys.executable).with_name("sudachipy")
+        cmd = [str(exe) if exe.exists() else "sudachipy", "ubuild", "-s", str(system), "-o", str(out), str(csv)]
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise RuntimeError(f"sudachipy ubuild failed: {proc.stderr.strip()[-500:]}")
+    return out
+
+
+def write_index(units: list[Unit], out_dir: Path, thesaurus: Thesaurus, services=None, rules=None,
+                progress=None) -> None:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    dic = build_user_dictionary(user_dictionary_words(thesaurus, services, rules), out_dir / "user.dic")
+    analysis.configure(str(dic) if dic else None)
+    lookup = {
+        "thesaurus": thesaurus.as_map(),
+        "services": _services_lookup(services),
+        "user_dic": dic.name if dic else None,
+    }
+    (out_dir / "lookup.json").write_text(json.dumps(lookup, ensure_ascii=False, sort_keys=True), encoding="utf-8")
+    ix = index.create_in(str(out_dir), schema())
+    writer = ix.writer(limitmb=256)
+    total = len(units)
+    for i, u in enumerate(units, 1):
+        writer.add_document(
+            id=u.id, kind=u.kind, doc_id=u.doc_id, series=u.series_id,
+            volume=str(u.volume) if u.volume is not None else "",
+            number=str(u.number) if u.number is not None else "", date=u.date,
+            services=",".join(u.services), title=u.title, heading=u.heading, question=u.question,
+            body=u.body, data=json.dumps(u.data, ensure_ascii=False, sort_keys=True),
+        )
+        if progress and (i % 500 == 0 or i == total):
+            progress("index", i, total)
+    writer.commit(optimize=True)
+
+
+def _services_lookup(services) -> dict:
+    """alias/official/group (key form) -> [official or group names a filter accepts]."""
+    if services is None:
+        return {}
+    from .thesaurus import key_form
+
+    out: dict[str, list[str]] = {}
+    for s in services.all():
+        accept = [s.name] + ([] if s.kind == "group" else list(services.groups_of(s.name)))
+        if s.kind == "group":
+            accept += list(services.members(s.name))
+        for name in [s.name, *s.aliases]:
+            out.setdefault(key_form(name), [])
+            out[key_form(name)] = sorted(set(out[key_form(name)]) | set(accept))
+    return dict(sorted(out.items()))

@@ -1,0 +1,74 @@
+"""Links between clauses, Q&As and rule entries.
+
+A clause or Q&A links to a rule when its search text names the rule (name or alias).
+At each place the longest name wins, so text about 協力医療機関連携加算 does not also
+link to the rule whose alias is 協力医療機関. A rule's explicit ``related`` Q&As are
+always linked.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .rules import Rule
+from .services import key
+
+
+def _terms(rules: list[Rule]) -> list[tuple[str, str]]:
+    """(match key, rule id), longest first."""
+    out = {(key(t), r.id) for r in rules for t in (r.name, *r.aliases) if len(key(t)) >= 2}
+    return sorted(out, key=lambda kv: (-len(kv[0]), kv))
+
+
+def mentioned(text: str, terms: list[tuple[str, str]]) -> list[str]:
+    """Rule ids named in ``text``; a name inside a longer matched name does not count."""
+    s = key(text)
+    taken = [False] * len(s)
+    found: list[str] = []
+    for term, rule_id in terms:
+        for m in re.finditer(re.escape(term), s):
+            if any(taken[m.start():m.end()]):
+                continue
+            for i in range(m.start(), m.end()):
+                taken[i] = True
+            if rule_id not in found:
+                found.append(rule_id)
+    return found
+
+
+@dataclass
+class Links:
+    clauses: dict[str, list[str]] = field(default_factory=dict)  # rule id -> clause ids
+    qas: dict[str, list[str]] = field(default_factory=dict)  # rule id -> Q&A ids
+    rules: dict[str, list[str]] = field(default_factory=dict)  # clause or Q&A id -> rule ids
+
+    def clauses_of(self, rule_id: str) -> list[str]:
+        return list(self.clauses.get(rule_id, []))
+
+    def qas_of(self, rule_id: str) -> list[str]:
+        return list(self.qas.get(rule_id, []))
+
+    def rules_of(self, ident: str) -> list[str]:
+        return list(self.rules.get(ident, []))
+
+    def _add(self, target: dict, rule_id: str, ident: str) -> None:
+        if ident not in target.setdefault(rule_id, []):
+            target[rule_id].append(ident)
+        if rule_id not in self.rules.setdefault(ident, []):
+            self.rules[ident].append(rule_id)
+
+
+def link_rules(corpus, rules: list[Rule]) -> Links:
+    """Clause and Q&A links for ``rules``, in corpus order (explicit related Q&As first)."""
+    terms = _terms(rules)
+    links = Links()
+    for r in rules:
+        for q in r.related:
+            links._add(links.qas, r.id, q)
+    for c in corpus.clauses:
+        for rule_id in mentioned(c.search, terms):
+            links._add(links.clauses, rule_id, c.id)
+    for q in corpus.qas:
+        for rule_id in mentioned(q.search, terms):
+            links._add(links.qas, rule_id, q.id)
+    return links

@@ -1,0 +1,237 @@
+"""Query handling: any text is a valid query.
+
+A query is normalized like the index (NFKC, PDF repairs), tokenized with the same
+Sudachi analysis, expanded with the thesaurus at lower weights, and run as a
+weighted OR over the fields with BM25F. A reference (``Vol.1 問127``) puts that
+Q&A first. Filters narrow by service (through the service groups), volume, kind
+and date.
+"""
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import analysis
+from .index import FIELD_BOOSTS
+from .normalize import search_text
+from .refs import parse_reference
+from .thesaurus import key_form
+
+MAX_QUERY = 1000  # characters analysed; the rest of a pasted page adds nothing
+PART_WEIGHT = 0.35
+CANDIDATES = 200  # BM25F candidates re-ranked by how many typed words they match
+# a bare heading names a topic but answers nothing: rank it below content
+KIND_WEIGHT = {"heading": 0.6, "qa-source": 0.5}
+
+
+class QueryError(ValueError):
+    """A query that cannot be run (empty, bad filter); exit code 2."""
+
+
+class IndexMissing(RuntimeError):
+    pass
+
+
+@dataclass
+class Hit:
+    id: str
+    kind: str
+    score: float
+    data: dict
+
+    def as_json(self) -> dict:
+        d = dict(self.data)
+        d["score"] = round(self.score, 4)
+        return d
+
+
+@dataclass
+class Result:
+    query: str
+    hits: list[Hit]
+    terms: list[str] = field(default_factory=list)  # matched terms, for highlighting
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Filters:
+    service: str | None = None
+    volume: int | None = None
+    kind: str | None = None
+    since: str | None = None  # ISO
+    until: str | None = None
+
+
+def clean_query(query: str) -> str:
+    s = "".join(" " if unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co") else ch for ch in query)
+    return s[:MAX_QUERY].strip()
+
+
+class Searcher:
+    """An open index; reuse it for many queries (warm latency)."""
+
+    def __init__(self, index_dir: Path):
+        from whoosh import index as windex
+
+        index_dir = Path(index_dir)
+        if not (index_dir / "lookup.json").exists() or not windex.exists_in(str(index_dir)):
+            raise IndexMissing(f"no search index in {index_dir}; build it first: kaigo-kb build (or python build.py)")
+        self.lookup = json.loads((index_dir / "lookup.json").read_text(encoding="utf-8"))
+        dic = self.lookup.get("user_dic")
+        analysis.configure(str(index_dir / dic) if dic else None)
+        self.ix = windex.open_dir(str(index_dir))
+        from whoosh import scoring
+
+        self.searcher = self.ix.searcher(weighting=scoring.BM25F(B=0.4, K1=1.2))
+        self.max_key = max((len(k) for k in self.lookup["thesaurus"]), default=0)
+
+    def close(self):
+        self.searcher.close()
+
+    # ------------------------------------------------------------------ query terms
+    def query_groups(self, text: str) -> list[dict[str, float]]:
+        """One group per typed word: {term: weight}. A word's parts (医療 in 医療機関)
+        and its thesaurus expansions (特養 -> 介護老人福祉施設, 介護保険施設等) join
+        its group with lower weights, so a hit is credited once per typed word."""
+        toks = analysis.tokenize(text)
+        words = [t for t in toks if not t.part]
+        groups: list[dict[str, float]] = []
+        owner: dict[int, int] = {}  # index in words -> group
+
+        def add(g: dict, t: str, w: float):
+            if w > g.get(t, 0.0):
+                g[t] = w
+
+        for i, w in enumerate(words):
+            g = {w.term: 1.0}
+            for p in toks:
+                if p.part and len(p.term) > 1 and w.start <= p.start and p.end <= w.end:
+                    add(g, p.term, PART_WEIGHT)
+            owner[i] = len(groups)
+            groups.append(g)
+        thes = self.lookup["thesaurus"]
+        i = 0
+        while i < len(words):
+            for j in range(min(len(words), i + 4), i, -1):
+                key = key_form(text[words[i].start:words[j - 1].end])
+                if key in thes:
+                    g = groups[owner[i]]
+                    for k in range(i + 1, j):  # a multi-word key is one typed word
+                        g.update({t: max(wt, g.get(t, 0)) for t, wt in groups[owner[k]].items()})
+                        groups[owner[k]] = {}
+                    for target, wt in thes[key]:
+                        # whole words only: the parts of 介護老人福祉施設 (介護, 施設)
+                        # would match nearly everything
+                        for tk in analysis.tokenize(search_text(target)):
+                            if not tk.part:
+                                add(g, tk.term, wt)
+                    i = j
+                    break
+            else:
+                i += 1
+        return [g for g in groups if g]
+
+    def _filter(self, f: Filters):
+        from whoosh import query as Q
+
+        parts = []
+        if f.kind:
+            parts.append(Q.Term("kind", f.kind))
+        if f.volume is not None:
+            parts.append(Q.Term("volume", str(f.volume)))
+        if f.service:
+            accept = self.lookup["services"].get(key_form(f.service))
+            if not accept:
+                known = ", ".join(sorted(self.lookup["services"])[:12])
+                raise QueryError(f"unknown service {f.service!r}; try an official name or an abbreviation such as {known} …")
+            parts.append(Q.Or([Q.Term("services", s) for s in accept]))
+        if f.since or f.until:
+            parts.append(Q.TermRange("date", f.since or "0000-00-00", f.until or "9999-99-99"))
+        if not parts:
+            return None
+        return parts[0] if len(parts) == 1 else Q.And(parts)
+
+    def search(self, query: str, limit: int = 10, filters: Filters = Filters()) -> Result:
+        from whoosh import query as Q
+
+        q = clean_query(query)
+        if not q:
+            raise QueryError("empty query; type a few words, e.g. kaigo-kb search \"ショートステイ 算定\"")
+        ref = parse_reference(q)
+        flt = self._filter(filters)
+        hits: list[Hit] = []
+        seen: set[str] = set()
+        if not ref.empty:
+            hits = self._reference_hits(ref, flt)
+            seen = {h.id for h in hits}
+        rest = ref.rest if not ref.empty else q
+        text = search_text(rest)
+        groups = self.query_groups(text) if text else []
+        weights: dict[str, float] = {}
+        for g in groups:
+            for t, w in g.items():
+                weights[t] = max(w, weights.get(t, 0.0))
+        if weights:
+            # one sub-search per typed word: its forms and fields add up inside the
+            # word; a hit's score is the sum over words, scaled by how many it matched
+            scores: dict[int, list[float]] = {}
+            for gi, g in enumerate(groups):
+                q_word = Q.Or([
+                    Q.Term(fname, term, boost=w * fb)
+                    for term, w in g.items()
+                    for fname, fb in FIELD_BOOSTS.items()
+                ])
+                for docnum, score in self.searcher.search(q_word, limit=None, filter=flt).items():
+                    scores.setdefault(docnum, [0.0] * len(groups))[gi] = score
+            prelim = sorted(
+                ((sum(per) * (0.2 + 0.8 * (sum(1 for x in per if x > 0) / len(groups)) ** 2), d)
+                 for d, per in scores.items()),
+                key=lambda x: (-x[0], x[1]),
+            )
+            ranked = []
+            for score, docnum in prelim[: 3 * (limit + len(seen)) + 10]:
+                f = self.searcher.stored_fields(docnum)
+                if f["id"] not in seen:
+                    ranked.append((score * KIND_WEIGHT.get(f["kind"], 1.0), f["id"], f))
+            ranked.sort(key=lambda x: (-x[0], x[1]))
+            hits.extend(Hit(f["id"], f["kind"], sc, json.loads(f["data"])) for sc, _, f in ranked[:limit])
+        return Result(query=query, hits=hits[:limit], terms=sorted(weights, key=lambda t: -weights[t]))
+
+    def _reference_hits(self, ref, flt) -> list[Hit]:
+        from whoosh import query as Q
+
+        parts = [Q.Term("kind", "qa")]
+        if ref.series_id:
+            parts.append(Q.Term("series", ref.series_id))
+        if ref.volume is not None:
+            parts.append(Q.Term("volume", str(ref.volume)))
+        if ref.number is not None:
+            parts.append(Q.Term("number", str(ref.number)))
+        results = self.searcher.search(Q.And(parts), limit=None, filter=flt, sortedby=None)
+        found = [Hit(r["id"], "qa", 1000.0, json.loads(r["data"])) for r in results]
+        found.sort(key=lambda h: (h.data.get("series_id", ""), h.data.get("volume") or 0, h.data.get("number") or 0, h.id))
+        return found
+
+
+def highlight(text: str, terms: list[str], width: int = 160) -> tuple[str, list[tuple[int, int]]]:
+    """A snippet of ``text`` around the first matched word, and the spans to highlight in it."""
+    flat = re.sub(r"\s+", " ", text).strip()
+    spans = []
+    termset = set(terms)
+    for tk in analysis.tokenize(flat):
+        if tk.term in termset and not tk.part:
+            spans.append((tk.start, tk.end))
+    if not spans:
+        for tk in analysis.tokenize(flat):
+            if tk.term in termset:
+                spans.append((tk.start, tk.end))
+    start = max(0, spans[0][0] - 40) if spans else 0
+    end = min(len(flat), start + width)
+    snippet = flat[start:end]
+    shifted = [(a - start, b - start) for a, b in spans if a >= start and b <= end]
+    prefix = "…" if start > 0 else ""
+    suffix = "…" if end < len(flat) else ""
+    return prefix + snippet + suffix, [(a + len(prefix), b + len(prefix)) for a, b in shifted]

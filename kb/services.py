@@ -1,0 +1,164 @@
+"""The controlled list of service types (corpus/services.toml) and their group terms.
+
+One list serves the rule entries and the search thesaurus: an official name, an
+ASCII id, what people type for it (特養, GH, ショート …), and group terms defined
+by the sources (介護保険施設等, 高齢者施設等). A rule stated for a group applies to
+every member, so :meth:`Services.covers` is how a rule's services meet a question.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+from .schema import ID_PATTERN, DataError, Field, load_toml, validate
+
+SERVICES_FILE = "services.toml"
+
+
+def _str_list(value) -> str | None:
+    if not all(isinstance(x, str) and x.strip() for x in value):
+        return "expected a list of non-empty strings"
+    return None
+
+
+SERVICE_SCHEMA: dict[str, Field] = {
+    "id": Field(str, pattern=ID_PATTERN, help="ASCII slug, e.g. tokuyo"),
+    "name": Field(str, help="the official name, e.g. 介護老人福祉施設"),
+    "aliases": Field(list, required=False, default=[], check=_str_list, help="abbreviations people type"),
+    "note": Field(str, required=False, default=""),
+}
+GROUP_SCHEMA: dict[str, Field] = {
+    **SERVICE_SCHEMA,
+    "members": Field(list, check=_str_list, help="official names of services or other groups"),
+}
+FILE_SCHEMA: dict[str, Field] = {
+    "service": Field(list, help="[[service]] tables"),
+    "group": Field(list, required=False, default=[], help="[[group]] tables"),
+}
+
+
+def key(text: str) -> str:
+    """Match key: NFKC, case-folded, without spaces (so ｇｈ, G H and GH meet)."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).casefold()
+
+
+@dataclass(frozen=True)
+class Service:
+    id: str
+    name: str
+    aliases: tuple[str, ...]
+    kind: str  # "service" | "group"
+    members: tuple[str, ...] = ()  # direct members, for a group
+    note: str = ""
+
+
+class Services:
+    """Look-ups over the controlled list; built by :func:`load_services`."""
+
+    def __init__(self, entries: list[Service]):
+        self._entries = list(entries)
+        self._by_name = {s.name: s for s in entries}
+        self._by_key: dict[str, str] = {}
+        for s in entries:
+            for term in (s.name, *s.aliases):
+                self._by_key.setdefault(key(term), s.name)
+
+    def all(self) -> list[Service]:
+        return list(self._entries)
+
+    def get(self, name: str) -> Service | None:
+        official = self.resolve(name)
+        return self._by_name.get(official) if official else None
+
+    def resolve(self, name: str) -> str | None:
+        """Official name (or group name) for an official name, abbreviation or alias."""
+        return self._by_key.get(key(name)) if name else None
+
+    def is_group(self, name: str) -> bool:
+        s = self.get(name)
+        return s is not None and s.kind == "group"
+
+    def members(self, group: str) -> list[str]:
+        """Every service in ``group``, nested groups expanded, in declaration order."""
+        g = self.get(group)
+        if g is None or g.kind != "group":
+            return []
+        out: list[str] = []
+        for m in g.members:
+            for leaf in (self.members(m) if self.is_group(m) else [m]):
+                if leaf not in out:
+                    out.append(leaf)
+        return out
+
+    def groups_of(self, official: str) -> list[str]:
+        """Every group containing ``official``, directly or through another group."""
+        name = self.resolve(official) or official
+        return [g.name for g in self._entries if g.kind == "group" and g.name != name
+                and (name in self.members(g.name) or self._contains_group(g.name, name))]
+
+    def _contains_group(self, group: str, inner: str) -> bool:
+        g = self._by_name.get(group)
+        return g is not None and any(m == inner or (self.is_group(m) and self._contains_group(m, inner))
+                                     for m in g.members)
+
+    def aliases(self, official: str) -> list[str]:
+        s = self.get(official)
+        return list(s.aliases) if s else []
+
+    def covers(self, rule_service: str, asked: str) -> bool:
+        """True when ``asked`` is ``rule_service`` or a member of the group ``rule_service``."""
+        rule, q = self.resolve(rule_service), self.resolve(asked)
+        if rule is None or q is None:
+            return False
+        if rule == q:
+            return True
+        return self.is_group(rule) and (q in self.members(rule) or self._contains_group(rule, q))
+
+
+def load_services(corpus_root: Path | str) -> Services:
+    path = Path(corpus_root) / SERVICES_FILE
+    if not path.exists():
+        raise DataError(path, None, "service list missing; every corpus needs services.toml")
+    data = validate(load_toml(path), FILE_SCHEMA, path)
+    entries: list[Service] = []
+    seen: dict[str, str] = {}  # match key -> field that claimed it
+    ids: set[str] = set()
+    for table, schema, kind in (("service", SERVICE_SCHEMA, "service"), ("group", GROUP_SCHEMA, "group")):
+        for i, raw in enumerate(data[table]):
+            where = f"{table}[{i}]"
+            if not isinstance(raw, dict):
+                raise DataError(path, where, "expected a table")
+            item = validate(raw, schema, path, prefix=where + ".")
+            if item["id"] in ids:
+                raise DataError(path, where + ".id", f"duplicate id {item['id']!r}")
+            ids.add(item["id"])
+            for j, term in enumerate([item["name"], *item["aliases"]]):
+                fname = where + (".name" if j == 0 else f".aliases[{j - 1}]")
+                if key(term) in seen and seen[key(term)] != item["name"]:
+                    raise DataError(path, fname, f"{term!r} already names {seen[key(term)]!r}; a term names one service")
+                seen[key(term)] = item["name"]
+            entries.append(Service(id=item["id"], name=item["name"], aliases=tuple(item["aliases"]), kind=kind,
+                                   members=tuple(item.get("members") or ()), note=item["note"]))
+    names = {s.name for s in entries}
+    for i, g in enumerate(s for s in entries if s.kind == "group"):
+        for j, m in enumerate(g.members):
+            if m not in names:
+                raise DataError(path, f"group[{i}].members[{j}]", f"{m!r} is not an official name in this file")
+    _check_cycles(path, [s for s in entries if s.kind == "group"])
+    return Services(entries)
+
+
+def _check_cycles(path: Path, groups: list[Service]) -> None:
+    by_name = {g.name: g for g in groups}
+
+    def reaches(start: str, target: str, seen: set[str]) -> bool:
+        for m in by_name[start].members:
+            if m == target or (m in by_name and m not in seen and reaches(m, target, seen | {m})):
+                return True
+        return False
+
+    for i, g in enumerate(groups):
+        if reaches(g.name, g.name, {g.name}):
+            raise DataError(path, f"group[{i}].members", f"group {g.name!r} contains itself")

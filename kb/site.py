@@ -1,0 +1,66 @@
+"""The static site: every document, Q&A, rule and service as a page, searchable from disk.
+
+:func:`render_site` renders the pages listed by :mod:`kb.site_pages` with the Jinja
+templates in ``site_templates/`` and writes the browser search index
+(:mod:`kb.browser_index`). Links are relative (the folder works from file:// and from
+anywhere it is copied to); no page loads anything from the network. The output is
+deterministic: the same corpus gives byte-identical files.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from .browser_index import build_index, index_js
+from .corpus import PACKAGE_ROOT, Corpus
+from .site_pages import SiteData, pages
+
+TEMPLATES = PACKAGE_ROOT / "site_templates"
+INDEX_FILE = "search-index.js"
+
+Progress = Callable[[str, int, int], None]
+
+
+def environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(default=True),
+        undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+    )
+    return env
+
+
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(text.encode("utf-8"))
+
+
+def render_site(corpus: Corpus, out_dir: Path, *, rules=None, services=None, thesaurus=None,
+                progress: Progress | None = None) -> None:
+    """Write the complete site into ``out_dir`` (an empty directory chosen by the caller).
+
+    Tokenizes with :mod:`kb.analysis` as configured (the build configures the Sudachi
+    user dictionary first, so browser and CLI segment alike)."""
+    from .units import build_units
+
+    out_dir = Path(out_dir)
+    units = build_units(corpus, rules, services)
+    payload = build_index(units, thesaurus=thesaurus, services=services, progress=progress)
+    _write(out_dir / INDEX_FILE, index_js(payload))
+    for src in sorted((TEMPLATES / "static").iterdir()):
+        if src.is_file():
+            (out_dir / "static").mkdir(parents=True, exist_ok=True)
+            (out_dir / "static" / src.name).write_bytes(src.read_bytes())
+
+    data = SiteData.collect(corpus, units, rules=rules, services=services, thesaurus=thesaurus, payload=payload)
+    env = environment()
+    todo = pages(data)
+    for n, page in enumerate(todo, 1):
+        root = "../" * page.path.count("/")
+        html = env.get_template(page.template).render(
+            page=page, root=root, site=data, title=page.title, crumbs=page.crumbs, **page.context,
+        )
+        _write(out_dir / page.path, html)
+        if progress and (n % 100 == 0 or n == len(todo)):
+            progress("pages", n, len(todo))

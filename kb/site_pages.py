@@ -1,0 +1,154 @@
+"""Which pages the site has, and what each page's template gets.
+
+:class:`SiteData` gathers the look-ups the templates need (links, service
+membership); :func:`pages` lists every page in a stable order.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from . import site_paths as paths
+from .corpus import Corpus
+from .dates import wareki
+from .qa import QA
+
+
+@dataclass(frozen=True)
+class Page:
+    path: str  # relative to the site root, '/'-separated
+    template: str
+    title: str
+    crumbs: tuple[tuple[str, str], ...]  # (label, path or "") from home to this page
+    context: dict = field(default_factory=dict, hash=False, compare=False)
+
+
+HOME = ("ホーム", paths.INDEX)
+
+
+@dataclass
+class SiteData:
+    corpus: Corpus
+    rules: list
+    services: object | None
+    thesaurus: object | None
+    links: object | None
+    payload: dict
+    qas_of_service: dict[str, list[QA]]
+    units_services: dict[str, list[str]]
+
+    @classmethod
+    def collect(cls, corpus, units, *, rules=None, services=None, thesaurus=None, payload=None) -> "SiteData":
+        links = None
+        if rules:
+            from .links import link_rules
+
+            links = link_rules(corpus, rules)
+        by_service: dict[str, list[QA]] = defaultdict(list)
+        units_services = {}
+        for u in units:
+            units_services[u.id] = list(u.services)
+            if u.kind == "qa":
+                for s in u.services:
+                    by_service[s].append(corpus.qas_by_id[u.id])
+        return cls(corpus, list(rules or []), services, thesaurus, links, payload or {}, dict(by_service),
+                   units_services)
+
+    # ---- helpers the templates call
+    def wareki(self, iso: str) -> str:
+        return wareki(iso) if iso else ""
+
+    def href(self, ident: str) -> str:
+        """Page (and anchor) of a clause, Q&A, rule or service id; "" when unknown."""
+        c = self.corpus
+        if ident in c.qas_by_id:
+            return paths.qa_path(ident)
+        if ident in c.clauses_by_id:
+            return paths.clause_href(c.clauses_by_id[ident].doc_id, ident)
+        if any(r.id == ident for r in self.rules):
+            return paths.rule_path(ident)
+        return ""
+
+    def label(self, ident: str) -> str:
+        c = self.corpus
+        if ident in c.qas_by_id:
+            return c.qas_by_id[ident].citation
+        if ident in c.clauses_by_id:
+            cl = c.clauses_by_id[ident]
+            doc = c.docs_by_id.get(cl.doc_id)
+            return f"{doc.title if doc else cl.doc_id} {cl.label or cl.title}".strip()
+        for r in self.rules:
+            if r.id == ident:
+                return r.name
+        return ident
+
+    def service_href(self, name: str) -> str:
+        if self.services is None:
+            return ""
+        s = self.services.get(name)
+        return paths.service_path(s.id) if s else ""
+
+    def rules_of(self, ident: str) -> list:
+        if self.links is None:
+            return []
+        by_id = {r.id: r for r in self.rules}
+        return [by_id[r] for r in self.links.rules_of(ident) if r in by_id]
+
+    def volume_title(self, q: QA) -> str:
+        return f"{q.series}（Vol.{q.volume}）" if q.volume is not None else q.series
+
+
+def _volume_crumbs(q: QA) -> tuple[tuple[str, str], ...]:
+    vol = (f"Vol.{q.volume}" if q.volume is not None else "その他", paths.volume_anchor(q.series_id, q.volume))
+    return (HOME, ("Q&A 各巻", paths.VOLUMES), vol)
+
+
+def volumes(corpus: Corpus) -> list[dict]:
+    """Each numbered volume with its date and questions, then the unnumbered rulings."""
+    out = []
+    for (sid, vol), (series, date) in corpus.volumes().items():
+        out.append({"anchor": paths.volume_anchor(sid, vol).split("#")[1], "title": f"{series}（Vol.{vol}）",
+                    "date": date, "qas": [q for q in corpus.qas if q.series_id == sid and q.volume == vol]})
+    other = [q for q in corpus.qas if q.volume is None]
+    for sid in sorted({q.series_id for q in other}):
+        qs = [q for q in other if q.series_id == sid]
+        out.append({"anchor": sid, "title": qs[0].series, "date": qs[0].date, "qas": qs})
+    return out
+
+
+def pages(data: SiteData) -> list[Page]:
+    c = data.corpus
+    docs_latest = sorted(c.documents, key=lambda d: (d.date or "0000", d.id), reverse=True)
+    vols = volumes(c)
+    out = [
+        Page(paths.INDEX, "home.html", "検索", (HOME,),
+             {"volumes": vols, "latest": docs_latest, "kinds": data.payload.get("kinds", []),
+              "service_names": data.payload.get("services", [])}),
+        Page(paths.VOLUMES, "volumes.html", "Q&A 各巻", (HOME, ("Q&A 各巻", "")), {"volumes": vols}),
+        Page(paths.GLOSSARY, "glossary.html", "用語集", (HOME, ("用語集", "")),
+             {"entries": list(data.thesaurus.entries) if data.thesaurus else []}),
+        Page("docs/index.html", "documents.html", "資料一覧", (HOME, ("資料一覧", "")), {"documents": docs_latest}),
+    ]
+    for d in c.documents:
+        out.append(Page(paths.doc_path(d.id), "document.html", d.title,
+                        (HOME, ("資料一覧", "docs/index.html"), (d.title, "")),
+                        {"doc": d, "clauses": c.clauses_of(d.id)}))
+    for q in c.qas:
+        label = f"問{q.number}" if q.number is not None else q.topic or "問"
+        out.append(Page(paths.qa_path(q.id), "qa.html", f"{data.volume_title(q)} {label}",
+                        _volume_crumbs(q) + ((label, ""),), {"qa": q}))
+    if data.rules:
+        out.append(Page(paths.RULES, "rules.html", "加算・基準", (HOME, ("加算・基準", "")), {}))
+        for r in data.rules:
+            out.append(Page(paths.rule_path(r.id), "rule.html", r.name,
+                            (HOME, ("加算・基準", paths.RULES), (r.name, "")), {"rule": r}))
+    if data.services is not None:
+        from .rules import applies_to
+
+        out.append(Page(paths.SERVICES, "services.html", "サービス", (HOME, ("サービス", "")), {}))
+        for s in data.services.all():
+            out.append(Page(paths.service_path(s.id), "service.html", s.name,
+                            (HOME, ("サービス", paths.SERVICES), (s.name, "")),
+                            {"service": s, "qas": data.qas_of_service.get(s.name, []),
+                             "rules": [r for r in data.rules if applies_to(r, s.name, data.services)]}))
+    return out

@@ -1,0 +1,105 @@
+"""Search units: what one search hit can be. Shared by the Whoosh index and the browser index.
+
+One unit per clause that is not a Q&A (a Q&A clause is represented by its merged
+record, under the Q&A's own id), one per Q&A record, one per rule entry.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .corpus import Corpus
+from .normalize import search_text
+from .records import clause_dict, qa_dict, source_dict
+from .thesaurus import key_form
+
+
+@dataclass
+class Unit:
+    id: str
+    kind: str  # qa | rule | heading | item | paragraph | table | qa-source
+    doc_id: str
+    title: str  # shown as the hit's title (citation for a Q&A)
+    heading: str  # breadcrumb, search text
+    question: str  # search text of a Q&A's question ("" otherwise)
+    body: str  # search text
+    series_id: str = ""
+    volume: int | None = None
+    number: int | None = None
+    date: str = ""
+    services: list[str] = field(default_factory=list)
+    data: dict = field(default_factory=dict)  # the hit as printed by search --json
+
+
+def _service_finder(services):
+    """A function text -> sorted official service/group names it mentions."""
+    if services is None:
+        return lambda text: []
+    names: dict[str, str] = {}
+    for s in services.all():
+        names[key_form(s.name)] = s.name
+        for a in s.aliases:
+            if len(key_form(a)) >= 2:  # 特定 etc. are too short to detect reliably
+                names[key_form(a)] = s.name
+    keys = sorted(names, key=len, reverse=True)
+
+    def find(text: str) -> list[str]:
+        t = key_form(text)
+        found = set()
+        for k in keys:
+            if k in t:
+                found.add(names[k])
+                t = t.replace(k, "\x00")
+        return sorted(found)
+
+    return find
+
+
+def build_units(corpus: Corpus, rules=None, services=None) -> list[Unit]:
+    find_services = _service_finder(services)
+    units: list[Unit] = []
+    for c in corpus.clauses:
+        if c.kind == "qa":
+            continue
+        doc = corpus.docs_by_id[c.doc_id]
+        rec = clause_dict(c, corpus)
+        crumbs = " > ".join(c.breadcrumb)
+        title = doc.title + (" > " + crumbs if crumbs else "")
+        data = {
+            "id": c.id, "kind": c.kind, "title": title, "text": c.display,
+            "citation": rec["citation"], "breadcrumb": list(c.breadcrumb), "source": rec["source"],
+        }
+        units.append(Unit(
+            id=c.id, kind=c.kind, doc_id=c.doc_id, title=search_text(c.title), heading=search_text(crumbs),
+            question="", body=c.search, date=doc.date, services=find_services(crumbs + " " + c.search),
+            data=data,
+        ))
+    for q in corpus.qas:
+        rec = qa_dict(q, corpus)
+        crumbs = [x for x in (q.service, q.topic) if x]
+        data = {
+            "id": q.id, "kind": "qa", "title": q.citation, "text": q.text, "citation": q.citation,
+            "breadcrumb": crumbs, "source": rec["source"],
+            "volume": q.volume, "number": q.number, "series_id": q.series_id,
+        }
+        units.append(Unit(
+            id=q.id, kind="qa", doc_id=q.source_doc or q.doc_id, title=search_text(q.citation),
+            heading=search_text(" ".join(crumbs)), question=search_text(q.question),
+            body=search_text(q.answer), series_id=q.series_id, volume=q.volume, number=q.number,
+            date=q.date, services=find_services(" ".join(crumbs) + " " + q.question + " " + q.answer),
+            data=data,
+        ))
+    if rules:
+        from .rules import rule_text
+
+        for r in rules:
+            text = rule_text(r)
+            data = {
+                "id": r.id, "kind": "rule", "title": r.name, "text": text, "citation": r.name,
+                "breadcrumb": [r.kind], "source": source_dict(None),
+            }
+            units.append(Unit(
+                id=r.id, kind="rule", doc_id="", title=search_text(" ".join([r.name, *r.aliases])),
+                heading=search_text(r.kind), question="", body=search_text(text),
+                services=sorted(set(r.services)), data=data,
+            ))
+    return units

@@ -1,0 +1,246 @@
+/* kaigo-kb browser search. Works from file://: the index is a plain script
+ * (search-index.js, window.KAIGO_INDEX) built by kb/browser_index.py with the same
+ * Sudachi analyzer as the CLI. Query side: normalize as kb.normalize.search_text,
+ * segment by longest match over the build's word forms, expand with the
+ * thesaurus, rank with BM25. Results are built with DOM text nodes only. */
+(function () {
+  "use strict";
+  var IX = window.KAIGO_INDEX;
+  if (!IX) { return; }
+  var U = IX.units, N = U.id.length, K1 = IX.bm25.k1, B = IX.bm25.b;
+  var vocab = new Map(Object.entries(IX.vocab));
+  var thes = new Map(Object.entries(IX.thes));
+  var MAXLEN = 1, THES_MAX = 1;
+  vocab.forEach(function (v, k) { if (k.length > MAXLEN) { MAXLEN = k.length; } });
+  thes.forEach(function (v, k) { if (k.length > THES_MAX) { THES_MAX = k.length; } });
+  MAXLEN = Math.min(MAXLEN, 32);
+
+  /* ---- normalization: mirrors kb.normalize.search_text ---------------------- */
+  var DASHES = /[\u2010\u2011\u2012\u2013\u2014\u2015\u2212\uff0d\u2500\u2501\ufe63]/g;
+  var TILDES = /[\u301c\uff5e\u223c\u223e\u2053]/g;
+  var TAG = /<\/?(?:p|u|b|i|br|span|div|td|tr|th|strong|em)\b[^>]*>/gi;
+  var JA = "\u3000-\u303f\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff01-\uff60\u2460-\u24ff\u2160-\u217f";
+  var SP_LEFT = new RegExp("(?<=[" + JA + "])\\s+(?=[" + JA + "A-Za-z0-9(\uff08])", "g");
+  var SP_RIGHT = new RegExp("(?<=[" + JA + "A-Za-z0-9)\uff09%])\\s+(?=[" + JA + "])", "g");
+  function fold(s) {
+    return s.replace(DASHES, "-").replace(TILDES, "~").normalize("NFKC").replace(DASHES, "-").replace(TILDES, "~");
+  }
+  function searchText(s) {
+    s = fold(s.replace(TAG, " ").replace(/\*\*/g, ""));
+    return s.replace(SP_LEFT, "").replace(SP_RIGHT, "").replace(/\s+/g, " ").trim();
+  }
+
+  /* ---- references: mirrors kb.refs.parse_reference ------------------------- */
+  function parseReference(q) {
+    var s = q.normalize("NFKC").replace(/\u3000/g, " ");
+    var vol = /vol\.?\s*(\d{1,3})/i.exec(s), num = /(?:問|q\.?|no\.?)\s*(\d{1,4})/i.exec(s);
+    var rest = s;
+    [vol, num].forEach(function (m) { if (m) { rest = rest.replace(m[0], " "); } });
+    rest = rest.replace(/令和\s*\d+\s*年度介護報酬改定に関する\s*q\s*&\s*a/gi, " ");
+    if (vol || num) { rest = rest.replace(/\b(?:q\s*&\s*a|qa)\b|[()（）「」]/gi, " "); }
+    var ser = /令和(\d+)年度介護報酬改定に関するq&a/i.exec(s.replace(/\s+/g, ""));
+    return { series: ser ? "r" + (+ser[1]) + "-qa" : null, volume: vol ? +vol[1] : null, number: num ? +num[1] : null,
+             rest: rest.replace(/\s+/g, " ").trim() };
+  }
+
+  /* ---- query terms: mirrors kb.search.Searcher.weighted_terms ------------- */
+  var ONLY_KANA = /^[\u3040-\u309f\u30fc\s\p{P}\p{S}]*$/u;
+  var PART = IX.partWeight;
+  function keyForm(s) { return s.normalize("NFKC").toLowerCase().replace(/\s+/g, ""); }
+  function fallback(run, add) {
+    // a word the vocabulary lacks (Sudachi would split it differently): the terms
+    // that contain it, at a part's weight
+    var n = 0;
+    for (var t = 0; t < IX.terms.length && n < 20; t++) {
+      if (IX.terms[t].indexOf(run) >= 0) { add(t, PART); n++; }
+    }
+  }
+  function weightedTerms(q) {
+    var weights = new Map(), surfaces = [];
+    function add(t, w) { if (w > (weights.get(t) || 0)) { weights.set(t, w); } }
+    q.split(/\s+/).forEach(function (chunk) {
+      var i = 0, unk = "";
+      function flush() {
+        if (unk && !ONLY_KANA.test(unk)) { fallback(unk, add); surfaces.push(unk); }
+        unk = "";
+      }
+      while (i < chunk.length) {
+        var hit = null;
+        for (var L = Math.min(MAXLEN, chunk.length - i); L >= 1; L--) {
+          if (vocab.has(chunk.substr(i, L))) { hit = chunk.substr(i, L); break; }
+        }
+        if (hit === null) { unk += chunk[i]; i += 1; continue; }
+        flush();
+        var tid = vocab.get(hit);
+        add(tid, 1);
+        (IX.parts[tid] || []).forEach(function (p) { add(p, PART); });
+        surfaces.push(hit);
+        i += hit.length;
+      }
+      flush();
+    });
+    var c = keyForm(q), j = 0;
+    while (j < c.length) {
+      var found = 0;
+      for (var n = Math.min(THES_MAX, c.length - j); n >= 1; n--) {
+        var g = thes.get(c.substr(j, n));
+        if (g) { g.forEach(function (tw) { add(tw[0], tw[1]); }); surfaces.push(c.substr(j, n)); found = n; break; }
+      }
+      j += found || 1;
+    }
+    return { weights: weights, surfaces: surfaces };
+  }
+
+  /* ---- ranking: BM25F as Whoosh's, weighted OR as the CLI's ---------------- */
+  var F = IX.fields.length, avgLen = [], decoded = new Map();
+  for (var f = 0; f < F; f++) {
+    var sum = 0;
+    for (var i = 0; i < N; i++) { sum += IX.len[f][i]; }
+    avgLen.push(sum / Math.max(N, 1) || 1);
+  }
+  function postings(f, t) {
+    var key = f * IX.terms.length + t, p = decoded.get(key);
+    if (p) { return p; }
+    var raw = IX.post[f][t], units = new Int32Array(raw.length / 2), tfs = new Float32Array(raw.length / 2), u = 0;
+    for (var j = 0; j < raw.length; j += 2) { u += raw[j]; units[j / 2] = u; tfs[j / 2] = raw[j + 1]; }
+    p = { units: units, tfs: tfs, idf: Math.log(N / (units.length + 1)) + 1 };
+    decoded.set(key, p);
+    return p;
+  }
+  function passes(u, f) {
+    if (!f) { return true; }
+    if (f.kind && IX.kinds[U.kind[u]] !== f.kind) { return false; }
+    if (f.volume && U.vol[u] !== +f.volume) { return false; }
+    if (f.service) {
+      var accept = IX.svcAccept[keyForm(f.service)] || [f.service];
+      if (!U.svc[u].some(function (s) { return accept.indexOf(IX.services[s]) >= 0; })) { return false; }
+    }
+    return true;
+  }
+  function run(query, limit, filters) {
+    limit = limit || 10;
+    var ref = parseReference(query), isRef = ref.volume !== null || ref.number !== null;
+    var hits = [], seen = new Set();
+    if (isRef) {
+      for (var u = 0; u < N; u++) {
+        if (IX.kinds[U.kind[u]] === "qa" && (ref.series === null || IX.series[U.ser[u]] === ref.series) &&
+            (ref.volume === null || U.vol[u] === ref.volume) && (ref.number === null || U.num[u] === ref.number) &&
+            passes(u, filters)) {
+          hits.push([1000, u]); seen.add(u);
+        }
+      }
+      hits.sort(function (a, b) {
+        return (U.ser[a[1]] - U.ser[b[1]]) || (U.vol[a[1]] - U.vol[b[1]]) || (U.num[a[1]] - U.num[b[1]]) || (U.id[a[1]] < U.id[b[1]] ? -1 : 1);
+      });
+    }
+    var qt = weightedTerms(searchText(isRef ? ref.rest : query).toLowerCase()), total = new Map();
+    qt.weights.forEach(function (w, t) {
+      for (var f = 0; f < F; f++) {
+        var p = postings(f, t), boost = w * IX.boosts[f];
+        for (var j = 0; j < p.units.length; j++) {
+          var u = p.units[j], tf = p.tfs[j], fl = IX.len[f][u];
+          var s = p.idf * tf * (K1 + 1) / (tf + K1 * ((1 - B) + B * fl / avgLen[f]));
+          total.set(u, (total.get(u) || 0) + boost * s);
+        }
+      }
+    });
+    var scored = [];
+    total.forEach(function (v, u) { if (!seen.has(u)) { scored.push([v, u]); } });
+    scored.sort(function (a, b) { return b[0] - a[0] || a[1] - b[1]; });
+    for (var k = 0; k < scored.length && hits.length < limit; k++) {
+      if (passes(scored[k][1], filters)) { hits.push(scored[k]); }
+    }
+    var needles = qt.surfaces.slice();
+    qt.weights.forEach(function (w, t) { needles.push(IX.terms[t]); });
+    needles = needles.filter(function (n, j) { return n && !(n.length < 2 && ONLY_KANA.test(n)) && needles.indexOf(n) === j; });
+    return { hits: hits.slice(0, limit), needles: needles };
+  }
+
+  /* ---- rendering (text nodes only) --------------------------------------------- */
+  function ranges(text, needles) {
+    var low = text.toLowerCase(), rs = [];
+    needles.forEach(function (n) {
+      for (var p = low.indexOf(n); p >= 0 && rs.length < 200; p = low.indexOf(n, p + n.length)) { rs.push([p, p + n.length]); }
+    });
+    rs.sort(function (a, b) { return a[0] - b[0] || b[1] - a[1]; });
+    var out = [];
+    rs.forEach(function (r) {
+      if (out.length && r[0] <= out[out.length - 1][1]) { out[out.length - 1][1] = Math.max(out[out.length - 1][1], r[1]); } else { out.push(r); }
+    });
+    return out;
+  }
+  function snippet(el, text, needles) {
+    var rs = ranges(text, needles), start = rs.length ? Math.max(0, rs[0][0] - 40) : 0, end = Math.min(text.length, start + 160);
+    if (start > 0) { el.appendChild(document.createTextNode("…")); }
+    var pos = start;
+    rs.forEach(function (r) {
+      if (r[1] <= start || r[0] >= end) { return; }
+      var a = Math.max(r[0], pos), b = Math.min(r[1], end);
+      if (a > pos) { el.appendChild(document.createTextNode(text.slice(pos, a))); }
+      var m = document.createElement("mark");
+      m.textContent = text.slice(a, b);
+      el.appendChild(m);
+      pos = b;
+    });
+    if (pos < end) { el.appendChild(document.createTextNode(text.slice(pos, end))); }
+    if (end < text.length) { el.appendChild(document.createTextNode("…")); }
+  }
+  function safeHref(h) { return /^[a-z][a-z0-9+.-]*:/i.test(h) ? "#" : h; }
+  function div(cls, text) { var d = document.createElement("div"); d.className = cls; d.textContent = text; return d; }
+  function render(out, res) {
+    var list = document.getElementById("results"), status = document.getElementById("status");
+    while (list.firstChild) { list.removeChild(list.firstChild); }
+    res.hits.forEach(function (h) {
+      var u = h[1], li = document.createElement("li"), a = document.createElement("a");
+      li.className = "hit";
+      li.setAttribute("data-id", U.id[u]);
+      li.setAttribute("data-kind", IX.kinds[U.kind[u]]);
+      a.className = "hit-title";
+      a.setAttribute("href", safeHref(U.href[u]));
+      a.textContent = U.title[u] || U.id[u];
+      li.appendChild(a);
+      if (U.cite[u] && U.cite[u] !== U.title[u]) { li.appendChild(div("hit-cite", U.cite[u])); }
+      if (U.crumb[u]) { li.appendChild(div("hit-crumb", U.crumb[u])); }
+      var p = document.createElement("p");
+      p.className = "hit-snippet";
+      snippet(p, U.text[u], res.needles);
+      li.appendChild(p);
+      list.appendChild(li);
+    });
+    status.textContent = out ? (res.hits.length ? res.hits.length + " 件" : "該当なし") : "";
+  }
+
+  /* ---- API for tests and the page ---------------------------------------------- */
+  window.kaigoSearch = function (query, limit, filters) {
+    return run(query, limit, filters).hits.map(function (h) {
+      var u = h[1];
+      return { id: U.id[u], kind: IX.kinds[U.kind[u]], title: U.title[u], text: U.text[u], score: h[0] };
+    });
+  };
+
+  var box = document.getElementById("q");
+  if (!box) { return; }
+  var form = document.getElementById("search-form");
+  function filters() {
+    var f = {};
+    ["kind", "volume", "service"].forEach(function (k) { var el = document.getElementById("f-" + k); if (el && el.value) { f[k] = el.value; } });
+    return f;
+  }
+  function update() {
+    var q = box.value.trim();
+    document.body.classList.toggle("searching", q.length > 0);
+    render(q, q ? run(q, 50, filters()) : { hits: [], needles: [] });
+    try { history.replaceState(null, "", q ? "#q=" + encodeURIComponent(q) : location.pathname); } catch (e) { /* file:// may refuse */ }
+  }
+  box.addEventListener("input", update);
+  form.addEventListener("change", update);
+  form.addEventListener("submit", function (e) { e.preventDefault(); update(); });
+  function initial() {
+    var m = /[?&#]q=([^&#]*)/.exec(location.search + location.hash);
+    if (!m) { return ""; }
+    try { return decodeURIComponent(m[1].replace(/\+/g, " ")); } catch (e) { return ""; }
+  }
+  var q0 = initial();
+  if (q0) { box.value = q0; }
+  if (box.value) { update(); }
+})();
