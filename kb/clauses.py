@@ -105,7 +105,7 @@ def _group(text: str) -> list[_Unit]:
         in_qa = cur is not None and cur.style == "qa"
         if m is not None and in_qa and (m.style == "answer" or (
             m.style == "qa" and m.number is not None and m.number == cur.marker.number and not cur.answered
-        ) or (mk.is_qa_internal(m.style) and not (m.style == "pnum" and "pnum" in stack_styles[:-1]))):
+        ) or (mk.is_qa_internal(m.style) and not (m.style in mk.NUMBERED and m.style in stack_styles[:-1]))):
             # inside a Q&A: the answer marker (or 002's answer mislabelled as a
             # second 問 127) and lists inside the answer stay in the Q&A
             if m.style in ("answer", "qa"):

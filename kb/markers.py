@@ -16,7 +16,12 @@ HEADING_STYLES = frozenset(
     {"numdot", "numdash", "pnum", "bracket", "article", "dai", "kanum", "lpara", "maru", "pword", "topic", "qasrc"}
 )
 # styles that a Q&A may contain without ending (lists inside an answer)
-QA_INTERNAL = frozenset({"answer", "note", "star", "bullet", "md", "circ", "kana", "pkana", "kanum", "lpara", "table", "pnum"})
+QA_INTERNAL = frozenset({
+    "answer", "note", "star", "bullet", "md", "circ", "kana", "pkana", "kanum", "lpara", "table",
+    "pnum", "numdot", "numdash",
+})
+# numbered styles end a Q&A only when an enclosing section uses the same numbering
+NUMBERED = frozenset({"pnum", "numdot", "numdash", "kanum", "lpara"})
 # a quoted-Q&A header pops everything down to one of these
 SECTION_STYLES = frozenset({"numdot", "numdash", "pnum", "article", "dai", "kanum", "lpara", "qasrc"})
 

@@ -13,12 +13,17 @@ from typing import Callable
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from . import site_paths as paths
 from .browser_index import build_index, index_js
 from .corpus import PACKAGE_ROOT, Corpus
 from .site_pages import SiteData, pages
 
 TEMPLATES = PACKAGE_ROOT / "site_templates"
 INDEX_FILE = "search-index.js"
+
+KIND_LABELS = {"qa": "Q&A", "rule": "加算・基準", "heading": "見出し", "item": "項目", "paragraph": "本文",
+               "table": "表", "qa-source": "Q&A 出典"}
+ENTRY_KINDS = {"abbrev": "略称", "synonym": "同義語", "group": "グループ", "broader": "上位語"}
 
 Progress = Callable[[str, int, int], None]
 
@@ -28,6 +33,7 @@ def environment() -> Environment:
         loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(default=True),
         undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
     )
+    env.globals.update(paths=paths, kind_labels=KIND_LABELS, entry_kinds=ENTRY_KINDS)
     return env
 
 

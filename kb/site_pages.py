@@ -94,6 +94,9 @@ class SiteData:
         by_id = {r.id: r for r in self.rules}
         return [by_id[r] for r in self.links.rules_of(ident) if r in by_id]
 
+    def qas(self, ids: list[str]) -> list[QA]:
+        return [self.corpus.qas_by_id[i] for i in ids if i in self.corpus.qas_by_id]
+
     def volume_title(self, q: QA) -> str:
         return f"{q.series}（Vol.{q.volume}）" if q.volume is not None else q.series
 

@@ -1,0 +1,41 @@
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT / "corpus"
+SHARED = ROOT.parent / "shared"
+DEV_QUERIES = SHARED / "eval" / "dev_queries.tsv"
+
+
+@pytest.fixture(scope="session")
+def corpus():
+    from kb.corpus import load_corpus
+
+    return load_corpus(CORPUS)
+
+
+@pytest.fixture
+def corpus_copy(tmp_path):
+    """A writable copy of the real corpus."""
+    dst = tmp_path / "corpus"
+    shutil.copytree(CORPUS, dst)
+    return dst
+
+
+@pytest.fixture(scope="session")
+def index_build(tmp_path_factory):
+    """The real corpus built once (index only) for search tests."""
+    from kb.build import build
+
+    out = tmp_path_factory.mktemp("build") / "build"
+    build(CORPUS, out, site=False)
+    return out
+
+
+@pytest.fixture(scope="session")
+def searcher(index_build):
+    from kb.search import Searcher
+
+    return Searcher(index_build / "index")
