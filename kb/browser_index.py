@@ -24,15 +24,16 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 from . import site_paths as paths
+from whoosh.util.numeric import byte_to_length, length_to_byte
+
 from .index import FIELD_BOOSTS
 from .normalize import search_text
-from .search import PART_WEIGHT
-from .thesaurus import key_form
+from .search import KIND_WEIGHT, PART_WEIGHT
 from .units import Unit
 
 INDEX_VERSION = 1
 FIELDS = ("title", "heading", "question", "body")
-BM25 = {"k1": 1.2, "b": 0.6}  # as kb.search.Searcher's BM25F
+BM25 = {"k1": 1.2, "b": 0.4}  # as kb.search.Searcher's BM25F (tests/test_browser.py checks)
 JS_GLOBAL = "KAIGO_INDEX"
 
 
@@ -45,16 +46,16 @@ def unit_href(u: Unit) -> str:
 
 
 def _thesaurus_map(thesaurus, ids: dict[str, int], tokenize) -> dict[str, list]:
-    """key -> [[term id, weight], ...]: the CLI's expansion of a key, terms the corpus has."""
+    """key -> [[term id, weight], ...]: the CLI's expansion of a key (whole words of the
+    targets), the terms the corpus has."""
     out: dict[str, list] = {}
     for key, targets in (thesaurus.as_map().items() if thesaurus else ()):
         weights: dict[int, float] = {}
         for target, w in targets:
             for tk in tokenize(search_text(target)):
                 t = ids.get(tk.term)
-                ww = round(w * (PART_WEIGHT if tk.part else 1.0), 4)
-                if t is not None and ww > weights.get(t, 0.0):
-                    weights[t] = ww
+                if t is not None and not tk.part and w > weights.get(t, 0.0):
+                    weights[t] = w
         if weights:
             out[key] = [[t, weights[t]] for t in sorted(weights)]
     return out
@@ -68,8 +69,12 @@ def _services_accept(services) -> dict[str, list[str]]:
     return _services_lookup(services)
 
 
-def build_index(units: list[Unit], *, thesaurus=None, services=None, tokenize=None, progress=None) -> dict:
-    """The index payload (a JSON-able dict, the same for the same input)."""
+def build_index(units: list[Unit], *, thesaurus=None, services=None, words=(), tokenize=None,
+                progress=None) -> dict:
+    """The index payload (a JSON-able dict, the same for the same input).
+
+    ``words`` (the user dictionary's domain words, thesaurus keys) join the vocabulary
+    even where the corpus lacks them, so the browser keeps リハビリ whole as Sudachi does."""
     if tokenize is None:
         from .analysis import tokenize
     tfs: list[dict[str, Counter]] = []  # per unit: field -> Counter(term)
@@ -93,6 +98,9 @@ def build_index(units: list[Unit], *, thesaurus=None, services=None, tokenize=No
         if progress and (n % 200 == 0 or n + 1 == len(units)):
             progress("browser index", n + 1, len(units))
 
+    for w in sorted(set(words)):
+        for t in tokenize(search_text(w)):
+            forms[t.surface.lower()][t.term] += 0  # known form, no weight against corpus usage
     terms = sorted({t for c in forms.values() for t in c})
     ids = {t: i for i, t in enumerate(terms)}
     post = {f: [[] for _ in terms] for f in FIELDS}
@@ -115,7 +123,10 @@ def build_index(units: list[Unit], *, thesaurus=None, services=None, tokenize=No
         "partWeight": PART_WEIGHT,
         "terms": terms,
         "post": [post[f] for f in FIELDS],
-        "len": [lengths[f] for f in FIELDS],
+        # Whoosh keeps a document's field length in one byte (lossy); the average is exact
+        "len": [[byte_to_length(length_to_byte(n)) for n in lengths[f]] for f in FIELDS],
+        "avgLen": [round(sum(lengths[f]) / max(len(units), 1), 6) or 1 for f in FIELDS],
+        "kindWeight": KIND_WEIGHT,
         "vocab": vocab,
         "parts": {str(ids[t]): sorted(ids[p] for p in ps) for t, ps in sorted(parts.items())},
         "thes": _thesaurus_map(thesaurus, ids, tokenize),
@@ -143,8 +154,3 @@ def index_js(payload: dict) -> str:
     """The payload as a script assigning a global: loads from file:// with a plain <script>."""
     body = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return f"window.{JS_GLOBAL}={body};\n"
-
-
-def service_filter_names(payload: dict) -> list[str]:
-    """Names offered in the search page's service filter (keys the CLI accepts)."""
-    return sorted({key_form(s) for s in payload["services"]})

@@ -127,6 +127,9 @@ def _find(c, ident: str):
 
 
 def _print_record(rec: dict) -> None:
+    if rec.get("kind") == "rule":
+        _print_rule(rec)
+        return
     if rec.get("kind") == "qa":
         click.echo(rec["citation"])
         crumbs = " > ".join(x for x in (rec["service"], rec["topic"]) if x)
@@ -452,7 +455,7 @@ def _amount_line(a: dict) -> str:
     return f"{a['level']}{cond} {a['value']}{a['unit']}{per}{period}  [{a['source']}]"
 
 
-def _print_rule(rec: dict, c) -> None:
+def _print_rule(rec: dict, c=None) -> None:
     click.echo(f"{rec['name']}  [{rec['rule_kind']}]  id: {rec['id']}")
     if rec["aliases"]:
         click.echo("別名: " + "、".join(rec["aliases"]))
@@ -476,7 +479,7 @@ def _print_rule(rec: dict, c) -> None:
     if rec["related_qas"]:
         click.echo("\n関連Q&A:")
         for q in rec["related_qas"]:
-            cite = c.qas_by_id[q].citation if q in c.qas_by_id else q
+            cite = c.qas_by_id[q].citation if c is not None and q in c.qas_by_id else q
             click.echo(f"  {cite}  [{q}]")
     for n in rec["notes"]:
         click.echo(f"注: {n}")
@@ -529,7 +532,7 @@ def rules_cmd(ctx, service, on, as_json, corpus_dir):
     """
     if ctx.invoked_subcommand is not None:
         return
-    from .rules import applies_to, in_force, obligation_for
+    from .rules import applies_to, in_force_dicts, obligation_for
 
     c, services, rules = _rules_env(corpus_dir)
     day, svc = _on_date(on), _service(services, service)
@@ -537,10 +540,8 @@ def rules_cmd(ctx, service, on, as_json, corpus_dir):
     for r in rules:
         if svc and not applies_to(r, svc, services):
             continue
-        amounts = [{"level": a.level, "condition": a.condition, "value": a.value, "unit": a.unit, "per": a.per,
-                    "effective_from": a.effective_from, "effective_until": a.effective_until, "source": a.source}
-                   for a in in_force(r, day, svc, services)]
-        out.append({"id": r.id, "name": r.name, "kind": r.kind, "services": list(r.services), "in_force": amounts,
+        out.append({"id": r.id, "name": r.name, "kind": r.kind, "services": list(r.services),
+                    "in_force": in_force_dicts(r, day, svc, services),
                     "obligation": obligation_for(r, svc, day, services) if svc else None})
     if as_json:
         _echo_json({"service": svc, "on": day.isoformat(), "groups": services.groups_of(svc) if svc else [],

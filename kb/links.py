@@ -15,8 +15,18 @@ from .services import key
 
 
 def _terms(rules: list[Rule]) -> list[tuple[str, str]]:
-    """(match key, rule id), longest first."""
-    out = {(key(t), r.id) for r in rules for t in (r.name, *r.aliases) if len(key(t)) >= 2}
+    """(match key, rule id), longest first.
+
+    An alias that is part of another rule's name (協力医療機関 in 協力医療機関連携加算)
+    is too general to link on: it finds the rule by name (find_rule) but links nothing."""
+    names = {key(r.name): r.id for r in rules}
+    out = set()
+    for r in rules:
+        out.add((key(r.name), r.id))
+        for t in r.aliases:
+            k = key(t)
+            if len(k) >= 2 and not any(k in n and rid != r.id for n, rid in names.items()):
+                out.add((k, r.id))
     return sorted(out, key=lambda kv: (-len(kv[0]), kv))
 
 

@@ -30,7 +30,7 @@ def clause_dict(c: Clause, corpus: Corpus) -> dict:
         "id": c.id, "kind": c.kind, "doc_id": c.doc_id, "label": c.label, "title": c.title,
         "breadcrumb": list(c.breadcrumb), "parent": c.parent, "span": [c.start, c.end],
         "text": c.display, "search_text": c.search, "qa": qa.id if qa else None,
-        "citation": f"{doc.title} {c.label}".strip() if doc else c.id,
+        "citation": f"{doc.title}　{c.title}" if doc else c.id,
         "source": source_dict(doc),
     }
 

@@ -15,19 +15,13 @@ from pathlib import Path
 
 from .normalize import search_text
 from .schema import ID_PATTERN, DataError, Field, as_iso, iso_date, load_toml, validate
-from .services import Services, key
+from .services import Services, key, str_list
 
 RULES_DIR = "rules"
 KINDS = ("介護報酬加算", "診療報酬加算", "基準", "努力義務", "算定要件")
 UNITS = ("単位", "点")
 PERS = ("月", "回", "日", "入院初日")
 OBLIGATION_KINDS = ("duty", "effort")
-
-
-def _str_list(value) -> str | None:
-    if not all(isinstance(x, str) and x.strip() for x in value):
-        return "expected a list of non-empty strings"
-    return None
 
 
 _DATE = dict(type=(str, dt.date), required=False, default="", check=iso_date)
@@ -40,18 +34,18 @@ AMOUNT_SCHEMA: dict[str, Field] = {
                  help="月/回/日/入院初日; leave empty when the source prints none"),
     "effective_from": Field(**_DATE, help="ISO date; empty when the sources do not say"),
     "effective_until": Field(**_DATE, help="ISO date (last day in force); empty when open"),
-    "services": Field(list, required=False, default=[], check=_str_list, help="official names; default: the rule's"),
+    "services": Field(list, required=False, default=[], check=str_list, help="official names; default: the rule's"),
     "source": Field(str, help="clause id or Q&A id the number is printed in"),
     "note": Field(str, required=False, default=""),
 }
 REQUIREMENT_SCHEMA: dict[str, Field] = {
     "text": Field(str, help="the requirement, in the source's words"),
     "source": Field(str, help="clause id or Q&A id"),
-    "services": Field(list, required=False, default=[], check=_str_list),
+    "services": Field(list, required=False, default=[], check=str_list),
 }
 OBLIGATION_SCHEMA: dict[str, Field] = {
     "kind": Field(str, choices=OBLIGATION_KINDS, help="duty (義務) or effort (努力義務)"),
-    "services": Field(list, check=_str_list, help="official names of the services bound"),
+    "services": Field(list, check=str_list, help="official names of the services bound"),
     "effective_from": Field(**_DATE),
     "transition_until": Field(**_DATE, help="last day of the 経過措置, if any"),
     "source": Field(str, help="clause id or Q&A id"),
@@ -61,14 +55,14 @@ RULE_SCHEMA: dict[str, Field] = {
     "id": Field(str, pattern=ID_PATTERN, help="ASCII slug equal to the file name"),
     "name": Field(str, help="the name as printed, e.g. 協力医療機関連携加算"),
     "reading": Field(str, required=False, default="", help="よみ in hiragana"),
-    "aliases": Field(list, required=False, default=[], check=_str_list),
+    "aliases": Field(list, required=False, default=[], check=str_list),
     "kind": Field(str, choices=KINDS),
-    "services": Field(list, check=_str_list, help="official names from corpus/services.toml"),
+    "services": Field(list, check=str_list, help="official names from corpus/services.toml"),
     "amounts": Field(list, required=False, default=[]),
     "requirements": Field(list, required=False, default=[]),
     "obligations": Field(list, required=False, default=[]),
-    "notes": Field(list, required=False, default=[], check=_str_list),
-    "related": Field(list, required=False, default=[], check=_str_list, help="Q&A ids"),
+    "notes": Field(list, required=False, default=[], check=str_list),
+    "related": Field(list, required=False, default=[], check=str_list, help="Q&A ids"),
 }
 
 
@@ -202,7 +196,7 @@ def check_rule(corpus, rule: Rule, services: Services) -> list[str]:
     cited += [(f"related[{i}]", q) for i, q in enumerate(rule.related)]
     for fname, ident in cited:
         if _cited_text(corpus, ident) is None:
-            err(fname, f"{ident!r} is not a clause or Q&A id in the corpus (find ids with: kaigo-kb search)")
+            err(fname, f"{ident!r} is not a clause or Q&A id in the corpus" + _where_now(corpus, rule, fname, ident))
     for i, a in enumerate(rule.amounts):
         text = _cited_text(corpus, a.source)
         if text is not None and not number_in(text, a.value):
@@ -214,6 +208,18 @@ def check_rule(corpus, rule: Rule, services: Services) -> list[str]:
             err(f"obligations[{i}].transition_until", "the transition must end before effective_from")
     errors += _overlaps(rule)
     return errors
+
+
+def _where_now(corpus, rule: Rule, fname: str, ident: str) -> str:
+    """A hint for a stale clause id (segmentation changed): where the amount is printed now."""
+    m = re.fullmatch(r"amounts\[(\d+)\]\.source", fname)
+    if not m:
+        return " (find ids with: kaigo-kb search)"
+    a = rule.amounts[int(m[1])]
+    doc = ident.split(":", 1)[0]
+    printed = f"{a.value}{a.unit}"
+    hits = [c.id for c in corpus.clauses if c.doc_id == doc and printed in c.search and number_in(c.search, a.value)]
+    return f"; {printed} is printed in: {', '.join(hits[:3])}" if hits else " (find ids with: kaigo-kb search)"
 
 
 def _overlaps(rule: Rule) -> list[str]:
@@ -325,6 +331,12 @@ def amount_text(a: Amount) -> str:
     return f"{a.level}{cond} {a.value}{a.unit}{per}{period}"
 
 
+def in_force_dicts(rule: Rule, on: dt.date, service: str | None, services: Services) -> list[dict]:
+    """:func:`in_force` as the JSON objects of ``kaigo-kb rule --json`` (``in_force``)."""
+    keep = ("level", "condition", "value", "unit", "per", "effective_from", "effective_until", "source")
+    return [{k: amount_dict(rule, a)[k] for k in keep} for a in in_force(rule, on, service, services)]
+
+
 def rule_text(rule: Rule) -> str:
     """Plain Japanese summary: the search-index text and snippet of a rule."""
     lines = [rule.name]
@@ -365,8 +377,7 @@ def rule_dict(rule: Rule, corpus, on: dt.date | None = None, service: str | None
                         for o in rule.obligations],
         "notes": list(rule.notes), "related_qas": links.qas_of(rule.id), "mentions": links.clauses_of(rule.id),
         "on": on.isoformat(), "service": official,
-        "in_force": [{k: v for k, v in amount_dict(rule, a).items() if k not in ("services", "note")}
-                     for a in in_force(rule, on, official, services)],
+        "in_force": in_force_dicts(rule, on, official, services),
         "obligation": obligation,
         "citation": rule.name, "title": rule.name, "text": rule_text(rule),
     }

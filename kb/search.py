@@ -23,8 +23,9 @@ from .thesaurus import key_form
 MAX_QUERY = 1000  # characters analysed; the rest of a pasted page adds nothing
 PART_WEIGHT = 0.35
 CANDIDATES = 200  # BM25F candidates re-ranked by how many typed words they match
-# a bare heading names a topic but answers nothing: rank it below content
-KIND_WEIGHT = {"heading": 0.6, "qa-source": 0.5}
+# a bare heading names a topic but answers nothing: rank it below content;
+# a ruling (Q&A) is what most searches are after
+KIND_WEIGHT = {"heading": 0.6, "qa-source": 0.5, "qa": 1.4}
 
 
 class QueryError(ValueError):
@@ -168,6 +169,10 @@ class Searcher:
             hits = self._reference_hits(ref, flt)
             seen = {h.id for h in hits}
         rest = ref.rest if not ref.empty else q
+        if not ref.empty and not rest and hits:
+            # a bare reference: follow it with what else is said on that topic
+            first = hits[0].data
+            rest = " ".join(first.get("breadcrumb", [])[-1:]) or first.get("title", "")
         text = search_text(rest)
         groups = self.query_groups(text) if text else []
         weights: dict[str, float] = {}

@@ -17,7 +17,7 @@ from .schema import ID_PATTERN, DataError, Field, load_toml, validate
 SERVICES_FILE = "services.toml"
 
 
-def _str_list(value) -> str | None:
+def str_list(value) -> str | None:
     if not all(isinstance(x, str) and x.strip() for x in value):
         return "expected a list of non-empty strings"
     return None
@@ -26,12 +26,12 @@ def _str_list(value) -> str | None:
 SERVICE_SCHEMA: dict[str, Field] = {
     "id": Field(str, pattern=ID_PATTERN, help="ASCII slug, e.g. tokuyo"),
     "name": Field(str, help="the official name, e.g. 介護老人福祉施設"),
-    "aliases": Field(list, required=False, default=[], check=_str_list, help="abbreviations people type"),
+    "aliases": Field(list, required=False, default=[], check=str_list, help="abbreviations people type"),
     "note": Field(str, required=False, default=""),
 }
 GROUP_SCHEMA: dict[str, Field] = {
     **SERVICE_SCHEMA,
-    "members": Field(list, check=_str_list, help="official names of services or other groups"),
+    "members": Field(list, check=str_list, help="official names of services or other groups"),
 }
 FILE_SCHEMA: dict[str, Field] = {
     "service": Field(list, help="[[service]] tables"),

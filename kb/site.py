@@ -42,6 +42,13 @@ def _write(path: Path, text: str) -> None:
     path.write_bytes(text.encode("utf-8"))
 
 
+def _domain_words(thesaurus, services, rules) -> list[str]:
+    from .index import user_dictionary_words
+
+    keys = [e.term for e in thesaurus.entries] if thesaurus else []
+    return sorted(set(keys) | set(user_dictionary_words(thesaurus, services, rules) if thesaurus else ()))
+
+
 def render_site(corpus: Corpus, out_dir: Path, *, rules=None, services=None, thesaurus=None,
                 progress: Progress | None = None) -> None:
     """Write the complete site into ``out_dir`` (an empty directory chosen by the caller).
@@ -52,7 +59,8 @@ def render_site(corpus: Corpus, out_dir: Path, *, rules=None, services=None, the
 
     out_dir = Path(out_dir)
     units = build_units(corpus, rules, services)
-    payload = build_index(units, thesaurus=thesaurus, services=services, progress=progress)
+    payload = build_index(units, thesaurus=thesaurus, services=services, words=_domain_words(thesaurus, services, rules),
+                          progress=progress)
     _write(out_dir / INDEX_FILE, index_js(payload))
     for src in sorted((TEMPLATES / "static").iterdir()):
         if src.is_file():

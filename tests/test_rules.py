@@ -303,3 +303,15 @@ def test_rule_dict_and_text(corpus, rules, services):
     json.dumps(rec, ensure_ascii=False)
     text = rule_text(k)
     assert "協力医療機関連携加算" in text and "50単位/月" in text and "40単位/月" in text
+
+
+def test_stale_clause_id_gets_a_hint(corpus_copy):
+    # when segmentation changes, a cited id disappears: the message says where the number is printed now
+    f = corpus_copy / "rules" / "iryokikan-renkei-kasan.toml"
+    text = f.read_text(encoding="utf-8")
+    f.write_text(re.sub(r'source = "r6-zaitaku[^"]+"', 'source = "r6-zaitaku-iryo-kaigo-renkei-gaiyo:gone"', text,
+                        count=1), encoding="utf-8")
+    errors = check_rules(load_corpus(corpus_copy), load_rules(corpus_copy), load_services(corpus_copy))
+    assert len(errors) == 1
+    assert re.search(r"field 'amounts\[0\]\.source': .*gone' is not a clause or Q&A id in the corpus; "
+                     r"80単位 is printed in: r6-zaitaku-iryo-kaigo-renkei-gaiyo:\S+", errors[0]), errors

@@ -10,9 +10,8 @@
   var U = IX.units, N = U.id.length, K1 = IX.bm25.k1, B = IX.bm25.b;
   var vocab = new Map(Object.entries(IX.vocab));
   var thes = new Map(Object.entries(IX.thes));
-  var MAXLEN = 1, THES_MAX = 1;
+  var MAXLEN = 1;
   vocab.forEach(function (v, k) { if (k.length > MAXLEN) { MAXLEN = k.length; } });
-  thes.forEach(function (v, k) { if (k.length > THES_MAX) { THES_MAX = k.length; } });
   MAXLEN = Math.min(MAXLEN, 32);
 
   /* ---- normalization: mirrors kb.normalize.search_text ---------------------- */
@@ -43,25 +42,30 @@
              rest: rest.replace(/\s+/g, " ").trim() };
   }
 
-  /* ---- query terms: mirrors kb.search.Searcher.weighted_terms ------------- */
+  /* ---- query groups: mirrors kb.search.Searcher.query_groups -------------- */
   var ONLY_KANA = /^[\u3040-\u309f\u30fc\s\p{P}\p{S}]*$/u;
   var PART = IX.partWeight;
   function keyForm(s) { return s.normalize("NFKC").toLowerCase().replace(/\s+/g, ""); }
-  function fallback(run, add) {
-    // a word the vocabulary lacks (Sudachi would split it differently): the terms
-    // that contain it, at a part's weight
-    var n = 0;
-    for (var t = 0; t < IX.terms.length && n < 20; t++) {
-      if (IX.terms[t].indexOf(run) >= 0) { add(t, PART); n++; }
-    }
+  var KANJI = /[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]/;
+  function startsWord(chunk, i) {
+    for (var L = Math.min(MAXLEN, chunk.length - i); L >= 1; L--) { if (vocab.has(chunk.substr(i, L))) { return true; } }
+    return false;
   }
-  function weightedTerms(q) {
-    var weights = new Map(), surfaces = [];
-    function add(t, w) { if (w > (weights.get(t) || 0)) { weights.set(t, w); } }
+  function words(q) {
+    // longest match over the build's word forms; a run the vocabulary lacks
+    // (Sudachi would split it unlike any indexed text) becomes one word whose
+    // group holds the terms containing it
+    var out = [];
     q.split(/\s+/).forEach(function (chunk) {
-      var i = 0, unk = "";
+      var i = 0, unk = "", at = 0;
       function flush() {
-        if (unk && !ONLY_KANA.test(unk)) { fallback(unk, add); surfaces.push(unk); }
+        if (unk && !ONLY_KANA.test(unk)) {
+          var g = new Map(), n = 0;
+          for (var t = 0; t < IX.terms.length && n < 20 && unk.length > 1; t++) {
+            if (IX.terms[t].indexOf(unk) >= 0) { g.set(t, PART); n++; }
+          }
+          out.push({ surface: unk, group: g, unknown: true });  // counts as a typed word, as in the CLI
+        }
         unk = "";
       }
       while (i < chunk.length) {
@@ -69,35 +73,47 @@
         for (var L = Math.min(MAXLEN, chunk.length - i); L >= 1; L--) {
           if (vocab.has(chunk.substr(i, L))) { hit = chunk.substr(i, L); break; }
         }
+        if (hit !== null && hit.length === 1 && KANJI.test(hit) && i + 1 < chunk.length && KANJI.test(chunk[i + 1]) &&
+            !startsWord(chunk, i + 1)) {
+          hit = null;  // 一 of 一緒: a lone kanji before an unknown kanji is part of an unknown word
+        }
         if (hit === null) { unk += chunk[i]; i += 1; continue; }
         flush();
-        var tid = vocab.get(hit);
-        add(tid, 1);
-        (IX.parts[tid] || []).forEach(function (p) { add(p, PART); });
-        surfaces.push(hit);
+        var tid = vocab.get(hit), g = new Map([[tid, 1]]);
+        (IX.parts[tid] || []).forEach(function (p) { if (IX.terms[p].length > 1 && !g.has(p)) { g.set(p, PART); } });
+        out.push({ surface: hit, group: g });
         i += hit.length;
       }
       flush();
     });
-    var c = keyForm(q), j = 0;
-    while (j < c.length) {
+    return out;
+  }
+  function queryGroups(q) {
+    var ws = words(q), groups = ws.map(function (w) { return w.group; }), i = 0;
+    function add(g, t, w) { if (w > (g.get(t) || 0)) { g.set(t, w); } }
+    while (i < ws.length) {
       var found = 0;
-      for (var n = Math.min(THES_MAX, c.length - j); n >= 1; n--) {
-        var g = thes.get(c.substr(j, n));
-        if (g) { g.forEach(function (tw) { add(tw[0], tw[1]); }); surfaces.push(c.substr(j, n)); found = n; break; }
+      for (var j = Math.min(ws.length, i + 4); j > i; j--) {
+        var key = keyForm(ws.slice(i, j).map(function (w) { return w.surface; }).join("")), exp = thes.get(key);
+        if (exp) {
+          for (var k = i + 1; k < j; k++) {  // a multi-word key is one typed word
+            groups[k].forEach(function (w, t) { add(groups[i], t, w); });
+            groups[k] = new Map();
+            ws[k].unknown = false;
+          }
+          exp.forEach(function (tw) { add(groups[i], tw[0], tw[1]); });
+          found = j;
+          break;
+        }
       }
-      j += found || 1;
+      i = found || i + 1;
     }
-    return { weights: weights, surfaces: surfaces };
+    return { groups: groups.filter(function (g, k) { return g.size || ws[k].unknown; }),
+             surfaces: ws.map(function (w) { return w.surface; }) };
   }
 
-  /* ---- ranking: BM25F as Whoosh's, weighted OR as the CLI's ---------------- */
-  var F = IX.fields.length, avgLen = [], decoded = new Map();
-  for (var f = 0; f < F; f++) {
-    var sum = 0;
-    for (var i = 0; i < N; i++) { sum += IX.len[f][i]; }
-    avgLen.push(sum / Math.max(N, 1) || 1);
-  }
+  /* ---- ranking: as the CLI's (Whoosh BM25F per typed word, coverage, kind) -- */
+  var F = IX.fields.length, decoded = new Map();
   function postings(f, t) {
     var key = f * IX.terms.length + t, p = decoded.get(key);
     if (p) { return p; }
@@ -117,6 +133,19 @@
     }
     return true;
   }
+  function groupScores(g) {
+    var out = new Map();
+    g.forEach(function (w, t) {
+      for (var f = 0; f < F; f++) {
+        var p = postings(f, t), boost = w * IX.boosts[f], avg = IX.avgLen[f];
+        for (var j = 0; j < p.units.length; j++) {
+          var u = p.units[j], tf = p.tfs[j], fl = IX.len[f][u];
+          out.set(u, (out.get(u) || 0) + boost * p.idf * tf * (K1 + 1) / (tf + K1 * ((1 - B) + B * fl / avg)));
+        }
+      }
+    });
+    return out;
+  }
   function run(query, limit, filters) {
     limit = limit || 10;
     var ref = parseReference(query), isRef = ref.volume !== null || ref.number !== null;
@@ -133,27 +162,33 @@
         return (U.ser[a[1]] - U.ser[b[1]]) || (U.vol[a[1]] - U.vol[b[1]]) || (U.num[a[1]] - U.num[b[1]]) || (U.id[a[1]] < U.id[b[1]] ? -1 : 1);
       });
     }
-    var qt = weightedTerms(searchText(isRef ? ref.rest : query).toLowerCase()), total = new Map();
-    qt.weights.forEach(function (w, t) {
-      for (var f = 0; f < F; f++) {
-        var p = postings(f, t), boost = w * IX.boosts[f];
-        for (var j = 0; j < p.units.length; j++) {
-          var u = p.units[j], tf = p.tfs[j], fl = IX.len[f][u];
-          var s = p.idf * tf * (K1 + 1) / (tf + K1 * ((1 - B) + B * fl / avgLen[f]));
-          total.set(u, (total.get(u) || 0) + boost * s);
-        }
-      }
-    });
-    var scored = [];
-    total.forEach(function (v, u) { if (!seen.has(u)) { scored.push([v, u]); } });
-    scored.sort(function (a, b) { return b[0] - a[0] || a[1] - b[1]; });
-    for (var k = 0; k < scored.length && hits.length < limit; k++) {
-      if (passes(scored[k][1], filters)) { hits.push(scored[k]); }
+    var rest = isRef ? ref.rest : query;
+    if (isRef && !rest && hits.length) {
+      // a bare reference: follow it with what else is said on that topic (as the CLI)
+      var first = hits[0][1], crumbs = U.crumb[first] ? U.crumb[first].split(" > ") : [];
+      rest = crumbs.length ? crumbs[crumbs.length - 1] : U.title[first];
     }
-    var needles = qt.surfaces.slice();
-    qt.weights.forEach(function (w, t) { needles.push(IX.terms[t]); });
-    needles = needles.filter(function (n, j) { return n && !(n.length < 2 && ONLY_KANA.test(n)) && needles.indexOf(n) === j; });
-    return { hits: hits.slice(0, limit), needles: needles };
+    var qg = queryGroups(searchText(rest).toLowerCase()), n = qg.groups.length;
+    var per = new Map();
+    qg.groups.forEach(function (g, gi) {
+      groupScores(g).forEach(function (v, u) {
+        if (!passes(u, filters)) { return; }
+        var a = per.get(u);
+        if (!a) { a = [0, 0]; per.set(u, a); }
+        a[0] += v; a[1] += v > 0 ? 1 : 0;
+      });
+    });
+    var prelim = [];
+    per.forEach(function (a, u) { prelim.push([a[0] * (0.2 + 0.8 * Math.pow(a[1] / n, 2)), u]); });
+    prelim.sort(function (a, b) { return b[0] - a[0] || a[1] - b[1]; });
+    var ranked = prelim.slice(0, 3 * (limit + seen.size) + 10).filter(function (x) { return !seen.has(x[1]); })
+      .map(function (x) { return [x[0] * (IX.kindWeight[IX.kinds[U.kind[x[1]]]] || 1), x[1]]; });
+    ranked.sort(function (a, b) { return b[0] - a[0] || (U.id[a[1]] < U.id[b[1]] ? -1 : U.id[a[1]] > U.id[b[1]] ? 1 : 0); });
+    hits = hits.concat(ranked.slice(0, limit)).slice(0, limit);
+    var needles = qg.surfaces.slice();
+    qg.groups.forEach(function (g) { g.forEach(function (w, t) { needles.push(IX.terms[t]); }); });
+    needles = needles.filter(function (x, j) { return x && !(x.length < 2 && ONLY_KANA.test(x)) && needles.indexOf(x) === j; });
+    return { hits: hits, needles: needles };
   }
 
   /* ---- rendering (text nodes only) --------------------------------------------- */
@@ -211,6 +246,13 @@
   }
 
   /* ---- API for tests and the page ---------------------------------------------- */
+  window.kaigoQueryGroups = function (query) {  // for tests: compare with kb.search query_groups
+    return queryGroups(searchText(query).toLowerCase()).groups.map(function (g) {
+      var o = {};
+      g.forEach(function (w, t) { o[IX.terms[t]] = w; });
+      return o;
+    });
+  };
   window.kaigoSearch = function (query, limit, filters) {
     return run(query, limit, filters).hits.map(function (h) {
       var u = h[1];

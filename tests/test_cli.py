@@ -1,0 +1,68 @@
+import json
+
+import click
+from click.testing import CliRunner
+
+from kb.cli import main
+
+
+def walk(group, prefix=()):
+    for name, cmd in sorted(group.commands.items()):
+        yield prefix + (name,), cmd
+        if isinstance(cmd, click.Group):
+            yield from walk(cmd, prefix + (name,))
+
+
+def test_every_command_has_help_with_an_example():
+    names = [" ".join(p) for p, _ in walk(main)]
+    for needed in ("search", "show", "qa", "build", "corpus check"):
+        assert needed in names
+    for path, cmd in walk(main):
+        r = CliRunner().invoke(main, [*path, "--help"])
+        assert r.exit_code == 0, path
+        assert "Example:" in r.output, f"{' '.join(path)} --help has no Example: block"
+
+
+def test_corpus_check_counts():
+    r = CliRunner().invoke(main, ["corpus", "check", "--json"])
+    assert r.exit_code == 0
+    counts = json.loads(r.output)
+    assert counts["documents"] == 5 and counts["qas"] == 11
+    assert counts["qas_per_volume"]["令和６年度介護報酬改定に関するＱ＆Ａ Vol.1"] == 4
+    assert counts["qas_without_volume"] == 1
+
+
+def test_qa_lists_a_volume_and_shows_one():
+    r = CliRunner().invoke(main, ["qa", "Vol.1"])
+    assert r.exit_code == 0 and "問127" in r.output and "問153" in r.output
+    r = CliRunner().invoke(main, ["qa", "１", "問１２７", "--json"])
+    [rec] = json.loads(r.output)
+    for key in ("id", "series", "volume", "number", "date", "service", "topic", "question", "answer",
+                "citation", "quoted_in"):
+        assert key in rec
+    assert rec["id"] == "r6-qa-vol1-q127" and rec["date"] == "2024-03-15"
+    assert rec["quoted_in"][0]["doc_id"] == "guide-kyoryoku-iryokikan-joho-teikyo"
+
+
+def test_qa_errors_are_one_line():
+    r = CliRunner().invoke(main, ["qa", "99"])
+    assert r.exit_code == 1 and "Vol.99" in r.output and "Traceback" not in r.output
+    r = CliRunner().invoke(main, ["qa", "abc"])
+    assert r.exit_code == 2
+
+
+def test_show_clause_and_qa(corpus):
+    clause = next(c for c in corpus.clauses if c.label == "③" and "50 単位" in c.display)
+    r = CliRunner().invoke(main, ["show", clause.id, "--json"])
+    rec = json.loads(r.output)
+    assert rec["id"] == clause.id and rec["breadcrumb"] and rec["source"]["id"] == clause.doc_id
+    r = CliRunner().invoke(main, ["show", "r6-qa-vol7-q1"])
+    assert r.exit_code == 0 and "入所者全員について算定されるもの" in r.output
+    r = CliRunner().invoke(main, ["show", "no-such-id"])
+    assert r.exit_code == 1 and "no clause" in r.output
+
+
+def test_two_runs_give_identical_ids_and_bytes():
+    a = CliRunner().invoke(main, ["qa", "1", "--json"]).output
+    b = CliRunner().invoke(main, ["qa", "1", "--json"]).output
+    assert a == b

@@ -1,0 +1,143 @@
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from kb.cli import main
+from kb.search import Filters, QueryError
+from tests.conftest import DEV_QUERIES
+
+
+def ids(result):
+    return [h.id for h in result.hits]
+
+
+def test_short_stay_query_finds_q152_and_q153_in_top_five(searcher):
+    top = ids(searcher.search("ショートステイ 算定", limit=5))
+    assert "r6-qa-vol1-q152" in top and "r6-qa-vol1-q153" in top
+
+
+@pytest.mark.parametrize("query, first", [
+    ("Vol.1 問127", "r6-qa-vol1-q127"),
+    ("ＱＡ ｖｏｌ３ 問３", "r6-qa-vol3-q3"),
+    ("Ｖｏｌ．７ 問１", "r6-qa-vol7-q1"),
+    ("vol 2 問 18", "r6-qa-vol2-q18"),
+    ("問１２７", "r6-qa-vol1-q127"),
+    ("令和６年度介護報酬改定に関するＱ＆Ａ（Vol.16）", "r6-qa-vol16-xa460f1"),
+    ("vol16", "r6-qa-vol16-xa460f1"),
+])
+def test_reference_puts_that_qa_first(searcher, query, first):
+    assert ids(searcher.search(query, limit=5))[0] == first
+
+
+def test_abbreviation_reaches_official_and_group_terms(searcher):
+    # 特養 is not written in 002's 協力医療機関連携加算 notice; 介護老人福祉施設 is
+    hits = searcher.search("特養 協力医療機関連携加算", limit=10).hits
+    assert any("介護老人福祉施設" in h.data["text"] for h in hits)
+    groups = searcher.query_groups("特養")
+    assert len(groups) == 1 and {"介護老人福祉施設", "介護保険施設等"} <= set(groups[0])
+    assert groups[0]["特養"] > groups[0]["介護老人福祉施設"] > groups[0]["介護保険施設等"]
+
+
+def test_compound_parts_are_searchable(searcher):
+    hits = searcher.search("医療機関 連携 加算", limit=10).hits
+    assert any("協力医療機関連携加算" in h.data["text"] for h in hits)
+
+
+def test_sentence_query(searcher):
+    top = ids(searcher.search("往診体制を常時確保していないと協力医療機関になれないか", limit=5))
+    assert "r6-qa-vol16-xa460f1" in top
+
+
+@pytest.mark.parametrize("query", [
+    'AND OR NOT "unbalanced', "*", "title:(", "問 127 AND (", "協力" * 5000, "\x00\x07制御\x1b[31m",
+    "((()))", "~^!&|", "ｖｏｌ９９９ 問９９９９",
+])
+def test_hostile_queries_never_crash(searcher, query):
+    result = searcher.search(query, limit=10)
+    assert isinstance(result.hits, list)
+
+
+@pytest.mark.parametrize("query", ["", "   ", "\x00\x01"])
+def test_empty_query_is_a_clear_error(searcher, query):
+    with pytest.raises(QueryError, match="empty query"):
+        searcher.search(query)
+
+
+def test_filters(searcher):
+    qa_only = searcher.search("協力医療機関", limit=20, filters=Filters(kind="qa")).hits
+    assert qa_only and all(h.kind == "qa" for h in qa_only)
+    vol1 = searcher.search("協力医療機関", limit=20, filters=Filters(volume=1)).hits
+    assert vol1 and all(h.id.startswith("r6-qa-vol1-") for h in vol1)
+    late = searcher.search("協力医療機関", limit=20, filters=Filters(since="2025-01-01")).hits
+    assert late and all(h.data["source"]["date"] >= "2025-01-01" or h.kind == "qa" for h in late)
+    with pytest.raises(QueryError, match="unknown service"):
+        searcher.search("加算", filters=Filters(service="存在しないサービス"))
+
+
+def test_service_filter_uses_abbreviations_and_groups(searcher):
+    hits = searcher.search("協力医療機関", limit=30, filters=Filters(service="特養")).hits
+    assert hits
+    assert all(any(s in h.data["text"] + " ".join(h.data.get("breadcrumb", [])) + h.data["title"]
+                   for s in ("介護老人福祉施設", "特養", "特別養護老人ホーム", "介護保険施設", "高齢者施設等"))
+               for h in hits[:10])
+
+
+def _cli(index_build, *args):
+    return CliRunner().invoke(main, ["search", "--build-dir", str(index_build), *args])
+
+
+def test_cli_json_shape(index_build):
+    r = _cli(index_build, "Vol.1 問127", "--json", "--limit", "3")
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.output)
+    assert data["query"] == "Vol.1 問127" and len(data["hits"]) == 3
+    hit = data["hits"][0]
+    assert set(hit) >= {"id", "kind", "title", "text", "citation", "source", "score"}
+    assert set(hit["source"]) == {"id", "title", "date", "url"}
+    assert hit["citation"] == "「令和６年度介護報酬改定に関するＱ＆Ａ（Vol.1）（令和6年3月15日）」問127"
+    assert "職種は問わない" in hit["text"] and "どんな職種を想定" in hit["text"]
+
+
+def test_cli_human_output_is_plain_when_piped(index_build):
+    r = _cli(index_build, "ショートステイ", "算定")
+    assert r.exit_code == 0 and "\x1b[" not in r.output
+    assert " 1. [" in r.output and "id: " in r.output
+
+
+def test_cli_errors(index_build, tmp_path):
+    r = _cli(index_build, "")
+    assert r.exit_code == 2 and "empty query" in r.output
+    r = _cli(index_build, "加算", "--since", "yesterday")
+    assert r.exit_code == 2 and "--since" in r.output
+    r = CliRunner().invoke(main, ["search", "--build-dir", str(tmp_path / "nowhere"), "加算"])
+    assert r.exit_code == 1 and "kaigo-kb build" in r.output and "Traceback" not in r.output
+
+
+def test_wareki_dates_in_filters(index_build):
+    r = _cli(index_build, "協力医療機関", "--since", "令和7年1月1日", "--json")
+    assert r.exit_code == 0
+    assert all(h["source"]["date"] >= "2025-01-01" or h["kind"] == "qa" for h in json.loads(r.output)["hits"])
+
+
+def _score(searcher, path):
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+    from eval_queries import evaluate, load
+
+    return evaluate(searcher, load(path))
+
+
+def test_own_query_set(searcher):
+    from pathlib import Path
+
+    ok, n, mrr = _score(searcher, Path(__file__).parent / "queries.tsv")
+    assert ok >= n - 1, f"{ok}/{n}"
+
+
+@pytest.mark.skipif(not DEV_QUERIES.exists(), reason="../shared/eval not present")
+def test_dev_queries(searcher):
+    ok, n, mrr = _score(searcher, DEV_QUERIES)
+    assert ok >= 28, f"{ok}/{n} MRR={mrr:.3f}"
