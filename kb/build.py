@@ -12,6 +12,10 @@ from .corpus import Corpus, load_corpus
 from .thesaurus import load_thesaurus
 
 
+class BuildError(Exception):
+    """Bad input found by a build check; the message names file and field."""
+
+
 @dataclass
 class Inputs:
     corpus: Corpus
@@ -32,7 +36,10 @@ def load_inputs(corpus_dir: Path) -> Inputs:
         from .rules import check_rules, load_rules
 
         rules = load_rules(Path(corpus_dir))
-        check_rules(corpus, rules, services)
+        problems = check_rules(corpus, rules, services)
+        if problems:
+            more = f" (and {len(problems) - 1} more; run kaigo-kb rules check)" if len(problems) > 1 else ""
+            raise BuildError(problems[0] + more)
     return Inputs(corpus, rules, services, load_thesaurus(corpus_dir))
 
 

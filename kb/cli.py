@@ -24,11 +24,12 @@ def _echo_json(data) -> None:
 
 def _run(fn):
     """Call fn() turning the library's errors into ClickException (exit 1)."""
+    from .build import BuildError
     from .schema import DataError
 
     try:
         return fn()
-    except (DataError, KbError) as e:
+    except (DataError, KbError, BuildError) as e:
         raise click.ClickException(str(e)) from None
 
 
@@ -570,7 +571,7 @@ def rules_check(corpus_dir):
     \b
     Example:
       kaigo-kb rules check
-      kaigo-kb rules check --corpus tests/fixtures/rules_tiny
+      kaigo-kb rules check --corpus /path/to/corpus
     """
     from .rules import check_rules
 

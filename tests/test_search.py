@@ -141,3 +141,25 @@ def test_own_query_set(searcher):
 def test_dev_queries(searcher):
     ok, n, mrr = _score(searcher, DEV_QUERIES)
     assert ok >= 28, f"{ok}/{n} MRR={mrr:.3f}"
+
+
+def test_build_refuses_bad_rules_and_keeps_the_last_good_build(corpus_copy, tmp_path):
+    import re
+
+    from kb.build import build
+
+    out = tmp_path / "build"
+    build(corpus_copy, out, site=False)
+    before = sorted(p.name for p in (out / "index").iterdir())
+    rule = corpus_copy / "rules" / "kyoryoku-iryokikan-renkei-kasan.toml"
+    text = rule.read_text(encoding="utf-8")
+    rule.write_text(re.sub(r"value = 50\b", "value = 55", text, count=1), encoding="utf-8")
+    r = CliRunner().invoke(main, ["build", "--corpus", str(corpus_copy), "--build-dir", str(out), "--no-site"])
+    assert r.exit_code == 1 and "kyoryoku-iryokikan-renkei-kasan.toml" in r.output and "55" in r.output
+    assert sorted(p.name for p in (out / "index").iterdir()) == before
+    assert not list(tmp_path.glob(".build.tmp-*"))
+
+
+def test_rules_are_search_hits(searcher):
+    hits = searcher.search("協力医療機関連携加算 単位", limit=10, filters=Filters(kind="rule")).hits
+    assert hits and hits[0].kind == "rule" and "協力医療機関連携加算" in hits[0].data["title"]

@@ -1,0 +1,288 @@
+"""Scale benchmark: build time and size, cold CLI query, warm query latency, browser search.
+
+    python bench/run.py [--qas 10000] [--out bench/results.json] [--no-browser] [--work DIR]
+
+Builds the seed corpus (corpus/) and a synthetic corpus of --qas Q&As (bench/synth.py) into a
+temporary directory (or --work DIR, kept afterwards), then measures both. BENCHMARKS.md says
+what each number means and records a run.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import gzip
+import json
+import os
+import platform
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+sys.path.insert(0, str(ROOT))
+
+import synth  # noqa: E402
+
+VENV_BIN = Path(sys.executable).parent
+KAIGO_KB = VENV_BIN / "kaigo-kb"
+DEV_QUERIES = ROOT.parent / "shared" / "eval" / "dev_queries.tsv"
+CLI_QUERY = "ショートステイ 算定"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+PAYLOAD_FILES = ("search-index.js", "static/search.js", "static/page.js")  # what index.html loads for search
+
+# The build runs in a child process so its peak RSS is its own, not this process's.
+_BUILD_CHILD = """
+import json, resource, sys, time
+from kb.build import build
+corpus, out, site = sys.argv[1], sys.argv[2], sys.argv[3] == "1"
+t = time.perf_counter()
+counts = build(corpus, out, site=site)
+print(json.dumps({"seconds": time.perf_counter() - t, "counts": counts,
+                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def pct(values: list[float], p: float) -> float:
+    """Nearest-rank percentile (p in 0–100)."""
+    s = sorted(values)
+    return s[min(len(s) - 1, max(0, round(p / 100 * len(s) + 0.5) - 1))]
+
+
+def summary(ms: list[float]) -> dict:
+    return {"n": len(ms), "median_ms": round(statistics.median(ms), 2), "p95_ms": round(pct(ms, 95), 2),
+            "max_ms": round(max(ms), 2)}
+
+
+def dev_queries() -> list[str]:
+    lines = DEV_QUERIES.read_text(encoding="utf-8").splitlines()[1:]
+    return [ln.split("\t")[1] for ln in lines if ln.strip()]
+
+
+def tree_size(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+# ------------------------------------------------------------------------------------ build
+
+def build(corpus: Path, out: Path) -> dict:
+    """Build with the site; if the site step fails, fall back to index only and say why."""
+    res = {"site_error": None}
+    for site in (True, False):
+        proc = subprocess.run([sys.executable, "-c", _BUILD_CHILD, str(corpus), str(out), "1" if site else "0"],
+                              capture_output=True, text=True, cwd=ROOT)
+        if proc.returncode == 0:
+            res.update(json.loads(proc.stdout.strip().splitlines()[-1]))
+            res["site"] = site
+            break
+        err = (proc.stderr.strip().splitlines() or ["?"])[-1]
+        if not site:
+            raise SystemExit(f"build of {corpus} failed: {proc.stderr}")
+        res["site_error"] = err
+    res["seconds"] = round(res["seconds"], 2)
+    res["peak_rss_mb"] = round(res["peak_rss_mb"], 1)
+    res["index_bytes"] = tree_size(out / "index")
+    if res["site"]:
+        site = out / "site"
+        files = {}
+        for name in PAYLOAD_FILES:
+            p = site / name
+            if p.exists():
+                raw = p.read_bytes()
+                files[name] = {"raw": len(raw), "gzip9": len(gzip.compress(raw, compresslevel=9, mtime=0))}
+        res["payload"] = {"files": files, "raw_bytes": sum(f["raw"] for f in files.values()),
+                          "gzip9_bytes": sum(f["gzip9"] for f in files.values())}
+        res["site_bytes"] = tree_size(site)
+    return res
+
+
+# ------------------------------------------------------------------------------------ CLI
+
+def wall(cmd: list[str], runs: int) -> list[float]:
+    subprocess.run(cmd, capture_output=True, env=_env())  # warm the page cache; not counted
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        proc = subprocess.run(cmd, capture_output=True, env=_env())
+        times.append((time.perf_counter() - t) * 1000)
+        if proc.returncode != 0:
+            raise SystemExit(f"{cmd} exited {proc.returncode}: {proc.stderr.decode()[-500:]}")
+    return times
+
+
+def _env() -> dict:
+    return {k: v for k, v in os.environ.items() if k != "KAIGO_KB_BUILD"}
+
+
+def cold_cli(build_dir: Path, runs: int) -> dict:
+    cli = wall([str(KAIGO_KB), "search", CLI_QUERY, "--json", "--build-dir", str(build_dir)], runs)
+    bare = wall([sys.executable, "-c", "pass"], runs)
+    return {"query": CLI_QUERY, "cli": summary(cli), "bare_python": summary(bare),
+            "cli_minus_bare_ms": round(statistics.median(cli) - statistics.median(bare), 1)}
+
+
+# ------------------------------------------------------------------------------------ warm
+
+def warm_queries(vocab: synth.Vocabulary, n: int, seed: int) -> list[str]:
+    rng = random.Random(seed)
+    qs = dev_queries()
+    while len(qs) < n:
+        qs.append(" ".join(rng.choice(vocab.words) for _ in range(rng.randint(2, 3))))
+    return qs
+
+
+def warm(build_dir: Path, queries: list[str]) -> dict:
+    from kb.search import Searcher
+
+    s = Searcher(build_dir / "index")
+    try:
+        for q in queries[:5]:  # open readers, fill caches
+            s.search(q, limit=10)
+        times = []
+        for q in queries:
+            t = time.perf_counter()
+            s.search(q, limit=10)
+            times.append((time.perf_counter() - t) * 1000)
+    finally:
+        s.close()
+    return summary(times)
+
+
+# ------------------------------------------------------------------------------------ browser
+
+_KEYSTROKES_JS = """(queries) => {
+  const times = [];
+  for (const q of queries) {
+    const chars = Array.from(q);
+    for (let i = 1; i <= chars.length; i++) {
+      const prefix = chars.slice(0, i).join("");
+      const t = performance.now();
+      window.kaigoSearch(prefix, 10);
+      times.push(performance.now() - t);
+    }
+  }
+  return times;
+}"""
+
+
+def browser(site_dirs: dict[str, Path], queries: list[str]) -> dict:
+    from playwright.sync_api import sync_playwright
+
+    out = {}
+    pw = sync_playwright().start()
+    try:
+        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        for label, site in site_dirs.items():
+            page = b.new_page()
+            errors = []
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            t = time.perf_counter()
+            page.goto((site / "index.html").as_uri())
+            page.wait_for_function("typeof window.kaigoSearch === 'function'", timeout=120_000)
+            load_ms = (time.perf_counter() - t) * 1000
+            first = page.evaluate("() => { const t = performance.now(); window.kaigoSearch('協力医療機関', 10);"
+                                  " return performance.now() - t; }")
+            times = page.evaluate(_KEYSTROKES_JS, queries)
+            out[label] = {"page_load_ms": round(load_ms, 1), "first_query_ms": round(first, 2),
+                          "keystroke": summary(times), "page_errors": errors}
+            page.close()
+        b.close()
+    finally:
+        pw.stop()
+    return out
+
+
+# ------------------------------------------------------------------------------------ report
+
+def machine() -> dict:
+    def sh(cmd):
+        try:
+            return subprocess.run(cmd, shell=True, capture_output=True, text=True).stdout.strip()
+        except OSError:
+            return ""
+
+    return {"nproc": os.cpu_count(), "cpu": sh("lscpu | grep 'Model name' | sed 's/.*: *//'"),
+            "memory": sh("free -h | awk '/Mem:/ {print $2}'"), "python": platform.python_version(),
+            "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
+
+
+def table(r: dict) -> str:
+    rows = [("", "seed", f"synthetic ({r['qas']} Q&As)")]
+
+    def both(label, f):
+        vals = []
+        for key in ("seed", "synthetic"):
+            try:
+                vals.append(f(r[key]))
+            except (KeyError, TypeError):
+                vals.append("–")
+        rows.append((label, *vals))
+
+    both("units indexed", lambda x: str(x["build"]["counts"]["units"]))
+    both("Q&As", lambda x: str(x["build"]["counts"]["qas"]))
+    both("build time (s, with site)", lambda x: f"{x['build']['seconds']}")
+    both("build peak RSS (MB)", lambda x: f"{x['build']['peak_rss_mb']}")
+    both("index size (MB)", lambda x: f"{x['build']['index_bytes'] / 1e6:.2f}")
+    both("browser payload raw (MB)", lambda x: f"{x['build']['payload']['raw_bytes'] / 1e6:.2f}")
+    both("browser payload gzip -9 (MB)", lambda x: f"{x['build']['payload']['gzip9_bytes'] / 1e6:.2f}")
+    both("cold CLI median (ms)", lambda x: f"{x['cold']['cli']['median_ms']:.0f}")
+    both("bare python median (ms)", lambda x: f"{x['cold']['bare_python']['median_ms']:.0f}")
+    both("cold CLI − bare python (ms)", lambda x: f"{x['cold']['cli_minus_bare_ms']:.0f}")
+    both("warm p50 / p95 (ms)", lambda x: f"{x['warm']['median_ms']} / {x['warm']['p95_ms']}")
+    both("browser page load (ms)", lambda x: f"{x['browser']['page_load_ms']:.0f}")
+    both("browser keystroke median / p95 (ms)",
+         lambda x: f"{x['browser']['keystroke']['median_ms']} / {x['browser']['keystroke']['p95_ms']}")
+    w = [max(len(row[i]) for row in rows) for i in range(3)]
+    return "\n".join(f"{a:<{w[0]}}  {b:>{w[1]}}  {c:>{w[2]}}" for a, b, c in rows)
+
+
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--qas", type=int, default=10000)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--runs", type=int, default=7, help="runs per cold measurement (median)")
+    ap.add_argument("--warm-queries", type=int, default=200)
+    ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results.json")
+    ap.add_argument("--work", type=Path, default=None, help="work directory to keep (default: a temp dir)")
+    ap.add_argument("--no-browser", action="store_true")
+    args = ap.parse_args(argv)
+
+    tmp = None if args.work else tempfile.TemporaryDirectory(prefix="kaigo-bench-")
+    work = args.work or Path(tmp.name)
+    work.mkdir(parents=True, exist_ok=True)
+    vocab = synth.Vocabulary()
+    result = {"qas": args.qas, "machine": machine(), "seed": {}, "synthetic": {}}
+    t = time.perf_counter()
+    synth_dir = work / "corpus"
+    synth.generate(synth_dir, args.qas, seed=args.seed)
+    result["synthetic"]["generate_seconds"] = round(time.perf_counter() - t, 2)
+    builds = {"seed": (ROOT / "corpus", work / "build-seed"), "synthetic": (synth_dir, work / "build-synth")}
+    for label, (corpus, out) in builds.items():
+        print(f"[{label}] build …", file=sys.stderr, flush=True)
+        result[label]["build"] = build(corpus, out)
+        print(f"[{label}] cold CLI …", file=sys.stderr, flush=True)
+        result[label]["cold"] = cold_cli(out, args.runs)
+        print(f"[{label}] warm queries …", file=sys.stderr, flush=True)
+        result[label]["warm"] = warm(out, warm_queries(vocab, args.warm_queries, args.seed))
+    sites = {k: builds[k][1] / "site" for k in builds if result[k]["build"]["site"]}
+    if args.no_browser or not sites or not CHROMIUM.exists():
+        result["browser_skipped"] = "--no-browser" if args.no_browser else "no site built or no /usr/bin/chromium"
+    else:
+        print("[browser] keystrokes …", file=sys.stderr, flush=True)
+        for label, res in browser(sites, dev_queries()).items():
+            result[label]["browser"] = res
+    args.out.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    print(table(result))
+    print(f"\nwrote {args.out}")
+    if tmp:
+        tmp.cleanup()
+
+
+if __name__ == "__main__":
+    main()

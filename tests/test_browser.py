@@ -1,0 +1,169 @@
+"""Browser search from disk: the built site opened over file:// in headless Chromium.
+
+Needs Debian's chromium at /usr/bin/chromium (CI installs it) and the ``playwright``
+Python package (its own browser downloads are never used).
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+ROOT = Path(__file__).resolve().parents[1]
+DEV_QUERIES = ROOT.parent / "shared" / "eval" / "dev_queries.tsv"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]
+
+if not CHROMIUM.exists():
+    pytest.skip("headless browser tests need Debian's chromium at /usr/bin/chromium "
+                "(apt-get install chromium)", allow_module_level=True)
+sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright Python package is not installed")
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory) -> Path:
+    """Index and site of the real corpus, built once per session as `kaigo-kb build` does."""
+    from kb.build import build
+
+    out = tmp_path_factory.mktemp("browser") / "build"
+    build(ROOT / "corpus", out)
+    return out
+
+
+@pytest.fixture(scope="session")
+def xss_site(tmp_path_factory) -> Path:
+    from kb.build import build
+
+    out = tmp_path_factory.mktemp("browser-xss") / "build"
+    build(ROOT / "tests" / "fixtures" / "xss", out)
+    return out / "site"
+
+
+@pytest.fixture(scope="session")
+def browser():
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    ctx = browser.new_context()
+    pg = ctx.new_page()
+    pg.errors = []  # console errors and uncaught exceptions
+    pg.requests = []
+    pg.on("console", lambda m: pg.errors.append(m.text) if m.type == "error" else None)
+    pg.on("pageerror", lambda e: pg.errors.append(str(e)))
+    pg.on("request", lambda r: pg.requests.append(r.url))
+    yield pg
+    ctx.close()
+
+
+def open_search(page, site: Path, query: str, sep: str = "?") -> list[str]:
+    page.goto((site / "index.html").as_uri() + f"{sep}q=" + quote(query))
+    page.wait_for_selector(".hit", timeout=10_000)
+    return [h.get_attribute("data-id") for h in page.query_selector_all(".hit")]
+
+
+def norm(s: str) -> str:
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", s))
+
+
+def dev_queries() -> list[dict]:
+    rows = []
+    for line in DEV_QUERIES.read_text(encoding="utf-8").splitlines()[1:]:
+        if line.strip():
+            qid, query, k, expected, _who = (line.split("\t") + [""] * 5)[:5]
+            alts = [[norm(x) for x in alt.split("&")] for alt in expected.split(" | ")]
+            rows.append({"qid": qid, "query": query, "k": int(k), "alts": alts})
+    return rows
+
+
+def success(hits: list[dict], row: dict) -> bool:
+    for h in hits[: row["k"]]:
+        text = norm(h["title"] + "\n" + h["text"])
+        if any(all(x in text for x in alt) for alt in row["alts"]):
+            return True
+    return False
+
+
+def test_shortstay_query_from_the_url(page, built):
+    ids = open_search(page, built / "site", "ショートステイ 算定")
+    assert {"r6-qa-vol1-q152", "r6-qa-vol1-q153"} <= set(ids[:5]), ids[:5]
+    assert page.errors == []
+
+
+def test_hash_query_and_reference(page, built):
+    ids = open_search(page, built / "site", "Vol.1 問127", sep="#")
+    assert ids[0] == "r6-qa-vol1-q127"
+    assert open_search(page, built / "site", "ＱＡ ｖｏｌ７ 問１")[0] == "r6-qa-vol7-q1"
+
+
+def test_search_as_you_type_and_highlight(page, built):
+    page.goto((built / "site" / "index.html").as_uri())
+    page.fill("#q", "協力医療機関")
+    page.wait_for_selector(".hit")
+    assert page.query_selector(".hit mark") is not None
+    href = page.query_selector(".hit a").get_attribute("href")
+    assert not re.match(r"[a-z]+:", href)
+
+
+def test_filters(page, built):
+    open_search(page, built / "site", "協力医療機関")
+    hits = page.evaluate("window.kaigoSearch('協力医療機関', 20, {kind: 'qa'})")
+    assert hits and all(h["kind"] == "qa" for h in hits)
+    vol2 = page.evaluate("window.kaigoSearch('協力医療機関', 20, {volume: '2'})")
+    assert vol2 and all(h["id"].startswith("r6-qa-vol2-") for h in vol2)
+
+
+def test_dev_queries_score_like_the_cli(page, built):
+    rows = dev_queries()
+    open_search(page, built / "site", "算定")
+    browser_ok = sum(success(page.evaluate("q => window.kaigoSearch(q, 10)", r["query"]), r) for r in rows)
+    try:
+        from kb.search import Searcher
+
+        searcher = Searcher(built / "index")
+    except Exception:  # the CLI search is not available: hold the browser to the bar alone
+        assert browser_ok >= len(rows) - 2
+        return
+    cli_ok = sum(success([h.as_json() for h in searcher.search(r["query"], 10).hits], r) for r in rows)
+    assert browser_ok >= cli_ok - 1, (browser_ok, cli_ok)
+
+
+def test_browser_ranking_parameters_match_the_cli(built):
+    from kb.browser_index import BM25
+    from kb.search import Searcher
+
+    w = Searcher(built / "index").searcher.weighting
+    assert (w.B, w.K1) == (BM25["b"], BM25["k1"])
+
+
+def test_pages_render_without_errors_or_network(page, built):
+    site = built / "site"
+    for rel in ("index.html?q=" + quote("特養 協力医療機関連携加算"), "qa/r6-qa-vol1-q127.html",
+                "docs/guide-kyoryoku-iryokikan-joho-teikyo.html", "volumes.html", "glossary.html"):
+        path, _, query = rel.partition("?")
+        page.goto((site / path).as_uri() + (f"?{query}" if query else ""))
+        page.wait_for_load_state("load")
+    assert page.errors == []
+    assert page.requests and all(u.startswith("file://") for u in page.requests), page.requests
+
+
+def test_xss_payload_is_inert_in_results(page, xss_site):
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    ids = open_search(page, xss_site, "注入テスト")
+    assert ids
+    results = page.query_selector("#results")
+    assert results.query_selector("img, script") is None
+    assert "<img src=x onerror=" in results.inner_text()
+    page.goto((xss_site / "docs" / "xss-doc.html").as_uri())
+    page.wait_for_load_state("load")
+    assert page.query_selector("main img, main script") is None
+    assert dialogs == [] and page.errors == []
