@@ -9,14 +9,21 @@ a new style opens a child level. Ids are the path of marker tokens
 """
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 
 from . import markers as mk
 from .documents import Document
-from .normalize import display_text, search_text, strip_markup
+from .normalize import compact, display_text, search_text, strip_markup
 
 TITLE_LEN = 60
+# marker tokens that carry no number: the clause id gets a digest of its text instead
+UNNUMBERED = frozenset({"", "b", "sb", "o", "s", "u", "note", "src", "h", "tbl", "ref", "q"})
+
+
+def _digest(raw: str) -> str:
+    return hashlib.sha1(compact(raw)[:200].encode("utf-8")).hexdigest()[:5]
 
 
 @dataclass(frozen=True)
@@ -140,6 +147,12 @@ def _group(text: str) -> list[_Unit]:
                 start(mk.Marker("topic", "h", ""), "topic", pos, line, heading=True)
             elif cur.style == "table" or cur.heading and (cur.style != "bracket" or "】" in cur.text):
                 start(None, "body", pos, line)
+            elif mk.is_label_line(stripped) or mk.is_paren_title(stripped):
+                # 「ハの算定要件：…」, 「（6月以上）」: a new statement on a slide
+                start(None, "body", pos, line)
+            elif blank_run >= 2 and not mk.starts_mid_sentence(stripped) and cur.style != "bracket":
+                # a paragraph gap (PDF text has one blank line between printed lines)
+                start(None, "body", pos, line)
             elif mk.ends_sentence(cur.text):
                 start(None, "body", pos, line)
             else:
@@ -170,7 +183,6 @@ def segment(doc: Document) -> list[Clause]:
     # stack of (style, clause_id, title)
     stack: list[tuple[str, str, str]] = []
     used: dict[str, set[str]] = {}
-    counters: dict[tuple[str, str], int] = {}
     clauses: list[Clause] = []
 
     for u in units:
@@ -192,12 +204,11 @@ def segment(doc: Document) -> list[Clause]:
                     stack.pop()
         parent = stack[-1][1] if stack else None
         prefix = (parent + ".") if parent else root
-        token = u.marker.token if u.marker and u.marker.token not in ("", "b", "o", "s", "u", "note", "src", "h", "tbl", "ref", "q") else ""
-        if not token:
-            base = (u.marker.token if u.marker and u.marker.token else "t")
-            n = counters.get((parent or "", base), 0) + 1
-            counters[(parent or "", base)] = n
-            token = f"{base}{n}"
+        token = u.marker.token if u.marker else ""
+        if token in UNNUMBERED:
+            # no number of its own: name it by its text, so inserting a paragraph
+            # elsewhere (a running counter would) does not shift it
+            token = (token or "t") + _digest(text[u.start:u.end])
         siblings = used.setdefault(parent or "", set())
         final, k = token, 1
         while final in siblings:

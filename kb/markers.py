@@ -13,7 +13,8 @@ from .normalize import strip_markup
 
 # styles that open a section (a paragraph after them is their child)
 HEADING_STYLES = frozenset(
-    {"numdot", "numdash", "pnum", "bracket", "article", "dai", "kanum", "lpara", "maru", "pword", "topic", "qasrc"}
+    {"numdot", "numdash", "pnum", "bracket", "sqb", "article", "dai", "kanum", "lpara", "maru", "pword", "topic",
+     "qasrc"}
 )
 # styles that a Q&A may contain without ending (lists inside an answer)
 QA_INTERNAL = frozenset({
@@ -40,6 +41,10 @@ _QASRC = re.compile(r"に関するQ&A\(Vol\.?\d+\)")
 _Q = re.compile(r"^問(?:[ \t\u3000]*(?P<n>[0-9０-９]+)(?![0-9０-９])|(?=[ \t\u3000]|$))")
 _A = re.compile(r"^(?:答[ \t\u3000]*[0-9０-９]*(?=[ \t\u3000]|$)|答[0-9０-９]+|[（(]答[）)])")
 _BRACKET = re.compile(r"^【")
+_SQB = re.compile(r"^\[[^\]]{1,20}\]")
+_LABEL = re.compile(r"^[^\s。、：:]{1,15}[：:](?![0-9０-９])")
+_PAREN_TITLE = re.compile(r"^[（(][^（）()]{1,15}[）)]$")
+_HIRAGANA_START = re.compile(r"^[ぁ-ゖ]")
 _ARTICLE = re.compile(r"^第[一二三四五六七八九十百千〇0-9０-９]+[条章節款部](?:の[一二三四五六七八九十百千]+)*")
 _DAI = re.compile(r"^第[一二三四五六七八九十]+(?=[ \t\u3000])")
 _NUMDASH = re.compile(r"^([0-9０-９]{1,2})[－\-‐−]([0-9０-９]{1,2})[．.]")
@@ -109,6 +114,21 @@ def is_topic(line: str) -> bool:
     return 0 < len(s) <= 50 and "。" not in s and bool(_TOPIC.search(s))
 
 
+def is_label_line(line: str) -> bool:
+    """「ハの算定要件：…」: a short label and a colon open a statement."""
+    return bool(_LABEL.match(line))
+
+
+def is_paren_title(line: str) -> bool:
+    """A short line that is one parenthesized phrase: 「（6月以上）」."""
+    return bool(_PAREN_TITLE.match(line))
+
+
+def starts_mid_sentence(line: str) -> bool:
+    """A line starting with hiragana continues a sentence cut by a page break."""
+    return bool(_HIRAGANA_START.match(line))
+
+
 def ends_sentence(text: str) -> bool:
     return bool(_SENTENCE_END.search(strip_markup(text).rstrip()))
 
@@ -131,6 +151,8 @@ def classify(line: str) -> Marker | None:
         return Marker("answer", "", m.group(0))
     if _BRACKET.match(s):
         return Marker("bracket", "b", "【")
+    if _SQB.match(s):
+        return Marker("sqb", "sb", "[")
     if m := _ARTICLE.match(s):
         nums = re.findall(r"[一二三四五六七八九十百千〇0-9０-９]+", m.group(0))
         return Marker("article", "art" + "-".join(str(kanji_number(n)) for n in nums), m.group(0))

@@ -110,12 +110,12 @@ def volumes(corpus: Corpus) -> list[dict]:
     """Each numbered volume with its date and questions, then the unnumbered rulings."""
     out = []
     for (sid, vol), (series, date) in corpus.volumes().items():
-        out.append({"anchor": paths.volume_anchor(sid, vol).split("#")[1], "title": f"{series}（Vol.{vol}）",
+        out.append({"anchor": paths.volume_anchor(sid, vol).split("#")[1], "title": f"{series}（Vol.{vol}）", "volume": vol,
                     "date": date, "qas": [q for q in corpus.qas if q.series_id == sid and q.volume == vol]})
     other = [q for q in corpus.qas if q.volume is None]
     for sid in sorted({q.series_id for q in other}):
         qs = [q for q in other if q.series_id == sid]
-        out.append({"anchor": sid, "title": qs[0].series, "date": qs[0].date, "qas": qs})
+        out.append({"anchor": sid, "title": qs[0].series, "date": qs[0].date, "qas": qs, "volume": None})
     return out
 
 

@@ -145,7 +145,10 @@ def test_qa_page_has_citation_question_answer_and_quotes(site):
     html = (site / "qa" / "r6-qa-vol1-q127.html").read_text(encoding="utf-8")
     assert "「令和６年度介護報酬改定に関するＱ＆Ａ（Vol.1）（令和6年3月15日）」問127" in html
     assert 'data-copy="citation"' in html
-    assert "guide-kyoryoku-iryokikan-joho-teikyo.html#guide-kyoryoku-iryokikan-joho-teikyo:p8.src1.b1.o1.q127" in html
+    from kb.corpus import load_corpus
+
+    quote = load_corpus(ROOT / "corpus").qas_by_id["r6-qa-vol1-q127"].quoted_in[0]
+    assert f'href="../docs/{quote.doc_id}.html#{quote.clause_id}"' in html
 
 
 def test_index_payload_is_consistent(site):

@@ -235,14 +235,14 @@
       a.textContent = U.title[u] || U.id[u];
       li.appendChild(a);
       if (U.cite[u] && U.cite[u] !== U.title[u]) { li.appendChild(div("hit-cite", U.cite[u])); }
-      if (U.crumb[u]) { li.appendChild(div("hit-crumb", U.crumb[u])); }
+      if (U.crumb[u] && U.title[u].indexOf(U.crumb[u]) < 0) { li.appendChild(div("hit-crumb", U.crumb[u])); }
       var p = document.createElement("p");
       p.className = "hit-snippet";
       snippet(p, U.text[u], res.needles);
       li.appendChild(p);
       list.appendChild(li);
     });
-    status.textContent = out ? (res.hits.length ? res.hits.length + " 件" : "該当なし") : "";
+    status.textContent = out ? (res.hits.length ? (res.hits.length >= 50 ? "上位 " : "") + res.hits.length + " 件" : "該当なし") : "";
   }
 
   /* ---- API for tests and the page ---------------------------------------------- */
@@ -277,8 +277,8 @@
   box.addEventListener("input", update);
   form.addEventListener("change", update);
   form.addEventListener("submit", function (e) { e.preventDefault(); update(); });
-  function initial() {
-    var m = /[?&#]q=([^&#]*)/.exec(location.search + location.hash);
+  function initial() {  // #q= (what typing leaves) wins over ?q=
+    var m = /[#&]q=([^&]*)/.exec(location.hash) || /[?&]q=([^&]*)/.exec(location.search);
     if (!m) { return ""; }
     try { return decodeURIComponent(m[1].replace(/\+/g, " ")); } catch (e) { return ""; }
   }
