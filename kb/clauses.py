@@ -54,6 +54,7 @@ class _Unit:
     lines: list[str] = field(default_factory=list)
     heading: bool = False  # a title line: the next body line starts a new unit
     answered: bool = False  # a Q&A whose answer marker has been seen
+    listed: bool = False  # one line of a list of numbered titles (a table of contents)
 
     @property
     def text(self) -> str:
@@ -180,15 +181,16 @@ def segment(doc: Document) -> list[Clause]:
     text = doc.text
     units = _group(text)
     root = doc.id + ":"
-    # stack of (style, clause_id, title)
-    stack: list[tuple[str, str, str]] = []
+    _mark_lists(units)
+    # stack of (style, clause_id, title, opens): opens = a section a paragraph may belong to
+    stack: list[tuple[str, str, str, bool]] = []
     used: dict[str, set[str]] = {}
     clauses: list[Clause] = []
 
     for u in units:
         style = u.style
         if style == "body" or style == "answer":
-            while stack and not mk.is_heading_style(stack[-1][0]):
+            while stack and not stack[-1][3]:
                 stack.pop()
         elif style == "qasrc":
             while stack and stack[-1][0] not in mk.SECTION_STYLES:
@@ -196,11 +198,11 @@ def segment(doc: Document) -> list[Clause]:
             if stack and stack[-1][0] == "qasrc":
                 stack.pop()
         else:
-            keys = [s for s, _, _ in stack]
+            keys = [e[0] for e in stack]
             if style in keys:
                 del stack[keys.index(style):]
             elif mk.is_heading_style(style):
-                while stack and not mk.is_heading_style(stack[-1][0]):
+                while stack and not stack[-1][3]:
                     stack.pop()
         parent = stack[-1][1] if stack else None
         prefix = (parent + ".") if parent else root
@@ -221,15 +223,30 @@ def segment(doc: Document) -> list[Clause]:
         clauses.append(Clause(
             id=cid, doc_id=doc.id, kind=kind, style=style,
             label=u.marker.label if u.marker else "",
-            title=_title(raw), breadcrumb=tuple(t for _, _, t in stack),
+            title=_title(raw), breadcrumb=tuple(e[2] for e in stack),
             parent=parent, depth=len(stack), start=u.start, end=u.end,
             display=display_text(raw), search=search_text(raw),
             number=u.marker.number if u.marker and style == "qa" else None,
-            ancestors=tuple(c for _, c, _ in stack),
+            ancestors=tuple(e[1] for e in stack),
         ))
         if style not in ("body",):
-            stack.append((style, cid, _title(raw)))
+            stack.append((style, cid, _title(raw), mk.is_heading_style(style) and not u.listed))
     return clauses
+
+
+def _mark_lists(units: list[_Unit], min_run: int = 3) -> None:
+    """Three or more numbered one-line titles in a row are a list (a slide's table of
+    contents), not sections: what follows the list does not belong to its last line."""
+    i = 0
+    while i < len(units):
+        j = i
+        while (j < len(units) and units[j].heading and units[j].style in mk.NUMBERED
+               and units[j].style == units[i].style):
+            j += 1
+        if j - i >= min_run:
+            for u in units[i:j]:
+                u.listed = True
+        i = max(j, i + 1)
 
 
 def _kind(u: _Unit) -> str:
