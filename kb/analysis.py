@@ -20,7 +20,7 @@ from functools import lru_cache
 
 from whoosh.analysis import Token, Tokenizer
 
-STOP_POS = frozenset({"助詞", "助動詞", "補助記号", "空白"})
+STOP_POS = frozenset({"助詞", "助動詞", "補助記号", "空白", "代名詞"})  # 代名詞: いつ, これ, どこ …
 # Sudachi refuses inputs over ~49 KB (in UTF-8 bytes); stay well below
 CHUNK_BYTES = 30_000
 

@@ -22,7 +22,8 @@ from .thesaurus import key_form
 
 MAX_QUERY = 1000  # characters analysed; the rest of a pasted page adds nothing
 PART_WEIGHT = 0.35
-CANDIDATES = 200  # BM25F candidates re-ranked by how many typed words they match
+STRONG_WEIGHT = 0.7  # the typed word itself or an abbreviation's official term
+WEAK_MATCH = 0.4  # credit for a word matched only through a part or a broader term
 # a bare heading names a topic but answers nothing: rank it below content;
 # a ruling (Q&A) is what most searches are after
 KIND_WEIGHT = {"heading": 0.6, "qa-source": 0.5, "qa": 1.4}
@@ -183,16 +184,20 @@ class Searcher:
             # one sub-search per typed word: its forms and fields add up inside the
             # word; a hit's score is the sum over words, scaled by how many it matched
             scores: dict[int, list[float]] = {}
+            matched: dict[int, list[float]] = {}  # how well each word matched: 1 whole, less for a part
             for gi, g in enumerate(groups):
-                q_word = Q.Or([
-                    Q.Term(fname, term, boost=w * fb)
-                    for term, w in g.items()
-                    for fname, fb in FIELD_BOOSTS.items()
-                ])
-                for docnum, score in self.searcher.search(q_word, limit=None, filter=flt).items():
+                def word_query(terms):
+                    return Q.Or([Q.Term(fname, term, boost=w * fb)
+                                 for term, w in terms for fname, fb in FIELD_BOOSTS.items()])
+
+                for docnum, score in self.searcher.search(word_query(g.items()), limit=None, filter=flt).items():
                     scores.setdefault(docnum, [0.0] * len(groups))[gi] = score
+                    matched.setdefault(docnum, [0.0] * len(groups))[gi] = WEAK_MATCH
+                strong = [(t, w) for t, w in g.items() if w >= STRONG_WEIGHT]
+                for docnum in self.searcher.search(word_query(strong), limit=None, filter=flt).docs():
+                    matched[docnum][gi] = 1.0
             prelim = sorted(
-                ((sum(per) * (0.2 + 0.8 * (sum(1 for x in per if x > 0) / len(groups)) ** 2), d)
+                ((sum(per) * (0.2 + 0.8 * (sum(matched[d]) / len(groups)) ** 2), d)
                  for d, per in scores.items()),
                 key=lambda x: (-x[0], x[1]),
             )
