@@ -2,7 +2,7 @@
 
 :func:`tokenize` turns search text (see :mod:`kb.normalize`) into :class:`Tok` s:
 mode C words plus their mode B/A parts, so that ``医療機関`` finds
-``協力医療機関連携加算``. Particles, auxiliaries, punctuation and blanks are dropped;
+``協力医療機関連携加算``. Particles, auxiliaries, pronouns, punctuation and blanks are dropped;
 single-kanji content words stay. Terms use Sudachi's normalized form (NFKC,
 lower-case); the surface is kept for display and highlighting.
 
