@@ -6,14 +6,18 @@ first, as the build does). ``search-index.js`` assigns ``window.KAIGO_INDEX``:
 
 * ``fields``/``boosts``: the Whoosh fields and the CLI's query boosts;
 * ``terms``: every term (Sudachi matching form); ``post[f][t]``: postings of term t in
-  field f as a flat array ``[unit delta, tf, unit delta, tf, ...]`` (delta-encoded
-  unit numbers); ``len[f]``: field lengths per unit (BM25F as in Whoosh);
+  field f as a flat array of unit-number gaps (from -1), a gap ``d`` meaning tf 1 and
+  ``-d, tf`` any other tf; ``len[f]``: field lengths per unit (BM25F as in Whoosh);
 * ``vocab``: word form as it appears in search text (lower-cased) -> term id, so the
   browser segments a query by longest match over what Sudachi produced;
 * ``parts``: term id -> the ids of its sub-word terms (queried at a lower weight);
 * ``thes``: thesaurus key (key form) -> ``[[term id, weight], ...]`` for the target words;
 * ``svcAccept``: service filter key -> accepted service names (as the CLI's lookup);
-* ``units``: per unit columns (``id``, ``kind``, ``title``, ``text`` ...) for hits.
+* ``units``: per unit columns (``id``, ``kind``, ``title`` ...) for hits.
+
+The units' text (snippets, and what the eval matches) ships apart, in
+``search-text.js`` (``window.KAIGO_TEXT``, one string per unit): it is most of the
+bytes, and the ranking does not need it.
 
 The query side is ``site_templates/static/search.js``; change both together.
 """
@@ -28,13 +32,14 @@ from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from .index import FIELD_BOOSTS
 from .normalize import search_text
-from .search import KIND_WEIGHT, PART_WEIGHT
+from .search import BM25_B, BM25_K1, KIND_WEIGHT, PART_WEIGHT, STRONG_WEIGHT, WEAK_MATCH
 from .units import Unit
 
 INDEX_VERSION = 1
 FIELDS = ("title", "heading", "question", "body")
-BM25 = {"k1": 1.2, "b": 0.4}  # as kb.search.Searcher's BM25F (tests/test_browser.py checks)
+BM25 = {"k1": BM25_K1, "b": BM25_B}  # the same BM25F as kb.search.Searcher
 JS_GLOBAL = "KAIGO_INDEX"
+TEXT_GLOBAL = "KAIGO_TEXT"
 
 
 def unit_href(u: Unit) -> str:
@@ -105,11 +110,11 @@ def build_index(units: list[Unit], *, thesaurus=None, services=None, words=(), t
     ids = {t: i for i, t in enumerate(terms)}
     post = {f: [[] for _ in terms] for f in FIELDS}
     for f in FIELDS:
-        last = [0] * len(terms)
+        last = [-1] * len(terms)
         for ui, per_field in enumerate(tfs):
             for term, tf in sorted(per_field[f].items()):
                 i = ids[term]
-                post[f][i] += [ui - last[i], tf]
+                post[f][i] += [ui - last[i]] if tf == 1 else [last[i] - ui, tf]
                 last[i] = ui
     vocab = {s: ids[max(sorted(c), key=lambda t: c[t])] for s, c in sorted(forms.items()) if s.strip()}
     kinds = sorted({u.kind for u in units})
@@ -127,6 +132,8 @@ def build_index(units: list[Unit], *, thesaurus=None, services=None, words=(), t
         "len": [[byte_to_length(length_to_byte(n)) for n in lengths[f]] for f in FIELDS],
         "avgLen": [round(sum(lengths[f]) / max(len(units), 1), 6) or 1 for f in FIELDS],
         "kindWeight": KIND_WEIGHT,
+        "strongWeight": STRONG_WEIGHT,
+        "weakMatch": WEAK_MATCH,
         "vocab": vocab,
         "parts": {str(ids[t]): sorted(ids[p] for p in ps) for t, ps in sorted(parts.items())},
         "thes": _thesaurus_map(thesaurus, ids, tokenize),
@@ -138,7 +145,6 @@ def build_index(units: list[Unit], *, thesaurus=None, services=None, words=(), t
             "id": [u.id for u in units],
             "kind": [kinds.index(u.kind) for u in units],
             "title": [u.data.get("title", "") for u in units],
-            "text": [search_text(u.data.get("text", "")) for u in units],
             "cite": [u.data.get("citation", "") for u in units],
             "crumb": [" > ".join(u.data.get("breadcrumb") or []) for u in units],
             "href": [unit_href(u) for u in units],
@@ -150,7 +156,11 @@ def build_index(units: list[Unit], *, thesaurus=None, services=None, words=(), t
     }
 
 
-def index_js(payload: dict) -> str:
-    """The payload as a script assigning a global: loads from file:// with a plain <script>."""
+def unit_texts(units: list[Unit]) -> list[str]:
+    return [search_text(u.data.get("text", "")) for u in units]
+
+
+def index_js(payload, name: str = JS_GLOBAL) -> str:
+    """Data as a script assigning a global: loads from file:// with a plain <script>."""
     body = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return f"window.{JS_GLOBAL}={body};\n"
+    return f"window.{name}={body};\n"

@@ -22,6 +22,7 @@ from .thesaurus import key_form
 
 MAX_QUERY = 1000  # characters analysed; the rest of a pasted page adds nothing
 PART_WEIGHT = 0.35
+BM25_B, BM25_K1 = 0.4, 1.2  # B < 0.75: long Q&A answers are not to be buried under short headings
 STRONG_WEIGHT = 0.7  # the typed word itself or an abbreviation's official term
 WEAK_MATCH = 0.4  # credit for a word matched only through a part or a broader term
 # a bare heading names a topic but answers nothing: rank it below content;
@@ -87,7 +88,7 @@ class Searcher:
         self.ix = windex.open_dir(str(index_dir))
         from whoosh import scoring
 
-        self.searcher = self.ix.searcher(weighting=scoring.BM25F(B=0.4, K1=1.2))
+        self.searcher = self.ix.searcher(weighting=scoring.BM25F(B=BM25_B, K1=BM25_K1))
         self.max_key = max((len(k) for k in self.lookup["thesaurus"]), default=0)
 
     def close(self):

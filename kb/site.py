@@ -14,12 +14,13 @@ from typing import Callable
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from . import site_paths as paths
-from .browser_index import build_index, index_js
+from .browser_index import TEXT_GLOBAL, build_index, index_js, unit_texts
 from .corpus import PACKAGE_ROOT, Corpus
 from .site_pages import SiteData, pages
 
 TEMPLATES = PACKAGE_ROOT / "site_templates"
 INDEX_FILE = "search-index.js"
+TEXT_FILE = "search-text.js"
 
 KIND_LABELS = {"qa": "Q&A", "rule": "加算・基準", "heading": "見出し", "item": "項目", "paragraph": "本文",
                "table": "表", "qa-source": "Q&A 出典"}
@@ -62,6 +63,7 @@ def render_site(corpus: Corpus, out_dir: Path, *, rules=None, services=None, the
     payload = build_index(units, thesaurus=thesaurus, services=services, words=_domain_words(thesaurus, services, rules),
                           progress=progress)
     _write(out_dir / INDEX_FILE, index_js(payload))
+    _write(out_dir / TEXT_FILE, index_js(unit_texts(units), TEXT_GLOBAL))
     for src in sorted((TEMPLATES / "static").iterdir()):
         if src.is_file():
             (out_dir / "static").mkdir(parents=True, exist_ok=True)

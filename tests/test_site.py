@@ -118,7 +118,7 @@ def test_no_external_resources(site):
             assert "@import" not in text
         elif p.suffix == ".css":
             assert not re.search(r"url\(|@import|https?://", text), p
-        elif p.name != "search-index.js":  # the index holds document text (and its URLs) as data
+        elif p.name not in ("search-index.js", "search-text.js"):  # document text (and URLs) as data
             assert not re.search(r"\b(?:fetch|XMLHttpRequest|WebAssembly|import\s*\()", text), p
 
 
@@ -160,7 +160,14 @@ def test_index_payload_is_consistent(site):
     assert "r6-qa-vol1-q152" in data["units"]["id"]
     assert not any(i.startswith("guide-") and ":" in i and data["units"]["kind"][k] == data["kinds"].index("qa")
                    for k, i in enumerate(data["units"]["id"]))
-    # every posting points at a unit
+    texts = (site / "search-text.js").read_text(encoding="utf-8")
+    assert texts.startswith("window.KAIGO_TEXT=")
+    assert len(json.loads(texts[len("window.KAIGO_TEXT="):].rstrip().rstrip(";"))) == n
+    # every posting points at a unit: gaps from -1, a negative gap followed by its tf
     for field in data["post"]:
         for plist in field:
-            assert sum(plist[0::2]) < n
+            u, j = -1, 0
+            while j < len(plist):
+                u += abs(plist[j])
+                j += 1 if plist[j] > 0 else 2
+            assert u < n

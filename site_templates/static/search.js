@@ -8,6 +8,7 @@
   var IX = window.KAIGO_INDEX;
   if (!IX) { return; }
   var U = IX.units, N = U.id.length, K1 = IX.bm25.k1, B = IX.bm25.b;
+  var TEXT = window.KAIGO_TEXT || [];  // search-text.js: snippets only, the ranking never needs it
   var vocab = new Map(Object.entries(IX.vocab));
   var thes = new Map(Object.entries(IX.thes));
   var MAXLEN = 1;
@@ -117,8 +118,12 @@
   function postings(f, t) {
     var key = f * IX.terms.length + t, p = decoded.get(key);
     if (p) { return p; }
-    var raw = IX.post[f][t], units = new Int32Array(raw.length / 2), tfs = new Float32Array(raw.length / 2), u = 0;
-    for (var j = 0; j < raw.length; j += 2) { u += raw[j]; units[j / 2] = u; tfs[j / 2] = raw[j + 1]; }
+    // gaps from -1; a negative gap is followed by its tf (kb/browser_index.py)
+    var raw = IX.post[f][t], units = [], tfs = [], u = -1;
+    for (var j = 0; j < raw.length; j++) {
+      if (raw[j] > 0) { u += raw[j]; tfs.push(1); } else { u -= raw[j]; tfs.push(raw[++j]); }
+      units.push(u);
+    }
     p = { units: units, tfs: tfs, idf: Math.log(N / (units.length + 1)) + 1 };
     decoded.set(key, p);
     return p;
@@ -133,9 +138,13 @@
     }
     return true;
   }
-  function groupScores(g) {
+  function groupScores(g, strong) {
+    // strong: units matching a term of weight >= strongWeight (the typed word itself)
     var out = new Map();
     g.forEach(function (w, t) {
+      if (strong && w >= IX.strongWeight) {
+        for (var sf = 0; sf < F; sf++) { postings(sf, t).units.forEach(function (u) { strong.add(u); }); }
+      }
       for (var f = 0; f < F; f++) {
         var p = postings(f, t), boost = w * IX.boosts[f], avg = IX.avgLen[f];
         for (var j = 0; j < p.units.length; j++) {
@@ -170,12 +179,14 @@
     }
     var qg = queryGroups(searchText(rest).toLowerCase()), n = qg.groups.length;
     var per = new Map();
-    qg.groups.forEach(function (g, gi) {
-      groupScores(g).forEach(function (v, u) {
+    qg.groups.forEach(function (g) {
+      var strong = new Set();
+      groupScores(g, strong).forEach(function (v, u) {
         if (!passes(u, filters)) { return; }
         var a = per.get(u);
         if (!a) { a = [0, 0]; per.set(u, a); }
-        a[0] += v; a[1] += v > 0 ? 1 : 0;
+        // how well the word matched: 1 through the word itself, less through a part or broader term
+        a[0] += v; a[1] += strong.has(u) ? 1 : IX.weakMatch;
       });
     });
     var prelim = [];
@@ -238,7 +249,7 @@
       if (U.crumb[u] && U.title[u].indexOf(U.crumb[u]) < 0) { li.appendChild(div("hit-crumb", U.crumb[u])); }
       var p = document.createElement("p");
       p.className = "hit-snippet";
-      snippet(p, U.text[u], res.needles);
+      snippet(p, (TEXT[u] || ""), res.needles);
       li.appendChild(p);
       list.appendChild(li);
     });
@@ -256,7 +267,7 @@
   window.kaigoSearch = function (query, limit, filters) {
     return run(query, limit, filters).hits.map(function (h) {
       var u = h[1];
-      return { id: U.id[u], kind: IX.kinds[U.kind[u]], title: U.title[u], text: U.text[u], score: h[0] };
+      return { id: U.id[u], kind: IX.kinds[U.kind[u]], title: U.title[u], text: (TEXT[u] || ""), score: h[0] };
     });
   };
 
