@@ -83,11 +83,12 @@ def _chunks(text: str):
 
 @lru_cache(maxsize=4096)
 def _system_parts(surface: str) -> tuple[tuple[str, str, int, int], ...]:
-    """Mode A/B parts of a user-dictionary word, from the system dictionary alone."""
+    """The words (mode C, B and A) a user-dictionary compound is made of, from the
+    system dictionary alone: 協力医療機関連携加算 -> 協力, 医療機関, 医療, 機関, …"""
     from sudachipy import SplitMode
 
     out = []
-    for mode in (SplitMode.B, SplitMode.A):
+    for mode in (SplitMode.C, SplitMode.B, SplitMode.A):
         ms = _tokenizer(None).tokenize(surface, mode)
         if len(ms) > 1:
             for m in ms:

@@ -1,0 +1,72 @@
+import pickle
+
+import pytest
+
+from kb import analysis
+from kb.index import build_user_dictionary
+from kb.thesaurus import load_thesaurus
+from kb.schema import DataError
+
+
+def terms(text, **kw):
+    return [t.term for t in analysis.tokenize(text, **kw)]
+
+
+def test_tokens_carry_offsets_into_the_text():
+    text = "協力医療機関連携加算の算定について"
+    for t in analysis.tokenize(text, user_dic=None):
+        assert text[t.start:t.end] == t.surface
+
+
+def test_particles_dropped_single_kanji_kept_parts_added():
+    ts = analysis.tokenize("特養で医療機関の日", user_dic=None)
+    words = [t.term for t in ts if not t.part]
+    assert "で" not in words and "の" not in words
+    assert "日" in words and "医療機関" in words
+    assert {"医療", "機関"} <= {t.term for t in ts if t.part}
+
+
+def test_normalized_form_and_width_folding():
+    assert "ict" in terms("ＩＣＴ", user_dic=None)
+
+
+def test_long_text_is_chunked_and_offsets_fixed():
+    unit = "協力医療機関との会議を定期的に開催する。\n"
+    text = unit * 5000  # ~300 KB, far over Sudachi's input limit
+    ts = [t for t in analysis.tokenize(text, user_dic=None) if not t.part]
+    assert ts[-1].end > len(text) - len(unit)
+    assert all(text[t.start:t.end] == t.surface for t in ts[::97])
+
+
+def test_the_whoosh_tokenizer_pickles_without_native_objects():
+    tok = analysis.SudachiTokenizer()
+    list(tok("特養の協力医療機関", positions=True, chars=True))
+    restored = pickle.loads(pickle.dumps(tok))
+    assert restored == tok and vars(restored) == {"user_dic": None}
+    got = [(t.text, t.pos, t.startchar, t.endchar) for t in restored("協力医療機関の会議", positions=True, chars=True)]
+    assert ("協力", 0, 0, 2) in got and ("医療機関", 1, 2, 6) in got and ("医療", 1, 2, 4) in got
+
+
+def test_user_dictionary_keeps_domain_compounds_whole(tmp_path):
+    dic = build_user_dictionary(["協力医療機関連携加算", "地密特養"], tmp_path / "user.dic")
+    plain = terms("協力医療機関連携加算と地密特養", user_dic=None)
+    with_dic = analysis.tokenize("協力医療機関連携加算と地密特養", user_dic=str(dic))
+    words = [t.term for t in with_dic if not t.part]
+    assert "協力医療機関連携加算" not in plain
+    assert words == ["協力医療機関連携加算", "地密特養"]
+    # the parts still come from the system dictionary, so 医療機関 finds the compound
+    assert {"協力", "医療機関", "連携", "加算"} <= {t.term for t in with_dic if t.part}
+
+
+def test_thesaurus_data(tmp_path):
+    from tests.conftest import CORPUS
+
+    th = load_thesaurus(CORPUS)
+    assert ("介護老人福祉施設", 0.8) in th.expand("特養")
+    assert any(t == "介護保険施設等" for t, _ in th.expand("特養"))
+    assert ("短期入所生活介護", 0.8) in th.expand("ショートステイ")
+    assert th.expand("ＧＨ") == th.expand("gh")
+    (tmp_path / "thesaurus.toml").write_text('[[term]]\nkey = "x"\ntargets = "y"\nkind = "abbrev"\n', encoding="utf-8")
+    with pytest.raises(DataError) as e:
+        load_thesaurus(tmp_path)
+    assert e.value.field == "term[0].targets"
