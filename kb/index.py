@@ -108,7 +108,11 @@ def write_index(units: list[Unit], out_dir: Path, thesaurus: Thesaurus, services
         )
         if progress and (i % 500 == 0 or i == total):
             progress("index", i, total)
-    writer.commit(optimize=True)
+    writer.commit(optimize=True)  # one segment: doc numbers 0..N-1, as the impacts assume
+    from .impact import write_impacts
+    from .search import BM25_B, BM25_K1
+
+    write_impacts(out_dir, FIELD_BOOSTS, BM25_B, BM25_K1)
 
 
 def _services_lookup(services) -> dict:

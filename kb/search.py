@@ -8,6 +8,7 @@ and date.
 """
 from __future__ import annotations
 
+import heapq
 import json
 import re
 import unicodedata
@@ -25,6 +26,7 @@ PART_WEIGHT = 0.35
 BM25_B, BM25_K1 = 0.4, 1.2  # B < 0.75: long Q&A answers are not to be buried under short headings
 STRONG_WEIGHT = 0.7  # the typed word itself or an abbreviation's official term
 WEAK_MATCH = 0.4  # credit for a word matched only through a part or a broader term
+CANDIDATES = 300  # BM25F top hits that are re-ranked
 # a bare heading names a topic but answers nothing: rank it below content;
 # a ruling (Q&A) is what most searches are after
 KIND_WEIGHT = {"heading": 0.6, "qa-source": 0.5, "qa": 1.4}
@@ -90,6 +92,10 @@ class Searcher:
 
         self.searcher = self.ix.searcher(weighting=scoring.BM25F(B=BM25_B, K1=BM25_K1))
         self.max_key = max((len(k) for k in self.lookup["thesaurus"]), default=0)
+        from .impact import Impacts
+
+        self.impacts = Impacts(index_dir)
+        self.ndocs = self.searcher.doc_count_all()
 
     def close(self):
         self.searcher.close()
@@ -182,26 +188,35 @@ class Searcher:
             for t, w in g.items():
                 weights[t] = max(w, weights.get(t, 0.0))
         if weights:
-            # one sub-search per typed word: its forms and fields add up inside the
-            # word; a hit's score is the sum over words, scaled by how many it matched
-            scores: dict[int, list[float]] = {}
-            matched: dict[int, list[float]] = {}  # how well each word matched: 1 whole, less for a part
-            for gi, g in enumerate(groups):
-                def word_query(terms):
-                    return Q.Or([Q.Term(fname, term, boost=w * fb)
-                                 for term, w in terms for fname, fb in FIELD_BOOSTS.items()])
-
-                for docnum, score in self.searcher.search(word_query(g.items()), limit=None, filter=flt).items():
-                    scores.setdefault(docnum, [0.0] * len(groups))[gi] = score
-                    matched.setdefault(docnum, [0.0] * len(groups))[gi] = WEAK_MATCH
-                strong = [(t, w) for t, w in g.items() if w >= STRONG_WEIGHT]
-                for docnum in self.searcher.search(word_query(strong), limit=None, filter=flt).docs():
-                    matched[docnum][gi] = 1.0
-            prelim = sorted(
-                ((sum(per) * (0.2 + 0.8 * (sum(matched[d]) / len(groups)) ** 2), d)
-                 for d, per in scores.items()),
-                key=lambda x: (-x[0], x[1]),
+            # BM25F over every form of every typed word (summed from the precomputed
+            # impacts, see kb.impact); the top candidates are re-ranked by how many
+            # typed words each matched (a whole word counts fully, a part less)
+            acc = [0.0] * self.ndocs
+            for term, w in weights.items():
+                docs, scores = self.impacts.postings(term)
+                for d, sc in zip(docs, scores):
+                    acc[d] += w * sc
+            allowed = set(self.searcher.docs_for_query(flt)) if flt is not None else None
+            top = heapq.nlargest(
+                CANDIDATES + len(seen),
+                ((sc, -d) for d, sc in enumerate(acc) if sc > 0 and (allowed is None or d in allowed)),
             )
+            strong, anyform = [], []
+            for g in groups:
+                st, an = set(), set()
+                for term, w in g.items():
+                    docs = self.impacts.postings(term)[0]
+                    an.update(docs)
+                    if w >= STRONG_WEIGHT:
+                        st.update(docs)
+                strong.append(st)
+                anyform.append(an)
+            prelim = []
+            for sc, neg in top:
+                d = -neg
+                credit = sum(1.0 if d in st else WEAK_MATCH if d in an else 0.0 for st, an in zip(strong, anyform))
+                prelim.append((sc * (0.2 + 0.8 * (credit / len(groups)) ** 2), d))
+            prelim.sort(key=lambda x: (-x[0], x[1]))
             ranked = []
             for score, docnum in prelim[: 3 * (limit + len(seen)) + 10]:
                 f = self.searcher.stored_fields(docnum)
