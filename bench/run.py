@@ -36,6 +36,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
 PAYLOAD_FILES = ("search-index.js", "static/search.js", "static/page.js")  # what index.html loads for search
+SNIPPET_FILES = ("search-text.js",)  # unit texts for snippets, loaded beside the index; ranking never reads it
 
 # The build runs in a child process so its peak RSS is its own, not this process's.
 _BUILD_CHILD = """
@@ -47,6 +48,18 @@ counts = build(corpus, out, site=site)
 print(json.dumps({"seconds": time.perf_counter() - t, "counts": counts,
                   "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
+
+
+def file_sizes(folder: Path, names: tuple[str, ...]) -> dict:
+    """Raw and gzip -9 sizes of the files that exist, each and summed."""
+    files = {}
+    for name in names:
+        p = folder / name
+        if p.exists():
+            raw = p.read_bytes()
+            files[name] = {"raw": len(raw), "gzip9": len(gzip.compress(raw, compresslevel=9, mtime=0))}
+    return {"files": files, "raw_bytes": sum(f["raw"] for f in files.values()),
+            "gzip9_bytes": sum(f["gzip9"] for f in files.values())}
 
 
 def pct(values: list[float], p: float) -> float:
@@ -90,14 +103,8 @@ def build(corpus: Path, out: Path) -> dict:
     res["index_bytes"] = tree_size(out / "index")
     if res["site"]:
         site = out / "site"
-        files = {}
-        for name in PAYLOAD_FILES:
-            p = site / name
-            if p.exists():
-                raw = p.read_bytes()
-                files[name] = {"raw": len(raw), "gzip9": len(gzip.compress(raw, compresslevel=9, mtime=0))}
-        res["payload"] = {"files": files, "raw_bytes": sum(f["raw"] for f in files.values()),
-                          "gzip9_bytes": sum(f["gzip9"] for f in files.values())}
+        res["payload"] = file_sizes(site, PAYLOAD_FILES)
+        res["snippet_text"] = file_sizes(site, SNIPPET_FILES)
         res["site_bytes"] = tree_size(site)
     return res
 
@@ -232,6 +239,8 @@ def table(r: dict) -> str:
     both("index size (MB)", lambda x: f"{x['build']['index_bytes'] / 1e6:.2f}")
     both("browser payload raw (MB)", lambda x: f"{x['build']['payload']['raw_bytes'] / 1e6:.2f}")
     both("browser payload gzip -9 (MB)", lambda x: f"{x['build']['payload']['gzip9_bytes'] / 1e6:.2f}")
+    both("snippet text raw / gzip -9 (MB)", lambda x: f"{x['build']['snippet_text']['raw_bytes'] / 1e6:.2f}"
+         f" / {x['build']['snippet_text']['gzip9_bytes'] / 1e6:.2f}")
     both("cold CLI median (ms)", lambda x: f"{x['cold']['cli']['median_ms']:.0f}")
     both("bare python median (ms)", lambda x: f"{x['cold']['bare_python']['median_ms']:.0f}")
     both("cold CLI − bare python (ms)", lambda x: f"{x['cold']['cli_minus_bare_ms']:.0f}")
