@@ -148,7 +148,7 @@ def _print_record(rec: dict) -> None:
     click.echo(f"{rec['id']}  [{rec['kind']}]")
     if rec.get("breadcrumb"):
         click.echo(" > ".join(rec["breadcrumb"]))
-    click.echo(f"出典: {rec['source']['title']}" + (f" ({rec['source']['date']})" if rec["source"]["date"] else ""))
+    click.echo(f"出典: {rec['source']['title']}" + (f"（{_wareki(rec['source']['date'])}）" if rec["source"]["date"] else ""))
     click.echo("")
     click.echo(rec.get("text", ""))
 
@@ -449,10 +449,17 @@ def _service(services, value: str | None) -> str | None:
     return official
 
 
+def _wareki(iso: str | None) -> str:
+    """令和7年4月1日 for 2025-04-01 ("" for none): dates are shown as the sources print them."""
+    from .dates import wareki
+
+    return wareki(iso) if iso else ""
+
+
 def _amount_line(a: dict) -> str:
     cond = f"（{a['condition']}）" if a.get("condition") else ""
     per = f"/{a['per']}" if a["per"] else ""
-    period = f"  {a['effective_from'] or ''}〜{a['effective_until'] or ''}" if a["effective_from"] or a["effective_until"] else ""
+    period = f"  {_wareki(a['effective_from'])}〜{_wareki(a['effective_until'])}" if a["effective_from"] or a["effective_until"] else ""
     return f"{a['level']}{cond} {a['value']}{a['unit']}{per}{period}  [{a['source']}]"
 
 
@@ -462,7 +469,7 @@ def _print_rule(rec: dict, c=None) -> None:
         click.echo("別名: " + "、".join(rec["aliases"]))
     click.echo("対象: " + "、".join(rec["services"]))
     who = rec["service"] or "全サービス"
-    click.echo(f"\n{rec['on']} 時点の単位数・点数 ({who}):")
+    click.echo(f"\n{_wareki(rec['on'])}（{rec['on']}）時点の単位数・点数 ({who}):")
     for a in rec["in_force"]:
         click.echo("  " + _amount_line(a))
     if not rec["in_force"]:
@@ -470,8 +477,8 @@ def _print_rule(rec: dict, c=None) -> None:
     ob = rec["obligation"]
     if ob:
         what = {"duty": "義務", "effort": "努力義務"}[ob["kind"]]
-        when = f" {ob['effective_from']}から" if ob["effective_from"] else ""
-        trans = f"（経過措置 {ob['transition_until']} まで）" if ob["transition_until"] else ""
+        when = f" {_wareki(ob['effective_from'])}から" if ob["effective_from"] else ""
+        trans = f"（経過措置 {_wareki(ob['transition_until'])}まで）" if ob["transition_until"] else ""
         click.echo(f"\n{what}{when}{trans}  [{ob['source']}]")
     if rec["requirements"]:
         click.echo("\n要件:")
