@@ -43,6 +43,31 @@ def configure(user_dic: str | None) -> None:
     _user_dic = user_dic
 
 
+@lru_cache(maxsize=8)
+def _user_words(user_dic: str | None) -> frozenset[str]:
+    """The words of a user dictionary (``user.words`` beside ``user.dic``)."""
+    if not user_dic:
+        return frozenset()
+    from pathlib import Path
+
+    path = Path(user_dic).with_suffix(".words")
+    return frozenset(path.read_text(encoding="utf-8").split()) if path.exists() else frozenset()
+
+
+@lru_cache(maxsize=4096)
+def _nested_user_words(surface: str, user_dic: str | None) -> tuple[tuple[str, int, int], ...]:
+    """User-dictionary words inside a longer one: リハビリテーションマネジメント in
+    リハビリテーションマネジメント加算 (Sudachi keeps only the longest)."""
+    words = _user_words(user_dic)
+    out = []
+    for i in range(len(surface)):
+        for j in range(i + 2, len(surface) + 1):
+            w = surface[i:j]
+            if w != surface and w in words:
+                out.append((fold_term(w), w, i, j))
+    return tuple(out)
+
+
 def _tokenizer(user_dic: str | None):
     cache = getattr(_local, "tokenizers", None)
     if cache is None:
@@ -117,6 +142,7 @@ def tokenize(text: str, user_dic: str | None = ...) -> list[Tok]:  # type: ignor
             out.append(Tok(term, surface, b, off + m.end()))
             if m.dictionary_id() > 0:  # a user-dictionary compound
                 parts = [(t, s, b + pb, b + pe) for t, s, pb, pe in _system_parts(surface)]
+                parts += [(t, s, b + pb, b + pe) for t, s, pb, pe in _nested_user_words(surface, user_dic)]
             else:
                 parts = []
                 for mode in (SplitMode.B, SplitMode.A):

@@ -32,7 +32,7 @@ from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from .index import FIELD_BOOSTS
 from .normalize import search_text
-from .search import BM25_B, BM25_K1, KIND_WEIGHT, PART_WEIGHT, STRONG_WEIGHT, WEAK_MATCH
+from .search import BM25_B, BM25_K1, GROUP_TIEBREAK, KIND_WEIGHT, PART_WEIGHT, STRONG_WEIGHT, WEAK_MATCH
 from .units import Unit
 
 INDEX_VERSION = 1
@@ -134,6 +134,7 @@ def build_index(units: list[Unit], *, thesaurus=None, services=None, words=(), t
         "kindWeight": KIND_WEIGHT,
         "strongWeight": STRONG_WEIGHT,
         "weakMatch": WEAK_MATCH,
+        "groupTiebreak": GROUP_TIEBREAK,
         "vocab": vocab,
         "parts": {str(ids[t]): sorted(ids[p] for p in ps) for t, ps in sorted(parts.items())},
         "thes": _thesaurus_map(thesaurus, ids, tokenize),

@@ -19,7 +19,7 @@ from .normalize import compact, display_text, search_text, strip_markup
 
 TITLE_LEN = 60
 # marker tokens that carry no number: the clause id gets a digest of its text instead
-UNNUMBERED = frozenset({"", "b", "sb", "o", "s", "u", "note", "src", "h", "tbl", "ref", "q"})
+UNNUMBERED = frozenset({"", "b", "sb", "ag", "o", "s", "u", "note", "src", "h", "tbl", "ref", "q"})
 
 
 def _digest(raw: str) -> str:
@@ -123,7 +123,7 @@ def _group(text: str) -> list[_Unit]:
             cur.lines.append(line)
         elif m is not None:
             heading = mk.is_heading_style(m.style) and (
-                (m.style == "bracket" and stripped.endswith("】"))
+                (m.style == "bracket" and stripped.endswith("】")) or m.style == "angle"
                 or (len(stripped) <= 40 and "、" not in stripped and not stripped.endswith("。"))
             )
             start(m, m.style, pos, line, heading)
@@ -162,9 +162,11 @@ def _group(text: str) -> list[_Unit]:
     for u, nxt in zip(units, units[1:] + [None]):
         u.end = nxt.start if nxt else len(text)
         if u.style == "body" and _is_title_line(u.text):
-            # a lone short line (a slide title, a 別添 caption) heads what follows
-            u.style, u.heading = "topic", True
-            u.marker = mk.Marker("topic", "h", "")
+            # a lone short line (a slide title, a 別添 caption) heads what follows;
+            # a parenthesized one (（6月以内）) is a level of its own, below a ＜…＞ title
+            style = "ptopic" if mk.is_paren_title(strip_markup(u.text).strip()) else "topic"
+            u.style, u.heading = style, True
+            u.marker = mk.Marker(style, "h", "")
     return units
 
 
@@ -173,7 +175,11 @@ def _is_title_line(text: str) -> bool:
     return (
         len(lines) == 1 and len(lines[0]) <= 40 and "。" not in lines[0]
         and not lines[0].endswith(("、", "，", ","))
+        and not _AMOUNT_OR_LABEL.search(lines[0])  # 「I : 53単位/月」 states, it does not head
     )
+
+
+_AMOUNT_OR_LABEL = re.compile(r"[0-9０-９]\s*(?:単位|点|円|%|％)|：| : ")
 
 
 def segment(doc: Document) -> list[Clause]:

@@ -81,6 +81,9 @@ def build_user_dictionary(words: list[str], out: Path) -> Path | None:
         proc = subprocess.run(cmd, capture_output=True, text=True)
         if proc.returncode != 0:
             raise RuntimeError(f"sudachipy ubuild failed: {proc.stderr.strip()[-500:]}")
+    # the word list beside it lets the analyzer find words nested in a compound
+    out.with_suffix(".words").write_text("\n".join(sorted({ln.split(",")[0] for ln in lines})) + "\n",
+                                          encoding="utf-8")
     return out
 
 

@@ -13,8 +13,8 @@ from .normalize import strip_markup
 
 # styles that open a section (a paragraph after them is their child)
 HEADING_STYLES = frozenset(
-    {"numdot", "numdash", "pnum", "bracket", "sqb", "article", "dai", "kanum", "lpara", "maru", "pword", "topic",
-     "qasrc"}
+    {"numdot", "numdash", "pnum", "bracket", "sqb", "angle", "article", "dai", "kanum", "lpara", "maru", "pword",
+     "topic", "ptopic", "qasrc"}
 )
 # styles that a Q&A may contain without ending (lists inside an answer)
 QA_INTERNAL = frozenset({
@@ -42,6 +42,7 @@ _Q = re.compile(r"^問(?:[ \t\u3000]*(?P<n>[0-9０-９]+)(?![0-9０-９])|(?=[ \
 _A = re.compile(r"^(?:答[ \t\u3000]*[0-9０-９]*(?=[ \t\u3000]|$)|答[0-9０-９]+|[（(]答[）)])")
 _BRACKET = re.compile(r"^【")
 _SQB = re.compile(r"^\[[^\]]{1,20}\]")
+_ANGLE = re.compile(r"^[＜〈《<][^＜＞〈〉《》<>]{1,30}[＞〉》>]\s*$")  # ＜リハビリテーションマネジメント加算＞
 _LABEL = re.compile(r"^[^\s。、：:]{1,15}[：:](?![0-9０-９])")
 _PAREN_TITLE = re.compile(r"^[（(][^（）()]{1,15}[）)]$")
 _HIRAGANA_START = re.compile(r"^[ぁ-ゖ]")
@@ -153,6 +154,8 @@ def classify(line: str) -> Marker | None:
         return Marker("bracket", "b", "【")
     if _SQB.match(s):
         return Marker("sqb", "sb", "[")
+    if _ANGLE.match(s):
+        return Marker("angle", "ag", s[0])
     if m := _ARTICLE.match(s):
         nums = re.findall(r"[一二三四五六七八九十百千〇0-9０-９]+", m.group(0))
         return Marker("article", "art" + "-".join(str(kanji_number(n)) for n in nums), m.group(0))

@@ -99,6 +99,12 @@ def search_text(text: str) -> str:
     return join_ja_spaces(fold(strip_markup(text)))
 
 
+def query_text(text: str) -> str:
+    """Search text of a typed query: the user's spaces separate words, so each piece is
+    normalized on its own (``リハマネ ハ 要件`` must not become ``リハマネハ要件``)."""
+    return " ".join(p for p in (search_text(piece) for piece in text.split()) if p)
+
+
 def compact(text: str) -> str:
     """Search text with all white space removed (for substring checks)."""
     return _SPACES.sub("", search_text(text))

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from . import analysis
 from .index import FIELD_BOOSTS
-from .normalize import search_text
+from .normalize import query_text, search_text
 from .refs import parse_reference
 from .thesaurus import key_form
 
@@ -27,6 +27,7 @@ BM25_B, BM25_K1 = 0.4, 1.2  # B < 0.75: long Q&A answers are not to be buried un
 STRONG_WEIGHT = 0.7  # the typed word itself or an abbreviation's official term
 WEAK_MATCH = 0.4  # credit for a word matched only through a part or a broader term
 CANDIDATES = 300  # BM25F top hits that are re-ranked
+GROUP_TIEBREAK = 0.1  # share of a typed word's other forms' scores added to its best form's
 # a bare heading names a topic but answers nothing: rank it below content;
 # a ruling (Q&A) is what most searches are after
 KIND_WEIGHT = {"heading": 0.6, "qa-source": 0.5, "qa": 1.4}
@@ -181,7 +182,7 @@ class Searcher:
             # a bare reference: follow it with what else is said on that topic
             first = hits[0].data
             rest = " ".join(first.get("breadcrumb", [])[-1:]) or first.get("title", "")
-        text = search_text(rest)
+        text = query_text(rest)
         groups = self.query_groups(text) if text else []
         weights: dict[str, float] = {}
         for g in groups:
@@ -191,16 +192,36 @@ class Searcher:
             # BM25F over every form of every typed word (summed from the precomputed
             # impacts, see kb.impact); the top candidates are re-ranked by how many
             # typed words each matched (a whole word counts fully, a part less)
+            # a typed word scores through its best form (the word, a part, an expansion),
+            # the others adding a little: parts must not outvote the whole word
             acc = [0.0] * self.ndocs
-            for term, w in weights.items():
-                docs, scores = self.impacts.postings(term)
-                for d, sc in zip(docs, scores):
-                    acc[d] += w * sc
-            allowed = set(self.searcher.docs_for_query(flt)) if flt is not None else None
-            top = heapq.nlargest(
-                CANDIDATES + len(seen),
-                ((sc, -d) for d, sc in enumerate(acc) if sc > 0 and (allowed is None or d in allowed)),
-            )
+            touched: set[int] = set()
+            for g in groups:
+                lists = [(w, self.impacts.postings(term)) for term, w in g.items()]
+                lists = [(w, p) for w, p in lists if len(p[0])]
+                if len(lists) == 1:  # one form only: no best-of needed
+                    w, (docs, scores) = lists[0]
+                    for d, sc in zip(docs, scores):
+                        acc[d] += w * sc
+                    touched.update(docs)
+                    continue
+                best = [0.0] * self.ndocs
+                total = [0.0] * self.ndocs
+                mine: set[int] = set()
+                for w, (docs, scores) in lists:
+                    mine.update(docs)
+                    for d, sc in zip(docs, scores):
+                        v = w * sc
+                        total[d] += v
+                        if v > best[d]:
+                            best[d] = v
+                for d in mine:
+                    b = best[d]
+                    acc[d] += b + GROUP_TIEBREAK * (total[d] - b)
+                touched |= mine
+            if flt is not None:
+                touched &= set(self.searcher.docs_for_query(flt))
+            top = [(acc[d], -d) for d in heapq.nlargest(CANDIDATES + len(seen), touched, key=acc.__getitem__)]
             strong, anyform = [], []
             for g in groups:
                 st, an = set(), set()

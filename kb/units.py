@@ -69,7 +69,8 @@ def build_units(corpus: Corpus, rules=None, services=None) -> list[Unit]:
             "citation": rec["citation"], "breadcrumb": list(c.breadcrumb), "source": rec["source"],
         }
         units.append(Unit(
-            id=c.id, kind=c.kind, doc_id=c.doc_id, title=search_text(c.title), heading=search_text(crumbs),
+            # no title field: a clause's title is its own first line, already in the body
+            id=c.id, kind=c.kind, doc_id=c.doc_id, title="", heading=search_text(crumbs),
             question="", body=c.search, date=doc.date, services=find_services(crumbs + " " + c.search),
             data=data,
         ))

@@ -29,6 +29,10 @@
     s = fold(s.replace(TAG, " ").replace(/\*\*/g, ""));
     return s.replace(SP_LEFT, "").replace(SP_RIGHT, "").replace(/\s+/g, " ").trim();
   }
+  // mirrors kb.normalize.query_text: typed spaces separate words
+  function queryText(s) {
+    return s.split(/\s+/).map(searchText).filter(function (p) { return p; }).join(" ");
+  }
 
   /* ---- references: mirrors kb.refs.parse_reference ------------------------- */
   function parseReference(q) {
@@ -139,20 +143,29 @@
     return true;
   }
   function groupScores(g, strong) {
-    // strong: units matching a term of weight >= strongWeight (the typed word itself)
-    var out = new Map();
+    // strong: units matching a term of weight >= strongWeight (the typed word itself).
+    // As kb.search: a typed word scores through its best form, the others adding
+    // groupTiebreak of theirs, so parts do not outvote the whole word.
+    var best = new Map(), total = new Map();
     g.forEach(function (w, t) {
       if (strong && w >= IX.strongWeight) {
         for (var sf = 0; sf < F; sf++) { postings(sf, t).units.forEach(function (u) { strong.add(u); }); }
       }
+      var tm = new Map();
       for (var f = 0; f < F; f++) {
         var p = postings(f, t), boost = w * IX.boosts[f], avg = IX.avgLen[f];
         for (var j = 0; j < p.units.length; j++) {
           var u = p.units[j], tf = p.tfs[j], fl = IX.len[f][u];
-          out.set(u, (out.get(u) || 0) + boost * p.idf * tf * (K1 + 1) / (tf + K1 * ((1 - B) + B * fl / avg)));
+          tm.set(u, (tm.get(u) || 0) + boost * p.idf * tf * (K1 + 1) / (tf + K1 * ((1 - B) + B * fl / avg)));
         }
       }
+      tm.forEach(function (v, u) {
+        total.set(u, (total.get(u) || 0) + v);
+        if (v > (best.get(u) || 0)) { best.set(u, v); }
+      });
     });
+    var out = new Map();
+    best.forEach(function (b, u) { out.set(u, b + IX.groupTiebreak * (total.get(u) - b)); });
     return out;
   }
   function run(query, limit, filters) {
@@ -177,7 +190,7 @@
       var first = hits[0][1], crumbs = U.crumb[first] ? U.crumb[first].split(" > ") : [];
       rest = crumbs.length ? crumbs[crumbs.length - 1] : U.title[first];
     }
-    var qg = queryGroups(searchText(rest).toLowerCase()), n = qg.groups.length;
+    var qg = queryGroups(queryText(rest).toLowerCase()), n = qg.groups.length;
     var per = new Map();
     qg.groups.forEach(function (g) {
       var strong = new Set();
@@ -258,7 +271,7 @@
 
   /* ---- API for tests and the page ---------------------------------------------- */
   window.kaigoQueryGroups = function (query) {  // for tests: compare with kb.search query_groups
-    return queryGroups(searchText(query).toLowerCase()).groups.map(function (g) {
+    return queryGroups(queryText(query).toLowerCase()).groups.map(function (g) {
       var o = {};
       g.forEach(function (w, t) { o[IX.terms[t]] = w; });
       return o;
