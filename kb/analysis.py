@@ -122,6 +122,15 @@ def _system_parts(surface: str) -> tuple[tuple[str, str, int, int], ...]:
     return tuple(dict.fromkeys(out))
 
 
+def _nominal(lemma: str, surface: str, start: int, end: int) -> list[tuple[str, str, int, int]]:
+    """受け入れる -> 受け入れ: the noun a 一段 verb makes, so that a query for
+    受け入れ (or 受入れ) finds 受け入れる and back."""
+    stem = lemma[:-1]
+    if lemma.endswith("る") and len(stem) >= 2 and "\u3041" <= stem[-1] <= "\u3096":
+        return [(stem, surface, start, end)]
+    return []
+
+
 def tokenize(text: str, user_dic: str | None = ...) -> list[Tok]:  # type: ignore[assignment]
     """Tokens of ``text`` (search text): mode C words, each followed by its parts."""
     from sudachipy import SplitMode
@@ -152,6 +161,8 @@ def tokenize(text: str, user_dic: str | None = ...) -> list[Tok]:  # type: ignor
                             (fold_term(p.normalized_form()), p.surface(), off + p.begin(), off + p.end())
                             for p in sub if p.part_of_speech()[0] not in STOP_POS
                         )
+            if m.part_of_speech()[0] == "動詞":
+                parts.extend(_nominal(term, surface, b, off + m.end()))
             seen = {term}
             for t, s, pb, pe in parts:
                 if t not in seen:

@@ -43,3 +43,10 @@ def test_display_keeps_lines_and_drops_spurious_blank_lines():
 
 def test_compact_has_no_whitespace():
     assert compact("問 127  職種は\n問わない") == "問127職種は問わない"
+
+
+def test_query_text_keeps_typed_spaces_as_word_breaks():
+    from kb.normalize import query_text
+
+    assert query_text("リハマネ ハ\u3000要件") == "リハマネ ハ 要件"
+    assert query_text(" ＩＣＴ   年３回 ") == "ICT 年3回"
