@@ -75,12 +75,21 @@ def _title(text: str) -> str:
     return first if len(first) <= TITLE_LEN else first[: TITLE_LEN - 1] + "…"
 
 
+def _blank_after_every_line(lines: list[tuple[int, str]]) -> bool:
+    """True for PDF dumps that put a blank line after (nearly) every printed line:
+    there a single blank line means nothing, two mean a paragraph gap."""
+    filled = [i for i, (_, ln) in enumerate(lines) if ln.strip()]
+    followed = sum(1 for i in filled if i + 1 < len(lines) and not lines[i + 1][1].strip())
+    return bool(filled) and followed / len(filled) > 0.9
+
+
 def _group(text: str) -> list[_Unit]:
     """Group physical lines into units (one per future clause)."""
     lines = _lines(text)
     classes = [mk.classify(ln) for _, ln in lines]
     units: list[_Unit] = []
     stack_styles: list[str] = []  # approximate open path, for the Q&A-end rule
+    spaced = _blank_after_every_line(lines)
     blank_run = 0
     cur: _Unit | None = None
 
@@ -147,6 +156,11 @@ def _group(text: str) -> list[_Unit]:
             elif blank_run > 0 and mk.is_topic(line):
                 start(mk.Marker("topic", "h", ""), "topic", pos, line, heading=True)
             elif cur.style == "table" or cur.heading and (cur.style != "bracket" or "】" in cur.text):
+                start(None, "body", pos, line)
+            elif (blank_run > 0 and not spaced and not mk.starts_mid_sentence(stripped)
+                  and (cur.style.startswith("md") or _is_title_line(cur.text))):
+                # text whose blank lines separate blocks (not a PDF dump with a blank line
+                # after every printed line): a blank line ends a list item or a title line
                 start(None, "body", pos, line)
             elif mk.is_label_line(stripped) or mk.is_paren_title(stripped):
                 # 「ハの算定要件：…」, 「（6月以上）」: a new statement on a slide

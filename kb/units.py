@@ -54,9 +54,28 @@ def _service_finder(services):
     return find
 
 
+SECTION_CHARS = 400  # a heading whose whole subtree is this short is searched as one unit
+
+
+def _short_sections(corpus: Corpus) -> dict[str, list]:
+    """heading clause id -> its descendants, for headings over short lists of items."""
+    below: dict[str, list] = {}
+    for c in corpus.clauses:
+        for a in c.ancestors:
+            below.setdefault(a, []).append(c)
+    out = {}
+    for c in corpus.clauses:
+        kids = below.get(c.id, [])
+        if (c.kind == "heading" and len(kids) >= 2 and not any(k.kind == "qa" for k in kids)
+                and len(c.search) + sum(len(k.search) for k in kids) <= SECTION_CHARS):
+            out[c.id] = kids
+    return out
+
+
 def build_units(corpus: Corpus, rules=None, services=None) -> list[Unit]:
     find_services = _service_finder(services)
     units: list[Unit] = []
+    sections = _short_sections(corpus)
     for c in corpus.clauses:
         if c.kind == "qa":
             continue
@@ -64,14 +83,20 @@ def build_units(corpus: Corpus, rules=None, services=None) -> list[Unit]:
         rec = clause_dict(c, corpus)
         crumbs = " > ".join(c.breadcrumb)
         title = doc.title + (" > " + crumbs if crumbs else "")
+        kind, display, body = c.kind, c.display, c.search
+        if c.id in sections:
+            # a heading over a few short items (a slide): the answer is the whole list
+            kind = "section"
+            display = "\n".join([c.display, *(d.display for d in sections[c.id])])
+            body = " ".join([c.search, *(d.search for d in sections[c.id])])
         data = {
-            "id": c.id, "kind": c.kind, "title": title, "text": c.display,
+            "id": c.id, "kind": kind, "title": title, "text": display,
             "citation": rec["citation"], "breadcrumb": list(c.breadcrumb), "source": rec["source"],
         }
         units.append(Unit(
             # no title field: a clause's title is its own first line, already in the body
-            id=c.id, kind=c.kind, doc_id=c.doc_id, title="", heading=search_text(crumbs),
-            question="", body=c.search, date=doc.date, services=find_services(crumbs + " " + c.search),
+            id=c.id, kind=kind, doc_id=c.doc_id, title="", heading=search_text(crumbs),
+            question="", body=body, date=doc.date, services=find_services(crumbs + " " + body),
             data=data,
         ))
     for q in corpus.qas:
