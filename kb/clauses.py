@@ -78,8 +78,8 @@ def _title(text: str) -> str:
 def _blank_after_every_line(lines: list[tuple[int, str]]) -> bool:
     """True for PDF dumps that put a blank line after (nearly) every printed line:
     there a single blank line means nothing, two mean a paragraph gap."""
-    filled = [i for i, (_, ln) in enumerate(lines) if ln.strip()]
-    followed = sum(1 for i in filled if i + 1 < len(lines) and not lines[i + 1][1].strip())
+    filled = [i for i, (_, ln) in enumerate(lines) if ln.strip()][:-1]  # the last has no next
+    followed = sum(1 for i in filled if not lines[i + 1][1].strip())
     return bool(filled) and followed / len(filled) > 0.9
 
 
@@ -190,6 +190,7 @@ def _is_title_line(text: str) -> bool:
         len(lines) == 1 and len(lines[0]) <= 40 and "。" not in lines[0]
         and not lines[0].endswith(("、", "，", ","))
         and not _AMOUNT_OR_LABEL.search(lines[0])  # 「I : 53単位/月」 states, it does not head
+        and not lines[0].endswith(tuple("のをにがはてでもやへと"))  # a sentence cut at a particle
     )
 
 

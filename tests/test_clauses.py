@@ -88,3 +88,30 @@ def test_property_segmentation_is_lossless(text):
     assert_lossless(doc, clauses)
     assert len({c.id for c in clauses}) == len(clauses)
     assert all(re.fullmatch(r"prop-doc:[\w.~\-]+", c.id) for c in clauses)
+
+
+def _seg(text):
+    return segment(Document(id="t-doc", title="t", kind="説明資料", text=text))
+
+
+def test_blank_lines_separate_blocks_in_slide_text():
+    text = ("都道府県による支援\n\n- 技術的支援\n- 市町村等の連携\n\n役割分担のイメージ\n\n国の取組み\n\n"
+            "①計画作成の支援\n\n②現状分析のための支援\n")
+    cl = _seg(text)
+    by_title = {c.title: c for c in cl}
+    assert by_title["①計画作成の支援"].breadcrumb[-1] == "国の取組み"
+    assert by_title["- 市町村等の連携"].breadcrumb[-1] == "都道府県による支援"
+    assert "役割分担のイメージ" not in by_title["- 市町村等の連携"].display
+
+
+def test_pdf_dump_with_a_blank_line_after_every_line_keeps_sentences_whole():
+    lines = ["（１）協力医療機関との会議について", "会議では、入所者の情報を共有し、急変時の", "対応を確認する。",
+             "（２）記録について", "概要を記録しなければならない。"]
+    cl = _seg("\n\n".join(lines) + "\n")
+    body = [c for c in cl if c.kind == "paragraph"]
+    assert [c.display for c in body][0] == "会議では、入所者の情報を共有し、急変時の\n対応を確認する。"
+
+
+def test_a_sentence_cut_by_a_page_gap_stays_one_clause():
+    cl = _seg("・地域包括診療料等の見直し\n算定要件に相談に応じるこ\n\nと等を追加する。\n")
+    assert len([c for c in cl if c.display.strip()]) == 1

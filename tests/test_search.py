@@ -163,3 +163,9 @@ def test_build_refuses_bad_rules_and_keeps_the_last_good_build(corpus_copy, tmp_
 def test_rules_are_search_hits(searcher):
     hits = searcher.search("協力医療機関連携加算 単位", limit=10, filters=Filters(kind="rule")).hits
     assert hits and hits[0].kind == "rule" and "協力医療機関連携加算" in hits[0].data["title"]
+
+
+def test_short_sections_are_searched_whole(searcher):
+    hits = searcher.search("都道府県による市町村支援", limit=5).hits
+    sec = [h for h in hits if h.kind == "section"]
+    assert sec and "技術的支援" in sec[0].data["text"] and "市町村" in sec[0].data["text"]
