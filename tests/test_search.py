@@ -169,3 +169,23 @@ def test_short_sections_are_searched_whole(searcher):
     hits = searcher.search("都道府県による市町村支援", limit=5).hits
     sec = [h for h in hits if h.kind == "section"]
     assert sec and "技術的支援" in sec[0].data["text"] and "市町村" in sec[0].data["text"]
+
+
+def test_end_to_end_on_a_tiny_hand_made_corpus(tmp_path):
+    from tests.conftest import ROOT
+
+    tiny = ROOT / "tests" / "fixtures" / "tiny"
+    out = tmp_path / "b"
+    r = CliRunner().invoke(main, ["build", "--corpus", str(tiny), "--build-dir", str(out), "--no-site"])
+    assert r.exit_code == 0, r.output
+
+    def top(q):
+        r = CliRunner().invoke(main, ["search", q, "--json", "--build-dir", str(out)])
+        assert r.exit_code == 0, r.output
+        return [h["id"] for h in json.loads(r.output)["hits"]]
+
+    assert top("特養 往診")[0] == "r6-qa-vol20-q3"
+    assert top("ショートステイ 看取り")[0] == "r6-qa-vol20-q1"
+    assert top("Vol.20 問2")[0] == "r6-qa-vol20-q2"
+    assert top("介護記録")[0] == "r6-qa-vol20-q2"
+    assert any(i.startswith("tiny-notice:") for i in top("相談対応 常時"))
