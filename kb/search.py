@@ -1,10 +1,12 @@
 """Query handling: any text is a valid query.
 
-A query is normalized like the index (NFKC, PDF repairs), tokenized with the same
-Sudachi analysis, expanded with the thesaurus at lower weights, and run as a
-weighted OR over the fields with BM25F. A reference (``Vol.1 問127``) puts that
-Q&A first. Filters narrow by service (through the service groups), volume, kind
-and date.
+A query is normalized like the index (NFKC, PDF repairs; typed spaces kept as word
+breaks), tokenized with the same Sudachi analysis, and each typed word becomes a
+group of terms: the word, its parts, its thesaurus expansions at lower weights.
+Documents are scored with Whoosh's BM25F over all fields (cached per posting at
+build time, :mod:`kb.impact`), then re-ranked by how many typed words they match and
+by kind. A reference (``Vol.1 問127``) puts that Q&A first. Filters narrow by service
+(through the service groups), volume, kind and date.
 """
 from __future__ import annotations
 
@@ -59,7 +61,6 @@ class Result:
     query: str
     hits: list[Hit]
     terms: list[str] = field(default_factory=list)  # matched terms, for highlighting
-    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -92,7 +93,6 @@ class Searcher:
         from whoosh import scoring
 
         self.searcher = self.ix.searcher(weighting=scoring.BM25F(B=BM25_B, K1=BM25_K1))
-        self.max_key = max((len(k) for k in self.lookup["thesaurus"]), default=0)
         from .impact import Impacts
 
         self.impacts = Impacts(index_dir)
@@ -108,8 +108,7 @@ class Searcher:
         its group with lower weights, so a hit is credited once per typed word."""
         toks = analysis.tokenize(text)
         words = [t for t in toks if not t.part]
-        groups: list[dict[str, float]] = []
-        owner: dict[int, int] = {}  # index in words -> group
+        groups: list[dict[str, float]] = []  # groups[i] belongs to words[i]
 
         def add(g: dict, t: str, w: float):
             if w > g.get(t, 0.0):
@@ -120,7 +119,6 @@ class Searcher:
             for p in toks:
                 if p.part and len(p.term) > 1 and w.start <= p.start and p.end <= w.end:
                     add(g, p.term, PART_WEIGHT)
-            owner[i] = len(groups)
             groups.append(g)
         thes = self.lookup["thesaurus"]
         i = 0
@@ -128,10 +126,10 @@ class Searcher:
             for j in range(min(len(words), i + 4), i, -1):
                 key = key_form(text[words[i].start:words[j - 1].end])
                 if key in thes:
-                    g = groups[owner[i]]
+                    g = groups[i]
                     for k in range(i + 1, j):  # a multi-word key is one typed word
-                        g.update({t: max(wt, g.get(t, 0)) for t, wt in groups[owner[k]].items()})
-                        groups[owner[k]] = {}
+                        g.update({t: max(wt, g.get(t, 0)) for t, wt in groups[k].items()})
+                        groups[k] = {}
                     for target, wt in thes[key]:
                         # whole words only: the parts of 介護老人福祉施設 (介護, 施設)
                         # would match nearly everything
@@ -165,18 +163,12 @@ class Searcher:
         return parts[0] if len(parts) == 1 else Q.And(parts)
 
     def search(self, query: str, limit: int = 10, filters: Filters = Filters()) -> Result:
-        from whoosh import query as Q
-
         q = clean_query(query)
         if not q:
             raise QueryError("empty query; type a few words, e.g. kaigo-kb search \"ショートステイ 算定\"")
         ref = parse_reference(q)
         flt = self._filter(filters)
-        hits: list[Hit] = []
-        seen: set[str] = set()
-        if not ref.empty:
-            hits = self._reference_hits(ref, flt)
-            seen = {h.id for h in hits}
+        hits = self._reference_hits(ref, flt) if not ref.empty else []
         rest = ref.rest if not ref.empty else q
         if not ref.empty and not rest and hits:
             # a bare reference: follow it with what else is said on that topic
@@ -184,68 +176,75 @@ class Searcher:
             rest = " ".join(first.get("breadcrumb", [])[-1:]) or first.get("title", "")
         text = query_text(rest)
         groups = self.query_groups(text) if text else []
+        if groups:
+            allowed = set(self.searcher.docs_for_query(flt)) if flt is not None else None
+            hits += self._ranked(groups, allowed, limit, {h.id for h in hits})
         weights: dict[str, float] = {}
         for g in groups:
             for t, w in g.items():
                 weights[t] = max(w, weights.get(t, 0.0))
-        if weights:
-            # BM25F over every form of every typed word (summed from the precomputed
-            # impacts, see kb.impact); the top candidates are re-ranked by how many
-            # typed words each matched (a whole word counts fully, a part less)
-            # a typed word scores through its best form (the word, a part, an expansion),
-            # the others adding a little: parts must not outvote the whole word
-            acc = [0.0] * self.ndocs
-            touched: set[int] = set()
-            for g in groups:
-                lists = [(w, self.impacts.postings(term)) for term, w in g.items()]
-                lists = [(w, p) for w, p in lists if len(p[0])]
-                if len(lists) == 1:  # one form only: no best-of needed
-                    w, (docs, scores) = lists[0]
-                    for d, sc in zip(docs, scores):
-                        acc[d] += w * sc
-                    touched.update(docs)
-                    continue
-                best = [0.0] * self.ndocs
-                total = [0.0] * self.ndocs
-                mine: set[int] = set()
-                for w, (docs, scores) in lists:
-                    mine.update(docs)
-                    for d, sc in zip(docs, scores):
-                        v = w * sc
-                        total[d] += v
-                        if v > best[d]:
-                            best[d] = v
-                for d in mine:
-                    b = best[d]
-                    acc[d] += b + GROUP_TIEBREAK * (total[d] - b)
-                touched |= mine
-            if flt is not None:
-                touched &= set(self.searcher.docs_for_query(flt))
-            top = [(acc[d], -d) for d in heapq.nlargest(CANDIDATES + len(seen), touched, key=acc.__getitem__)]
-            strong, anyform = [], []
-            for g in groups:
-                st, an = set(), set()
-                for term, w in g.items():
-                    docs = self.impacts.postings(term)[0]
-                    an.update(docs)
-                    if w >= STRONG_WEIGHT:
-                        st.update(docs)
-                strong.append(st)
-                anyform.append(an)
-            prelim = []
-            for sc, neg in top:
-                d = -neg
-                credit = sum(1.0 if d in st else WEAK_MATCH if d in an else 0.0 for st, an in zip(strong, anyform))
-                prelim.append((sc * (0.2 + 0.8 * (credit / len(groups)) ** 2), d))
-            prelim.sort(key=lambda x: (-x[0], x[1]))
-            ranked = []
-            for score, docnum in prelim[: 3 * (limit + len(seen)) + 10]:
-                f = self.searcher.stored_fields(docnum)
-                if f["id"] not in seen:
-                    ranked.append((score * KIND_WEIGHT.get(f["kind"], 1.0), f["id"], f))
-            ranked.sort(key=lambda x: (-x[0], x[1]))
-            hits.extend(Hit(f["id"], f["kind"], sc, json.loads(f["data"])) for sc, _, f in ranked[:limit])
         return Result(query=query, hits=hits[:limit], terms=sorted(weights, key=lambda t: -weights[t]))
+
+    def _scores(self, groups: list[dict[str, float]]) -> tuple[list[float], set[int]]:
+        """BM25F score of every document (summed from the precomputed impacts, see
+        kb.impact), and the documents that match at all. A typed word scores through
+        its best form (the word, a part, an expansion), the others adding
+        GROUP_TIEBREAK of theirs: parts must not outvote the whole word."""
+        acc = [0.0] * self.ndocs
+        touched: set[int] = set()
+        for g in groups:
+            lists = [(w, p) for w, p in ((w, self.impacts.postings(t)) for t, w in g.items()) if len(p[0])]
+            if len(lists) == 1:  # one form only: its score is the best-of (the common case, kept fast)
+                w, (docs, scores) = lists[0]
+                for d, sc in zip(docs, scores):
+                    acc[d] += w * sc
+                touched.update(docs)
+                continue
+            best = [0.0] * self.ndocs
+            total = [0.0] * self.ndocs
+            mine: set[int] = set()
+            for w, (docs, scores) in lists:
+                mine.update(docs)
+                for d, sc in zip(docs, scores):
+                    v = w * sc
+                    total[d] += v
+                    if v > best[d]:
+                        best[d] = v
+            for d in mine:
+                b = best[d]
+                acc[d] += b + GROUP_TIEBREAK * (total[d] - b)
+            touched |= mine
+        return acc, touched
+
+    def _ranked(self, groups, allowed: set[int] | None, limit: int, seen: set[str]) -> list[Hit]:
+        """The BM25F top candidates re-ranked by how many typed words each matched (a
+        whole word counts fully, a part or broader term less) and by kind."""
+        acc, touched = self._scores(groups)
+        if allowed is not None:
+            touched &= allowed
+        top = heapq.nlargest(CANDIDATES + len(seen), touched, key=acc.__getitem__)
+        strong, anyform = [], []
+        for g in groups:
+            st, an = set(), set()
+            for term, w in g.items():
+                docs = self.impacts.postings(term)[0]
+                an.update(docs)
+                if w >= STRONG_WEIGHT:
+                    st.update(docs)
+            strong.append(st)
+            anyform.append(an)
+        prelim = []
+        for d in top:
+            credit = sum(1.0 if d in st else WEAK_MATCH if d in an else 0.0 for st, an in zip(strong, anyform))
+            prelim.append((acc[d] * (0.2 + 0.8 * (credit / len(groups)) ** 2), d))
+        prelim.sort(key=lambda x: (-x[0], x[1]))
+        ranked = []
+        for score, docnum in prelim[: 3 * (limit + len(seen)) + 10]:
+            f = self.searcher.stored_fields(docnum)
+            if f["id"] not in seen:
+                ranked.append((score * KIND_WEIGHT.get(f["kind"], 1.0), f["id"], f))
+        ranked.sort(key=lambda x: (-x[0], x[1]))
+        return [Hit(f["id"], f["kind"], sc, json.loads(f["data"])) for sc, _, f in ranked[:limit]]
 
     def _reference_hits(self, ref, flt) -> list[Hit]:
         from whoosh import query as Q
