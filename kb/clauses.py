@@ -119,12 +119,7 @@ def _group(text: str) -> list[_Unit]:
             continue
         m = classes[i]
         stripped = strip_markup(line).strip()
-        in_qa = cur is not None and cur.style == "qa"
-        if m is not None and in_qa and (m.style == "answer" or (
-            m.style == "qa" and m.number is not None and m.number == cur.marker.number and not cur.answered
-        ) or (mk.is_qa_internal(m.style) and not (m.style in mk.NUMBERED and m.style in stack_styles[:-1]))):
-            # inside a Q&A: the answer marker (or 002's answer mislabelled as a
-            # second 問 127) and lists inside the answer stay in the Q&A
+        if m is not None and cur is not None and cur.style == "qa" and _stays_in_qa(m, cur, stack_styles):
             if m.style in ("answer", "qa"):
                 cur.answered = True
             cur.lines.append(line)
@@ -138,37 +133,16 @@ def _group(text: str) -> list[_Unit]:
             start(m, m.style, pos, line, heading)
             if m.style == "bracket" and "】" not in stripped:
                 cur.heading = False  # title continues on the next line
+        elif cur is None:
+            start(None, "body", pos, line)
         else:
-            if cur is None:
-                start(None, "body", pos, line)
-            elif cur.style == "qa":
-                prev = cur.text.rstrip()
-                if blank_run >= 2 and mk.ends_sentence(prev):
-                    start(None, "body", pos, line)
-                else:
-                    cur.lines.append(line)
-            elif (
-                blank_run > 0 and len(stripped) <= 60 and "。" not in stripped
-                and (nm := next_marker(i)) is not None and nm.style == "qa"
-            ):
-                # a short title right above a 問: the group a reply belongs to
+            nm = next_marker(i)
+            how = _unmarked_start(cur, line, blank_run, spaced, nm is not None and nm.style == "qa")
+            if how == "qasrc":
                 start(mk.Marker("qasrc", "src", ""), "qasrc", pos, line, heading=True)
-            elif blank_run > 0 and mk.is_topic(line):
+            elif how == "topic":
                 start(mk.Marker("topic", "h", ""), "topic", pos, line, heading=True)
-            elif cur.style == "table" or cur.heading and (cur.style != "bracket" or "】" in cur.text):
-                start(None, "body", pos, line)
-            elif (blank_run > 0 and not spaced and not mk.starts_mid_sentence(stripped)
-                  and (cur.style.startswith("md") or _is_title_line(cur.text))):
-                # text whose blank lines separate blocks (not a PDF dump with a blank line
-                # after every printed line): a blank line ends a list item or a title line
-                start(None, "body", pos, line)
-            elif mk.is_label_line(stripped) or mk.is_paren_title(stripped):
-                # 「ハの算定要件：…」, 「（6月以上）」: a new statement on a slide
-                start(None, "body", pos, line)
-            elif blank_run >= 2 and not mk.starts_mid_sentence(stripped) and cur.style != "bracket":
-                # a paragraph gap (PDF text has one blank line between printed lines)
-                start(None, "body", pos, line)
-            elif mk.ends_sentence(cur.text):
+            elif how == "body":
                 start(None, "body", pos, line)
             else:
                 cur.lines.append(line)
@@ -182,6 +156,44 @@ def _group(text: str) -> list[_Unit]:
             u.style, u.heading = style, True
             u.marker = mk.Marker(style, "h", "")
     return units
+
+
+def _stays_in_qa(m: mk.Marker, qa: _Unit, open_styles: list[str]) -> bool:
+    """A marked line inside a Q&A: the answer marker (or seed 002's answer mislabelled
+    as a second 問 127) and lists inside the answer stay; a heading, the next 問, or a
+    number in the numbering of an enclosing section (（９） after （８）) ends it."""
+    if m.style == "answer":
+        return True
+    if m.style == "qa":
+        return m.number is not None and m.number == qa.marker.number and not qa.answered
+    return mk.is_qa_internal(m.style) and not (m.style in mk.NUMBERED and m.style in open_styles[:-1])
+
+
+def _unmarked_start(cur: _Unit, line: str, blank_run: int, spaced: bool, qa_follows: bool) -> str | None:
+    """Does an unmarked line start a new unit ("body", "topic", or "qasrc", the title of
+    a group of rulings) or continue the current one (None)?"""
+    stripped = strip_markup(line).strip()
+    if cur.style == "qa":
+        # an answer runs on over paragraphs; a paragraph gap after a full stop ends it
+        return "body" if blank_run >= 2 and mk.ends_sentence(cur.text.rstrip()) else None
+    if blank_run > 0 and len(stripped) <= 60 and "。" not in stripped and qa_follows:
+        return "qasrc"  # a short title right above a 問: the group a reply belongs to
+    if blank_run > 0 and mk.is_topic(line):
+        return "topic"
+    if cur.style == "table" or cur.heading and (cur.style != "bracket" or "】" in cur.text):
+        return "body"
+    if (blank_run > 0 and not spaced and not mk.starts_mid_sentence(stripped)
+            and (cur.style.startswith("md") or _is_title_line(cur.text))):
+        # text whose blank lines separate blocks (not a PDF dump with a blank line
+        # after every printed line): a blank line ends a list item or a title line
+        return "body"
+    if mk.is_label_line(stripped) or mk.is_paren_title(stripped):
+        return "body"  # 「ハの算定要件：…」, 「（6月以上）」: a new statement on a slide
+    if blank_run >= 2 and not mk.starts_mid_sentence(stripped) and cur.style != "bracket":
+        return "body"  # a paragraph gap (PDF text has one blank line between printed lines)
+    if mk.ends_sentence(cur.text):
+        return "body"
+    return None
 
 
 def _is_title_line(text: str) -> bool:
