@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
-from pathlib import Path
 
 from . import site_paths as paths
 from whoosh.util.numeric import byte_to_length, length_to_byte

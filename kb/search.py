@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import analysis
-from .index import FIELD_BOOSTS
 from .normalize import query_text, search_text
 from .refs import parse_reference
 from .thesaurus import key_form

@@ -1,4 +1,3 @@
-import pytest
 
 from kb.corpus import build_corpus
 from kb.documents import Document
