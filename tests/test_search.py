@@ -189,3 +189,14 @@ def test_end_to_end_on_a_tiny_hand_made_corpus(tmp_path):
     assert top("Vol.20 問2")[0] == "r6-qa-vol20-q2"
     assert top("介護記録")[0] == "r6-qa-vol20-q2"
     assert any(i.startswith("tiny-notice:") for i in top("相談対応 常時"))
+
+
+@pytest.mark.parametrize("query", ['AND "unbalanced', "*", "介護" * 5000, "\x1b[31m制御\x07", "", "ｖｏｌ９９９"])
+def test_hostile_queries_through_the_cli_exit_0_or_2_with_a_message(index_build, query):
+    r = _cli(index_build, query, "--json")
+    assert r.exit_code in (0, 2), r.output
+    assert "Traceback" not in r.output
+    if r.exit_code == 0:
+        assert isinstance(json.loads(r.output)["hits"], list)
+    else:
+        assert "Error" in r.output
