@@ -31,7 +31,8 @@ from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from .index import FIELD_BOOSTS
 from .normalize import search_text
-from .search import BM25_B, BM25_K1, GROUP_TIEBREAK, KIND_WEIGHT, PART_WEIGHT, STRONG_WEIGHT, WEAK_MATCH
+from .search import (BM25_B, BM25_K1, COMMON_DF, GROUP_TIEBREAK, KIND_WEIGHT, PART_WEIGHT, STRONG_WEIGHT,
+                     WEAK_MATCH)
 from .units import Unit
 
 INDEX_VERSION = 1
@@ -116,6 +117,10 @@ def build_index(units: list[Unit], *, thesaurus=None, services=None, words=(), t
                 post[f][i] += [ui - last[i]] if tf == 1 else [last[i] - ui, tf]
                 last[i] = ui
     vocab = {s: ids[max(sorted(c), key=lambda t: c[t])] for s, c in sorted(forms.items()) if s.strip()}
+    df: Counter = Counter()  # units containing the term in any field, as kb.impact counts
+    for per_field in tfs:
+        df.update(set().union(*(per_field[f] for f in FIELDS)))
+    common = sorted(ids[t] for t, n in df.items() if n > COMMON_DF * len(units))
     kinds = sorted({u.kind for u in units})
     service_names = sorted({s for u in units for s in u.services})
     series = sorted({u.series_id for u in units if u.series_id})
@@ -134,6 +139,7 @@ def build_index(units: list[Unit], *, thesaurus=None, services=None, words=(), t
         "strongWeight": STRONG_WEIGHT,
         "weakMatch": WEAK_MATCH,
         "groupTiebreak": GROUP_TIEBREAK,
+        "common": common,  # term ids too common to rank with as a part or expansion
         "vocab": vocab,
         "parts": {str(ids[t]): sorted(ids[p] for p in ps) for t, ps in sorted(parts.items())},
         "thes": _thesaurus_map(thesaurus, ids, tokenize),

@@ -56,6 +56,11 @@ class Impacts:
             size = f.seek(0, 2)
             self.data = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
 
+    def df(self, term: str) -> int:
+        """How many documents contain the term (in any field)."""
+        entry = self.table.get(term)
+        return entry[1] if entry else 0
+
     def postings(self, term: str) -> tuple[array, array]:
         """(doc numbers, field-boosted BM25F scores) of a term; empty when unknown."""
         entry = self.table.get(term)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import heapq
 import json
+from array import array
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -28,7 +29,8 @@ BM25_B, BM25_K1 = 0.4, 1.2  # B < 0.75: long Q&A answers are not to be buried un
 STRONG_WEIGHT = 0.7  # the typed word itself or an abbreviation's official term
 WEAK_MATCH = 0.4  # credit for a word matched only through a part or a broader term
 CANDIDATES = 300  # BM25F top hits that are re-ranked
-GROUP_TIEBREAK = 0.1  # share of a typed word's other forms' scores added to its best form's
+GROUP_TIEBREAK = 0.1
+COMMON_DF = 0.25  # a part or expansion in more than this share of units adds cost, not ranking  # share of a typed word's other forms' scores added to its best form's
 # a bare heading names a topic but answers nothing: rank it below content;
 # a ruling (Q&A) is what most searches are after
 KIND_WEIGHT = {"heading": 0.6, "qa-source": 0.5, "qa": 1.4}
@@ -184,17 +186,29 @@ class Searcher:
                 weights[t] = max(w, weights.get(t, 0.0))
         return Result(query=query, hits=hits[:limit], terms=sorted(weights, key=lambda t: -weights[t]))
 
-    def _scores(self, groups: list[dict[str, float]]) -> tuple[list[float], set[int]]:
+    def _forms(self, group: dict[str, float]) -> list[tuple[float, array, array]]:
+        """(weight, doc numbers, impacts) of the forms of a typed word that take part
+        in ranking: the word itself always; a part or expansion unless it stands in
+        more than COMMON_DF of all units (加算, 医療 …), where it adds cost, not order."""
+        out = []
+        for term, w in group.items():
+            if w < 1.0 and self.impacts.df(term) > COMMON_DF * self.ndocs:
+                continue
+            docs, scores = self.impacts.postings(term)
+            if len(docs):
+                out.append((w, docs, scores))
+        return out
+
+    def _scores(self, forms: list[list[tuple[float, array, array]]]) -> tuple[list[float], set[int]]:
         """BM25F score of every document (summed from the precomputed impacts, see
         kb.impact), and the documents that match at all. A typed word scores through
         its best form (the word, a part, an expansion), the others adding
         GROUP_TIEBREAK of theirs: parts must not outvote the whole word."""
         acc = [0.0] * self.ndocs
         touched: set[int] = set()
-        for g in groups:
-            lists = [(w, p) for w, p in ((w, self.impacts.postings(t)) for t, w in g.items()) if len(p[0])]
+        for lists in forms:
             if len(lists) == 1:  # one form only: its score is the best-of (the common case, kept fast)
-                w, (docs, scores) = lists[0]
+                w, docs, scores = lists[0]
                 for d, sc in zip(docs, scores):
                     acc[d] += w * sc
                 touched.update(docs)
@@ -202,7 +216,7 @@ class Searcher:
             best = [0.0] * self.ndocs
             total = [0.0] * self.ndocs
             mine: set[int] = set()
-            for w, (docs, scores) in lists:
+            for w, docs, scores in lists:
                 mine.update(docs)
                 for d, sc in zip(docs, scores):
                     v = w * sc
@@ -218,15 +232,15 @@ class Searcher:
     def _ranked(self, groups, allowed: set[int] | None, limit: int, seen: set[str]) -> list[Hit]:
         """The BM25F top candidates re-ranked by how many typed words each matched (a
         whole word counts fully, a part or broader term less) and by kind."""
-        acc, touched = self._scores(groups)
+        forms = [self._forms(g) for g in groups]
+        acc, touched = self._scores(forms)
         if allowed is not None:
             touched &= allowed
         top = heapq.nlargest(CANDIDATES + len(seen), touched, key=acc.__getitem__)
         strong, anyform = [], []
-        for g in groups:
+        for lists in forms:
             st, an = set(), set()
-            for term, w in g.items():
-                docs = self.impacts.postings(term)[0]
+            for w, docs, _ in lists:
                 an.update(docs)
                 if w >= STRONG_WEIGHT:
                     st.update(docs)

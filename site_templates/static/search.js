@@ -118,7 +118,7 @@
   }
 
   /* ---- ranking: as the CLI's (Whoosh BM25F per typed word, coverage, kind) -- */
-  var F = IX.fields.length, decoded = new Map();
+  var F = IX.fields.length, decoded = new Map(), COMMON = new Set(IX.common || []);
   function postings(f, t) {
     var key = f * IX.terms.length + t, p = decoded.get(key);
     if (p) { return p; }
@@ -148,6 +148,7 @@
     // groupTiebreak of theirs, so parts do not outvote the whole word.
     var best = new Map(), total = new Map();
     g.forEach(function (w, t) {
+      if (w < 1 && COMMON.has(t)) { return; }  // as kb.search: a common part adds cost, not order
       if (strong && w >= IX.strongWeight) {
         for (var sf = 0; sf < F; sf++) { postings(sf, t).units.forEach(function (u) { strong.add(u); }); }
       }
