@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from . import site_paths as paths
 from .corpus import Corpus
 from .dates import wareki
-from .qa import QA
+from .qa import QA, qa_sort_key
 
 
 @dataclass(frozen=True)
@@ -150,8 +150,21 @@ def pages(data: SiteData) -> list[Page]:
 
         out.append(Page(paths.SERVICES, "services.html", "サービス", (HOME, ("サービス", "")), {}))
         for s in data.services.all():
+            rules = [r for r in data.rules if applies_to(r, s.name, data.services)]
             out.append(Page(paths.service_path(s.id), "service.html", s.name,
                             (HOME, ("サービス", paths.SERVICES), (s.name, "")),
-                            {"service": s, "qas": data.qas_of_service.get(s.name, []),
-                             "rules": [r for r in data.rules if applies_to(r, s.name, data.services)]}))
+                            {"service": s, "qas": _service_qas(data, s, rules), "rules": rules}))
     return out
+
+
+def _service_qas(data: "SiteData", service, rules) -> list[QA]:
+    """The rulings about a service: those that name it or a group it belongs to, and
+    those linked to a rule that applies to it (Vol.1 問127 never names 特養, but it is
+    linked to 協力医療機関連携加算, which 特養 can claim)."""
+    names = [service.name] if service.kind == "group" else [service.name, *data.services.groups_of(service.name)]
+    found = {q.id: q for n in names for q in data.qas_of_service.get(n, [])}
+    for r in rules:
+        for qid in r.related:
+            if qid in data.corpus.qas_by_id:
+                found[qid] = data.corpus.qas_by_id[qid]
+    return sorted(found.values(), key=qa_sort_key)

@@ -171,3 +171,13 @@ def test_index_payload_is_consistent(site):
                 u += abs(plist[j])
                 j += 1 if plist[j] > 0 else 2
             assert u < n
+
+
+def test_service_page_lists_rulings_of_its_groups_and_rules(site):
+    from kb.site_paths import qa_path, service_path
+
+    page = (site / service_path("tokuyo")).read_text(encoding="utf-8")
+    assert "介護保険施設等" in page  # group membership
+    assert "協力医療機関連携加算" in page  # a rule stated for the service
+    # Vol.1 問127 never names 特養: it is listed through the rule it is linked to
+    assert qa_path("r6-qa-vol1-q127").split("/")[-1] in page
