@@ -84,19 +84,25 @@ class Searcher:
     def __init__(self, index_dir: Path):
         from whoosh import index as windex
 
+        from whoosh import scoring
+
+        from .impact import Impacts
+
         index_dir = Path(index_dir)
         if not (index_dir / "lookup.json").exists() or not windex.exists_in(str(index_dir)):
             raise IndexMissing(f"no search index in {index_dir}; build it first: kaigo-kb build (or python build.py)")
-        self.lookup = json.loads((index_dir / "lookup.json").read_text(encoding="utf-8"))
-        dic = self.lookup.get("user_dic")
-        analysis.configure(str(index_dir / dic) if dic else None)
-        self.ix = windex.open_dir(str(index_dir))
-        from whoosh import scoring
-
-        self.searcher = self.ix.searcher(weighting=scoring.BM25F(B=BM25_B, K1=BM25_K1))
-        from .impact import Impacts
-
-        self.impacts = Impacts(index_dir)
+        try:
+            self.lookup = json.loads((index_dir / "lookup.json").read_text(encoding="utf-8"))
+            dic = self.lookup.get("user_dic")
+            analysis.configure(str(index_dir / dic) if dic else None)
+            self.ix = windex.open_dir(str(index_dir))
+            self.searcher = self.ix.searcher(weighting=scoring.BM25F(B=BM25_B, K1=BM25_K1))
+            self.impacts = Impacts(index_dir)
+        except Exception as e:  # a damaged index or one from another version: say how to fix it
+            raise IndexMissing(
+                f"the search index in {index_dir} cannot be read ({type(e).__name__}: {e}); "
+                "rebuild it: kaigo-kb build"
+            ) from None
         self.ndocs = self.searcher.doc_count_all()
 
     def close(self):

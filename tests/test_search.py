@@ -5,7 +5,7 @@ from click.testing import CliRunner
 
 from kb.cli import main
 from kb.search import Filters, QueryError
-from tests.conftest import DEV_QUERIES
+from tests.conftest import DEV_QUERIES, ROOT
 
 
 def ids(result):
@@ -172,8 +172,6 @@ def test_short_sections_are_searched_whole(searcher):
 
 
 def test_end_to_end_on_a_tiny_hand_made_corpus(tmp_path):
-    from tests.conftest import ROOT
-
     tiny = ROOT / "tests" / "fixtures" / "tiny"
     out = tmp_path / "b"
     r = CliRunner().invoke(main, ["build", "--corpus", str(tiny), "--build-dir", str(out), "--no-site"])
@@ -200,3 +198,18 @@ def test_hostile_queries_through_the_cli_exit_0_or_2_with_a_message(index_build,
         assert isinstance(json.loads(r.output)["hits"], list)
     else:
         assert "Error" in r.output
+
+
+def test_a_damaged_index_says_to_rebuild(tmp_path):
+    import shutil
+
+    from kb.build import build
+
+    out = tmp_path / "b"
+    build(ROOT / "tests" / "fixtures" / "tiny", out, site=False)
+    (out / "index" / "impacts.idx").unlink()  # as an index from before the impacts existed
+    r = CliRunner().invoke(main, ["search", "介護記録", "--build-dir", str(out)])
+    assert r.exit_code == 1 and "rebuild it: kaigo-kb build" in r.output and "Traceback" not in r.output
+    shutil.rmtree(out / "index")
+    r = CliRunner().invoke(main, ["search", "介護記録", "--build-dir", str(out)])
+    assert r.exit_code == 1 and "build it first" in r.output
