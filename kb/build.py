@@ -63,6 +63,10 @@ def build(corpus_dir: Path | str, build_dir: Path | str, *, site: bool = True, p
             render_site(inputs.corpus, tmp / "site", rules=inputs.rules, services=inputs.services,
                         thesaurus=inputs.thesaurus, progress=progress)
         _swap(tmp, build_dir)
+        if (build_dir / "index" / "user.dic").exists():  # the analysis now reads it from its final place
+            from . import analysis
+
+            analysis.configure(str(build_dir / "index" / "user.dic"))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return {"documents": len(inputs.corpus.documents), "clauses": len(inputs.corpus.clauses),

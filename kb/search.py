@@ -93,8 +93,6 @@ class Searcher:
             raise IndexMissing(f"no search index in {index_dir}; build it first: kaigo-kb build (or python build.py)")
         try:
             self.lookup = json.loads((index_dir / "lookup.json").read_text(encoding="utf-8"))
-            dic = self.lookup.get("user_dic")
-            analysis.configure(str(index_dir / dic) if dic else None)
             self.ix = windex.open_dir(str(index_dir))
             self.searcher = self.ix.searcher(weighting=scoring.BM25F(B=BM25_B, K1=BM25_K1))
             self.impacts = Impacts(index_dir)
@@ -104,6 +102,8 @@ class Searcher:
                 "rebuild it: kaigo-kb build"
             ) from None
         self.ndocs = self.searcher.doc_count_all()
+        dic = self.lookup.get("user_dic")
+        analysis.configure(str(index_dir / dic) if dic else None)  # only once the index is good
 
     def close(self):
         self.searcher.close()

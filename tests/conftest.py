@@ -39,3 +39,14 @@ def searcher(index_build):
     from kb.search import Searcher
 
     return Searcher(index_build / "index")
+
+
+@pytest.fixture(autouse=True)
+def _isolated_analysis_config():
+    """Building or opening an index points the analysis at its user dictionary (a
+    process-wide setting); give every test the setting it started with."""
+    from kb import analysis
+
+    before = analysis._user_dic
+    yield
+    analysis.configure(before)
