@@ -141,7 +141,7 @@ def rules_cmd(ctx, service, on, as_json, corpus_dir):
         return
     if svc:
         groups = services.groups_of(svc)
-        click.echo(f"{svc}" + (f" (所属: {'、'.join(groups)})" if groups else "") + f" {day.isoformat()} 時点")
+        click.echo(f"{svc}" + (f" (所属: {'、'.join(groups)})" if groups else "") + f" {_wareki(day.isoformat())}時点")
     for r in out:
         amounts = "、".join(_amount_line(a).split("  [")[0] for a in r["in_force"])
         ob = r["obligation"]
