@@ -36,7 +36,7 @@ from .search import (BM25_B, BM25_K1, COMMON_DF, GROUP_TIEBREAK, KIND_WEIGHT, PA
 from .units import Unit
 
 INDEX_VERSION = 1
-FIELDS = ("title", "heading", "question", "body")
+FIELDS = ("title", "heading", "question", "body", "source")
 BM25 = {"k1": BM25_K1, "b": BM25_B}  # the same BM25F as kb.search.Searcher
 JS_GLOBAL = "KAIGO_INDEX"
 TEXT_GLOBAL = "KAIGO_TEXT"

@@ -19,7 +19,7 @@ from . import analysis
 from .thesaurus import Thesaurus
 from .units import Unit
 
-FIELD_BOOSTS = {"question": 3.0, "title": 1.5, "body": 1.0, "heading": 0.6}
+FIELD_BOOSTS = {"question": 3.0, "title": 1.5, "body": 1.0, "heading": 0.6, "source": 0.3}
 
 
 def schema() -> fields.Schema:
@@ -37,6 +37,7 @@ def schema() -> fields.Schema:
         heading=fields.TEXT(analyzer=ana, phrase=False),
         question=fields.TEXT(analyzer=ana, phrase=True),
         body=fields.TEXT(analyzer=ana, phrase=True),
+        source=fields.TEXT(analyzer=ana, phrase=False),
         data=fields.STORED(),
     )
 
@@ -107,7 +108,7 @@ def write_index(units: list[Unit], out_dir: Path, thesaurus: Thesaurus, services
             volume=str(u.volume) if u.volume is not None else "",
             number=str(u.number) if u.number is not None else "", date=u.date,
             services=",".join(u.services), title=u.title, heading=u.heading, question=u.question,
-            body=u.body, data=json.dumps(u.data, ensure_ascii=False, sort_keys=True),
+            body=u.body, source=u.source, data=json.dumps(u.data, ensure_ascii=False, sort_keys=True),
         )
         if progress and (i % 500 == 0 or i == total):
             progress("index", i, total)

@@ -22,6 +22,7 @@ class Unit:
     heading: str  # breadcrumb, search text
     question: str  # search text of a Q&A's question ("" otherwise)
     body: str  # search text
+    source: str = ""  # the source document's title, issuer, kind and date (search text)
     series_id: str = ""
     volume: int | None = None
     number: int | None = None
@@ -97,6 +98,7 @@ def build_units(corpus: Corpus, rules=None, services=None) -> list[Unit]:
             # no title field: a clause's title is its own first line, already in the body
             id=c.id, kind=kind, doc_id=c.doc_id, title="", heading=search_text(crumbs),
             question="", body=body, date=doc.date, services=find_services(crumbs + " " + body),
+            source=search_text(" ".join([doc.title, doc.issuer, doc.kind, doc.date_printed])),
             data=data,
         ))
     for q in corpus.qas:
