@@ -88,7 +88,7 @@ def corpus_check(corpus_dir, as_json):
     """
     c = _corpus(corpus_dir)
     per_volume = {}
-    for (sid, vol), (series, date) in c.volumes().items():
+    for (sid, vol), (series, _date) in c.volumes().items():
         n = sum(1 for q in c.qas if q.series_id == sid and q.volume == vol)
         per_volume[f"{series} Vol.{vol}"] = n
     other = sum(1 for q in c.qas if q.volume is None)

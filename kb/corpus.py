@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
@@ -35,7 +35,6 @@ class Corpus:
     documents: list[Document]
     clauses: list[Clause]
     qas: list[QA]
-    _index: dict = field(default_factory=dict, repr=False)
 
     @cached_property
     def docs_by_id(self) -> dict[str, Document]:

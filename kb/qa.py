@@ -44,16 +44,11 @@ class QA:
     quoted_in: tuple[Quote, ...] = field(default_factory=tuple)
 
     @property
-    def volume_label(self) -> str:
-        return f"Vol.{self.volume}" if self.volume is not None else ""
-
-    @property
     def citation(self) -> str:
         """「令和６年度介護報酬改定に関するＱ＆Ａ（Vol.1）（令和6年3月15日）」問127"""
-        if self.volume is None:
-            date = f"（{wareki(self.date)}）" if self.date else ""
-            return f"「{self.series}」{date}"
         date = f"（{wareki(self.date)}）" if self.date else ""
+        if self.volume is None:
+            return f"「{self.series}」{date}"
         num = f"問{self.number}" if self.number is not None else ""
         return f"「{self.series}（Vol.{self.volume}）{date}」{num}"
 

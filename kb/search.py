@@ -121,7 +121,7 @@ class Searcher:
             if w > g.get(t, 0.0):
                 g[t] = w
 
-        for i, w in enumerate(words):
+        for w in words:
             g = {w.term: 1.0}
             for p in toks:
                 if p.part and len(p.term) > 1 and w.start <= p.start and p.end <= w.end:

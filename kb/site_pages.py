@@ -35,7 +35,6 @@ class SiteData:
     links: object | None
     payload: dict
     qas_of_service: dict[str, list[QA]]
-    units_services: dict[str, list[str]]
 
     @classmethod
     def collect(cls, corpus, units, *, rules=None, services=None, thesaurus=None, payload=None) -> "SiteData":
@@ -45,14 +44,11 @@ class SiteData:
 
             links = link_rules(corpus, rules)
         by_service: dict[str, list[QA]] = defaultdict(list)
-        units_services = {}
         for u in units:
-            units_services[u.id] = list(u.services)
             if u.kind == "qa":
                 for s in u.services:
                     by_service[s].append(corpus.qas_by_id[u.id])
-        return cls(corpus, list(rules or []), services, thesaurus, links, payload or {}, dict(by_service),
-                   units_services)
+        return cls(corpus, list(rules or []), services, thesaurus, links, payload or {}, dict(by_service))
 
     # ---- helpers the templates call
     def wareki(self, iso: str) -> str:
