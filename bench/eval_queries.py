@@ -5,7 +5,7 @@ import sys
 import unicodedata
 from pathlib import Path
 
-from kb.search import Searcher
+from kb.search.searcher import Searcher
 
 
 def norm(s):

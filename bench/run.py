@@ -145,7 +145,7 @@ def warm_queries(vocab: synth.Vocabulary, n: int, seed: int) -> list[str]:
 
 
 def warm(build_dir: Path, queries: list[str]) -> dict:
-    from kb.search import Searcher
+    from kb.search.searcher import Searcher
 
     s = Searcher(build_dir / "index")
     try:

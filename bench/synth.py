@@ -134,7 +134,7 @@ def main(argv=None) -> None:
     n = generate(args.out, args.qas, per_volume=args.per_volume, seed=args.seed)
     print(f"wrote {n} volume documents ({args.qas} Q&As) to {args.out / 'documents'}")
     if args.check:
-        from kb.corpus import load_corpus
+        from kb.corpus.load import load_corpus
 
         c = load_corpus(args.out)
         print(f"loaded: {len(c.documents)} documents, {len(c.clauses)} clauses, {len(c.qas)} Q&As")

@@ -4,7 +4,7 @@ Example:
   .venv/bin/python scripts/repoint_rule_sources.py HEAD      # ids as segmented at HEAD -> now
   .venv/bin/kaigo-kb rules check                              # then check, and read the diff
 
-A rule cites clauses by id; when kb/clauses.py changes how a document is split, some
+A rule cites clauses by id; when kb/corpus/clauses.py changes how a document is split, some
 ids change (`kaigo-kb rules check` then names each one and where its number is printed
 now). This maps every cited id that no longer exists, using the old revision's
 segmentation: the new clause of the same document whose span overlaps the old one
@@ -25,8 +25,10 @@ SOURCE = re.compile(r'"([a-z0-9][a-z0-9\-]*:[^"]+)"')
 def clauses_at(tree: Path):
     """The clauses of the corpus, segmented by the kb package found in ``tree``."""
     code = (
-        "import json,sys;sys.path.insert(0,sys.argv[1]);from kb.corpus import load_corpus;"
-        "c=load_corpus(sys.argv[1]+'/corpus');"
+        "import json,sys;sys.path.insert(0,sys.argv[1])\n"
+        "try:\n from kb.corpus.load import load_corpus\n"
+        "except ImportError:\n from kb.corpus import load_corpus\n"  # a revision before the layout of issue 9
+        "c=load_corpus(sys.argv[1]+'/corpus')\n"
         "print(json.dumps([[x.id,x.doc_id,x.start,x.end,x.search] for x in c.clauses]+"
         "[[q.id,'',0,0,''] for q in c.qas],ensure_ascii=False))"
     )

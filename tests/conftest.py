@@ -11,7 +11,7 @@ DEV_QUERIES = SHARED / "eval" / "dev_queries.tsv"
 
 @pytest.fixture(scope="session")
 def corpus():
-    from kb.corpus import load_corpus
+    from kb.corpus.load import load_corpus
 
     return load_corpus(CORPUS)
 
@@ -36,7 +36,7 @@ def index_build(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def searcher(index_build):
-    from kb.search import Searcher
+    from kb.search.searcher import Searcher
 
     return Searcher(index_build / "index")
 
@@ -45,7 +45,7 @@ def searcher(index_build):
 def _isolated_analysis_config():
     """Building or opening an index points the analysis at its user dictionary (a
     process-wide setting); give every test the setting it started with."""
-    from kb import analysis
+    from kb.search import analysis
 
     before = analysis._user_dic
     yield

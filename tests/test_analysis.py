@@ -2,10 +2,10 @@ import pickle
 
 import pytest
 
-from kb import analysis
-from kb.index import build_user_dictionary
-from kb.thesaurus import load_thesaurus
-from kb.schema import DataError
+from kb.search import analysis
+from kb.search.index import build_user_dictionary
+from kb.search.thesaurus import load_thesaurus
+from kb.sources.files import DataError
 
 
 def terms(text, **kw):

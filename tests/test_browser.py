@@ -126,7 +126,7 @@ def test_filters(page, built):
 def test_query_sets_score_like_the_cli(page, built, tsv):
     if not tsv.exists():
         pytest.skip(f"{tsv} not present")
-    from kb.search import Searcher
+    from kb.search.searcher import Searcher
 
     rows = query_rows(tsv)
     open_search(page, built / "site", "算定")
@@ -138,8 +138,8 @@ def test_query_sets_score_like_the_cli(page, built, tsv):
 
 
 def test_browser_ranking_parameters_match_the_cli(built):
-    from kb.browser_index import BM25
-    from kb.search import Searcher
+    from kb.search.searcher import Searcher
+    from kb.site.browser_index import BM25
 
     w = Searcher(built / "index").searcher.weighting
     assert (w.B, w.K1) == (BM25["b"], BM25["k1"])

@@ -3,8 +3,8 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kb.clauses import segment
-from kb.documents import Document, load_documents
+from kb.corpus.clauses import segment
+from kb.corpus.documents import Document, load_documents
 from tests.conftest import CORPUS
 
 

@@ -2,8 +2,8 @@ import pytest
 from click.testing import CliRunner
 
 from kb.cli import main
-from kb.documents import load_documents
-from kb.schema import DataError
+from kb.corpus.documents import load_documents
+from kb.sources.files import DataError
 from tests.conftest import CORPUS
 
 

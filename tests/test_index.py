@@ -1,7 +1,7 @@
 import pytest
 from whoosh import query as Q
 
-from kb.index import FIELD_BOOSTS
+from kb.search.index import FIELD_BOOSTS
 
 
 @pytest.mark.parametrize("terms", [{"協力医療機関連携加算": 1.0, "算定": 0.5}, {"ショートステイ": 1.0}, {"医療": 0.35}])

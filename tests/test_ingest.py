@@ -12,13 +12,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from kb import cli
+from kb.cli import commands as cli
 from kb.cli import main
-from kb.corpus import load_corpus
-from kb.ingest import IngestError, check_metadata, propose, read_source
-from kb.pdf import Line, filter_pages, filter_text, is_page_number
-from kb.refs import parse_reference
-
+from kb.corpus.load import load_corpus
+from kb.corpus.refs import parse_reference
+from kb.ingest.document import IngestError, check_metadata, propose, read_source
+from kb.sources.pdf import Line, filter_pages, filter_text, is_page_number
 from tests.pdfgen import VOL17_PAGES, VOL17_QUESTIONS, make_image_pdf, make_pdf
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -307,7 +306,7 @@ def test_help_has_example():
 
 def test_build_and_search_by_reference(pdfs, corpus_dir, tmp_path):
     from kb.build import build
-    from kb.site_paths import qa_path
+    from kb.site.paths import qa_path
 
     assert ingest_vol17(pdfs, corpus_dir).exit_code == 0
     build(corpus_dir, tmp_path / "build")

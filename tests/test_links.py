@@ -3,9 +3,9 @@ from pathlib import Path
 
 import pytest
 
-from kb.corpus import load_corpus
-from kb.links import _terms, link_rules, mentioned
-from kb.rules import Rule, load_rules
+from kb.corpus.load import load_corpus
+from kb.rules.entries import Rule, load_rules
+from kb.rules.links import _terms, link_rules, mentioned
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 

@@ -1,4 +1,4 @@
-from kb.normalize import compact, display_text, reflow, search_text
+from kb.corpus.normalize import compact, display_text, reflow, search_text
 
 
 def test_search_text_repairs_pdf_spaces_and_width():
@@ -46,7 +46,7 @@ def test_compact_has_no_whitespace():
 
 
 def test_query_text_keeps_typed_spaces_as_word_breaks():
-    from kb.normalize import query_text
+    from kb.corpus.normalize import query_text
 
     assert query_text("リハマネ ハ\u3000要件") == "リハマネ ハ 要件"
     assert query_text(" ＩＣＴ   年３回 ") == "ICT 年3回"

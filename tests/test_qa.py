@@ -1,6 +1,6 @@
 
-from kb.corpus import build_corpus
-from kb.documents import Document
+from kb.corpus.documents import Document
+from kb.corpus.load import build_corpus
 
 EXPECTED = {  # id: (volume, number, date, question starts, answer starts)
     "r6-qa-vol1-q127": (1, 127, "2024-03-15", "協力医療機関連携加算について、入所者の病歴等", "職種は問わない"),

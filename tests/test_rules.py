@@ -9,11 +9,11 @@ import pytest
 from click.testing import CliRunner
 
 from kb.cli import main
-from kb.corpus import load_corpus
-from kb.rules import (check_rules, find_rule, in_force, load_rules, number_in, obligation_for, rule_dict,
-                      rule_text)
-from kb.schema import DataError
-from kb.services import load_services
+from kb.corpus.load import load_corpus
+from kb.rules.entries import check_rules, find_rule, in_force, load_rules, number_in, obligation_for, rule_text
+from kb.rules.records import rule_dict
+from kb.rules.services import load_services
+from kb.sources.files import DataError
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 D = dt.date.fromisoformat

@@ -4,7 +4,7 @@ import pytest
 from click.testing import CliRunner
 
 from kb.cli import main
-from kb.search import Filters, QueryError
+from kb.search.searcher import Filters, QueryError
 from tests.conftest import DEV_QUERIES, ROOT
 
 

@@ -3,8 +3,8 @@ from pathlib import Path
 
 import pytest
 
-from kb.schema import DataError
-from kb.services import load_services
+from kb.rules.services import load_services
+from kb.sources.files import DataError
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 

@@ -9,20 +9,21 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from kb.build import load_inputs
-from kb.site import render_site
+from kb.search.inputs import load_inputs
+from kb.search.units import build_units
+from kb.site.render import render_site
 
 ROOT = Path(__file__).resolve().parents[1]
 XSS = ROOT / "tests" / "fixtures" / "xss"
 
 
 def render(corpus_dir: Path, out: Path) -> Path:
-    from kb import analysis
+    from kb.search import analysis
 
     analysis.configure(None)  # the system dictionary alone: the same pages whatever ran before
     i = load_inputs(corpus_dir)
     out.mkdir(parents=True)
-    render_site(i.corpus, out, rules=i.rules, services=i.services, thesaurus=i.thesaurus)
+    render_site(i, build_units(i.corpus, i.rules, i.services), out)
     return out
 
 
@@ -104,7 +105,7 @@ def test_no_broken_links_or_anchors(site, xss_site):
 
 
 def test_every_clause_is_anchored(site):
-    from kb.corpus import load_corpus
+    from kb.corpus.load import load_corpus
 
     corpus = load_corpus(ROOT / "corpus")
     for doc in corpus.documents:
@@ -148,7 +149,7 @@ def test_qa_page_has_citation_question_answer_and_quotes(site):
     html = (site / "qa" / "r6-qa-vol1-q127.html").read_text(encoding="utf-8")
     assert "「令和６年度介護報酬改定に関するＱ＆Ａ（Vol.1）（令和6年3月15日）」問127" in html
     assert 'data-copy="citation"' in html
-    from kb.corpus import load_corpus
+    from kb.corpus.load import load_corpus
 
     quote = load_corpus(ROOT / "corpus").qas_by_id["r6-qa-vol1-q127"].quoted_in[0]
     assert f'href="../docs/{quote.doc_id}.html#{quote.clause_id}"' in html
@@ -177,7 +178,7 @@ def test_index_payload_is_consistent(site):
 
 
 def test_service_page_lists_rulings_of_its_groups_and_rules(site):
-    from kb.site_paths import qa_path, service_path
+    from kb.site.paths import qa_path, service_path
 
     page = (site / service_path("tokuyo")).read_text(encoding="utf-8")
     assert "介護保険施設等" in page  # group membership

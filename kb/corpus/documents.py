@@ -8,7 +8,8 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-from .schema import ID_PATTERN, DataError, Field, as_iso, iso_date, load_toml, read_text, validate
+from ..sources.files import DataError, load_toml, read_text
+from .schema import ID_PATTERN, Field, as_iso, iso_date, validate
 
 KINDS = ("告示", "通知", "事務連絡", "Q&A", "改定概要", "説明資料", "自治体資料", "団体通知", "法令")
 

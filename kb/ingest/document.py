@@ -19,11 +19,11 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .dates import DateError, find_wareki, parse_date
-from .markers import classify, is_qa_source
-from .documents import DOCUMENT_SCHEMA, KINDS, Document, load_document
-from .pdf import Extracted, PdfError, extract_pdf, filter_text
-from .schema import DataError, read_text
+from ..corpus.dates import DateError, find_wareki, parse_date
+from ..corpus.documents import DOCUMENT_SCHEMA, KINDS, Document, load_document
+from ..corpus.markers import classify, is_qa_source
+from ..sources.files import DataError, read_text
+from ..sources.pdf import Extracted, PdfError, extract_pdf, filter_text
 
 
 class IngestError(Exception):
@@ -225,7 +225,7 @@ def check_metadata(meta: dict) -> dict:
 
 def propose_id(meta: dict) -> str | None:
     """r6-kaigo-qa-vol17 for Vol.17 of 令和６年度介護報酬改定に関するＱ＆Ａ; None for other documents."""
-    from .qa import series_id
+    from ..corpus.qa import series_id
 
     if meta.get("kind") != "Q&A" or not meta.get("series") or not meta.get("volume"):
         return None
@@ -311,8 +311,8 @@ def write_entry(corpus_dir: Path | str, meta: dict, text: str, replace: bool = F
 
 def analyse(doc: Document, others: list[Document] | None = None) -> dict:
     """Clauses and Q&As of ``doc`` as the build will see them, with numbering problems."""
-    from .clauses import segment
-    from .qa import extract
+    from ..corpus.clauses import segment
+    from ..corpus.qa import extract
 
     clauses = segment(doc)
     qas = extract(doc, clauses)
@@ -341,7 +341,7 @@ def analyse(doc: Document, others: list[Document] | None = None) -> dict:
 def ingest(source: Source, meta: dict, corpus_dir: Path | str, *, replace: bool = False,
            proposed: list[str] | None = None) -> Report:
     """Validate, write and report one new corpus entry (``meta`` complete: see :func:`missing`)."""
-    from .documents import load_documents
+    from ..corpus.documents import load_documents
 
     meta = check_metadata(meta)
     if gone := missing(meta):

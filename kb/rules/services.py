@@ -12,7 +12,8 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from .schema import ID_PATTERN, DataError, Field, load_toml, validate
+from ..corpus.schema import ID_PATTERN, Field, validate
+from ..sources.files import DataError, load_toml
 
 SERVICES_FILE = "services.toml"
 

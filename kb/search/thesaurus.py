@@ -10,7 +10,8 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from .schema import DataError, Field, load_toml, validate
+from ..corpus.schema import Field, validate
+from ..sources.files import DataError, load_toml
 
 WEIGHTS = {"abbrev": 0.8, "synonym": 0.7, "group": 0.45, "broader": 0.5}
 
@@ -71,7 +72,7 @@ def _service_entries(root: Path) -> list[Entry]:
     path = root / "services.toml"
     if not path.exists():
         return []
-    from .services import load_services
+    from ..rules.services import load_services
 
     services = load_services(root)
     out = []

@@ -4,7 +4,7 @@ A query is normalized like the index (NFKC, PDF repairs; typed spaces kept as wo
 breaks), tokenized with the same Sudachi analysis, and each typed word becomes a
 group of terms: the word, its parts, its thesaurus expansions at lower weights.
 Documents are scored with Whoosh's BM25F over all fields (cached per posting at
-build time, :mod:`kb.impact`), then re-ranked by how many typed words they match and
+build time, :mod:`kb.search.impact`), then re-ranked by how many typed words they match and
 by kind. A reference (``Vol.1 問127``) puts that Q&A first. Filters narrow by service
 (through the service groups), volume, kind and date.
 """
@@ -12,15 +12,15 @@ from __future__ import annotations
 
 import heapq
 import json
-from array import array
 import re
 import unicodedata
+from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..corpus.normalize import query_text, search_text
+from ..corpus.refs import parse_reference
 from . import analysis
-from .normalize import query_text, search_text
-from .refs import parse_reference
 from .thesaurus import key_form
 
 MAX_QUERY = 1000  # characters analysed; the rest of a pasted page adds nothing
@@ -83,7 +83,6 @@ class Searcher:
 
     def __init__(self, index_dir: Path):
         from whoosh import index as windex
-
         from whoosh import scoring
 
         from .impact import Impacts
@@ -207,7 +206,7 @@ class Searcher:
 
     def _scores(self, forms: list[list[tuple[float, array, array]]]) -> tuple[list[float], set[int]]:
         """BM25F score of every document (summed from the precomputed impacts, see
-        kb.impact), and the documents that match at all. A typed word scores through
+        kb.search.impact), and the documents that match at all. A typed word scores through
         its best form (the word, a part, an expansion), the others adding
         GROUP_TIEBREAK of theirs: parts must not outvote the whole word."""
         acc = [0.0] * self.ndocs

@@ -2,7 +2,7 @@
 
 Every physical line belongs to exactly one clause; a clause's span runs from its
 first line to the first line of the next clause, so the spans partition the source
-text. Structure comes from the markers lines start with (see :mod:`kb.markers`):
+text. Structure comes from the markers lines start with (see :mod:`kb.corpus.markers`):
 a marker style seen before on the open path closes back to that level (a sibling),
 a new style opens a child level. Ids are the path of marker tokens
 (``guide-…:p8.ref1.t2.c3``), so adding a paragraph elsewhere does not shift them.

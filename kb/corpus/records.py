@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 from .clauses import Clause
-from .corpus import Corpus
 from .dates import wareki
 from .documents import Document
+from .load import Corpus
 from .qa import QA
 
 

@@ -1,8 +1,9 @@
 """The browser's search index: the CLI's search units, tokenized by the same analyzer.
 
-The units are :func:`kb.units.build_units` (the Whoosh index's, so hit ids match),
-tokenized with :func:`kb.analysis.tokenize` (configure the Sudachi user dictionary
-first, as the build does). ``search-index.js`` assigns ``window.KAIGO_INDEX``:
+The units are :func:`kb.search.units.build_units` (the Whoosh index's, so hit ids match),
+tokenized with :func:`kb.search.analysis.tokenize` (configure the Sudachi user dictionary
+first, as the build does; it also hands over its one analysis of the units).
+``search-index.js`` assigns ``window.KAIGO_INDEX``:
 
 * ``fields``/``boosts``: the Whoosh fields and the CLI's query boosts;
 * ``terms``: every term (Sudachi matching form); ``post[f][t]``: postings of term t in
@@ -26,18 +27,18 @@ from __future__ import annotations
 import json
 from collections import Counter, defaultdict
 
-from . import site_paths as paths
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
-from .index import FIELD_BOOSTS
-from .normalize import search_text
-from .search import (BM25_B, BM25_K1, COMMON_DF, GROUP_TIEBREAK, KIND_WEIGHT, PART_WEIGHT, STRONG_WEIGHT,
-                     WEAK_MATCH)
-from .units import Unit
+from ..corpus.normalize import search_text
+from ..search.index import FIELD_BOOSTS
+from ..search.searcher import (BM25_B, BM25_K1, COMMON_DF, GROUP_TIEBREAK, KIND_WEIGHT, PART_WEIGHT,
+                               STRONG_WEIGHT, WEAK_MATCH)
+from ..search.units import SEARCH_FIELDS, Unit
+from . import paths
 
 INDEX_VERSION = 1
-FIELDS = ("title", "heading", "question", "body", "source")
-BM25 = {"k1": BM25_K1, "b": BM25_B}  # the same BM25F as kb.search.Searcher
+FIELDS = SEARCH_FIELDS
+BM25 = {"k1": BM25_K1, "b": BM25_B}  # the same BM25F as kb.search.searcher.Searcher
 JS_GLOBAL = "KAIGO_INDEX"
 TEXT_GLOBAL = "KAIGO_TEXT"
 
@@ -69,7 +70,7 @@ def _thesaurus_map(thesaurus, ids: dict[str, int], tokenize) -> dict[str, list]:
 def _services_accept(services) -> dict[str, list[str]]:
     if services is None:
         return {}
-    from .index import _services_lookup
+    from ..search.index import _services_lookup
 
     return _services_lookup(services)
 
@@ -81,7 +82,7 @@ def build_index(units: list[Unit], *, thesaurus=None, services=None, words=(), t
     ``words`` (the user dictionary's domain words, thesaurus keys) join the vocabulary
     even where the corpus lacks them, so the browser keeps リハビリ whole as Sudachi does."""
     if tokenize is None:
-        from .analysis import tokenize
+        from ..search.analysis import tokenize
     tfs: list[dict[str, Counter]] = []  # per unit: field -> Counter(term)
     lengths = {f: [] for f in FIELDS}
     forms: dict[str, Counter] = defaultdict(Counter)  # surface -> Counter(term)
@@ -117,7 +118,7 @@ def build_index(units: list[Unit], *, thesaurus=None, services=None, words=(), t
                 post[f][i] += [ui - last[i]] if tf == 1 else [last[i] - ui, tf]
                 last[i] = ui
     vocab = {s: ids[max(sorted(c), key=lambda t: c[t])] for s, c in sorted(forms.items()) if s.strip()}
-    df: Counter = Counter()  # units containing the term in any field, as kb.impact counts
+    df: Counter = Counter()  # units containing the term in any field, as kb.search.impact counts
     for per_field in tfs:
         df.update(set().union(*(per_field[f] for f in FIELDS)))
     common = sorted(ids[t] for t, n in df.items() if n > COMMON_DF * len(units))

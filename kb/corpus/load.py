@@ -1,32 +1,14 @@
 """The whole corpus in memory: documents, their clauses and the merged Q&A records."""
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
+from ..locations import default_corpus_dir
 from .clauses import Clause, segment
 from .documents import Document, load_documents
 from .qa import QA, extract, merge
-
-PACKAGE_ROOT = Path(__file__).resolve().parent.parent
-
-
-def default_corpus_dir() -> Path:
-    env = os.environ.get("KAIGO_KB_CORPUS")
-    if env:
-        return Path(env)
-    here = Path.cwd() / "corpus"
-    return here if here.is_dir() else PACKAGE_ROOT / "corpus"
-
-
-def default_build_dir() -> Path:
-    env = os.environ.get("KAIGO_KB_BUILD")
-    if env:
-        return Path(env)
-    here = Path.cwd() / "corpus"
-    return (Path.cwd() if here.is_dir() else PACKAGE_ROOT) / "build"
 
 
 @dataclass

@@ -6,11 +6,14 @@ record, under the Q&A's own id), one per Q&A record, one per rule entry.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Iterator
 
-from .corpus import Corpus
-from .normalize import search_text
-from .records import clause_dict, qa_dict, source_dict
+from ..corpus.load import Corpus
+from ..corpus.normalize import search_text
+from ..corpus.records import clause_dict, qa_dict, source_dict
 from .thesaurus import key_form
+
+SEARCH_FIELDS = ("title", "heading", "question", "body", "source")  # the analysed text fields
 
 
 @dataclass
@@ -117,7 +120,7 @@ def build_units(corpus: Corpus, rules=None, services=None) -> list[Unit]:
             data=data,
         ))
     if rules:
-        from .rules import rule_text
+        from ..rules.entries import rule_text
 
         for r in rules:
             text = rule_text(r)
@@ -131,3 +134,10 @@ def build_units(corpus: Corpus, rules=None, services=None) -> list[Unit]:
                 services=sorted(set(r.services)), data=data,
             ))
     return units
+
+
+def searchable_texts(units: list[Unit]) -> Iterator[str]:
+    """Every text the index and the browser index analyse, in unit order."""
+    for u in units:
+        for f in SEARCH_FIELDS:
+            yield getattr(u, f)

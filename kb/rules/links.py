@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .rules import Rule
+from .entries import Rule
 from .services import key
 
 

@@ -1,8 +1,8 @@
 """The static site: every document, Q&A, rule and service as a page, searchable from disk.
 
-:func:`render_site` renders the pages listed by :mod:`kb.site_pages` with the Jinja
+:func:`render_site` renders the pages listed by :mod:`kb.site.pages` with the Jinja
 templates in ``site_templates/`` and writes the browser search index
-(:mod:`kb.browser_index`). Links are relative (the folder works from file:// and from
+(:mod:`kb.site.browser_index`). Links are relative (the folder works from file:// and from
 anywhere it is copied to); no page loads anything from the network. The output is
 deterministic: the same corpus gives byte-identical files.
 """
@@ -13,10 +13,12 @@ from typing import Callable
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from . import site_paths as paths
+from ..locations import PACKAGE_ROOT
+from ..search.inputs import Inputs
+from ..search.units import Unit
+from . import paths
 from .browser_index import TEXT_GLOBAL, build_index, index_js, unit_texts
-from .corpus import PACKAGE_ROOT, Corpus
-from .site_pages import SiteData, pages
+from .pages import SiteData, pages
 
 TEMPLATES = PACKAGE_ROOT / "site_templates"
 INDEX_FILE = "search-index.js"
@@ -44,22 +46,19 @@ def _write(path: Path, text: str) -> None:
 
 
 def _domain_words(thesaurus, services, rules) -> list[str]:
-    from .index import user_dictionary_words
+    from ..search.index import user_dictionary_words
 
     keys = [e.term for e in thesaurus.entries] if thesaurus else []
     return sorted(set(keys) | set(user_dictionary_words(thesaurus, services, rules) if thesaurus else ()))
 
 
-def render_site(corpus: Corpus, out_dir: Path, *, rules=None, services=None, thesaurus=None,
-                progress: Progress | None = None) -> None:
+def render_site(inputs: Inputs, units: list[Unit], out_dir: Path, progress: Progress | None = None) -> None:
     """Write the complete site into ``out_dir`` (an empty directory chosen by the caller).
 
-    Tokenizes with :mod:`kb.analysis` as configured (the build configures the Sudachi
-    user dictionary first, so browser and CLI segment alike)."""
-    from .units import build_units
-
+    Tokenizes with :mod:`kb.search.analysis` as configured (the build configures the
+    Sudachi user dictionary first, so browser and CLI segment alike)."""
     out_dir = Path(out_dir)
-    units = build_units(corpus, rules, services)
+    corpus, rules, services, thesaurus = inputs.corpus, inputs.rules, inputs.services, inputs.thesaurus
     payload = build_index(units, thesaurus=thesaurus, services=services, words=_domain_words(thesaurus, services, rules),
                           progress=progress)
     _write(out_dir / INDEX_FILE, index_js(payload))

@@ -66,7 +66,7 @@ def build_user_dictionary(words: list[str], out: Path) -> Path | None:
     import sudachidict_core
 
     system = Path(sudachidict_core.__file__).parent / "resources" / "system.dic"
-    from .normalize import fold
+    from ..corpus.normalize import fold
 
     lines = []
     for w in words:
@@ -88,15 +88,23 @@ def build_user_dictionary(words: list[str], out: Path) -> Path | None:
     return out
 
 
-def write_index(units: list[Unit], out_dir: Path, thesaurus: Thesaurus, services=None, rules=None,
-                progress=None) -> None:
+def prepare_analysis(out_dir: Path, thesaurus: Thesaurus, services=None, rules=None) -> Path | None:
+    """Compile the user dictionary into ``out_dir`` and point the analysis at it;
+    return its path (None when there are no domain words)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     dic = build_user_dictionary(user_dictionary_words(thesaurus, services, rules), out_dir / "user.dic")
     analysis.configure(str(dic) if dic else None)
+    return dic
+
+
+def write_index(units: list[Unit], out_dir: Path, thesaurus: Thesaurus, services=None, user_dic: Path | None = None,
+                progress=None) -> None:
+    """The Whoosh index, its impacts and lookup.json, into ``out_dir`` (prepared by
+    :func:`prepare_analysis`)."""
     lookup = {
         "thesaurus": thesaurus.as_map(),
         "services": _services_lookup(services),
-        "user_dic": dic.name if dic else None,
+        "user_dic": user_dic.name if user_dic else None,
     }
     (out_dir / "lookup.json").write_text(json.dumps(lookup, ensure_ascii=False, sort_keys=True), encoding="utf-8")
     ix = index.create_in(str(out_dir), schema())
@@ -114,7 +122,7 @@ def write_index(units: list[Unit], out_dir: Path, thesaurus: Thesaurus, services
             progress("index", i, total)
     writer.commit(optimize=True)  # one segment: doc numbers 0..N-1, as the impacts assume
     from .impact import write_impacts
-    from .search import BM25_B, BM25_K1
+    from .searcher import BM25_B, BM25_K1
 
     write_impacts(out_dir, FIELD_BOOSTS, BM25_B, BM25_K1)
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from . import site_paths as paths
-from .corpus import Corpus
-from .dates import wareki
-from .qa import QA, qa_sort_key
+from ..corpus.dates import wareki
+from ..corpus.load import Corpus
+from ..corpus.qa import QA, qa_sort_key
+from . import paths
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ class SiteData:
     def collect(cls, corpus, units, *, rules=None, services=None, thesaurus=None, payload=None) -> "SiteData":
         links = None
         if rules:
-            from .links import link_rules
+            from ..rules.links import link_rules
 
             links = link_rules(corpus, rules)
         by_service: dict[str, list[QA]] = defaultdict(list)
@@ -142,7 +142,7 @@ def pages(data: SiteData) -> list[Page]:
             out.append(Page(paths.rule_path(r.id), "rule.html", r.name,
                             (HOME, ("加算・基準", paths.RULES), (r.name, "")), {"rule": r}))
     if data.services is not None:
-        from .rules import applies_to
+        from ..rules.entries import applies_to
 
         out.append(Page(paths.SERVICES, "services.html", "サービス", (HOME, ("サービス", "")), {}))
         for s in data.services.all():

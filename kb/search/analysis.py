@@ -1,6 +1,6 @@
 """Sudachi analysis shared by the index, the query and the browser vocabulary.
 
-:func:`tokenize` turns search text (see :mod:`kb.normalize`) into :class:`Tok` s:
+:func:`tokenize` turns search text (see :mod:`kb.corpus.normalize`) into :class:`Tok` s:
 mode C words plus their mode B/A parts, so that ``医療機関`` finds
 ``協力医療機関連携加算``. Particles, auxiliaries, pronouns, punctuation and blanks are dropped;
 single-kanji content words stay. Terms use Sudachi's normalized form (NFKC,
@@ -15,8 +15,10 @@ from __future__ import annotations
 import json
 import threading
 import unicodedata
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Iterable, Iterator
 
 from whoosh.analysis import Token, Tokenizer
 
@@ -26,6 +28,7 @@ CHUNK_BYTES = 30_000
 
 _local = threading.local()
 _user_dic: str | None = None  # set by configure(); the index stores its own copy
+_reuse: dict[str, list["Tok"]] | None = None  # set by using(): a build's one analysis of its texts
 
 
 @dataclass(frozen=True)
@@ -131,12 +134,38 @@ def _nominal(lemma: str, surface: str, start: int, end: int) -> list[tuple[str, 
     return []
 
 
+def analyse(texts: Iterable[str], progress=None) -> dict[str, list[Tok]]:
+    """The tokens of every distinct text, analysed once (for :func:`using`)."""
+    distinct = list(dict.fromkeys(t for t in texts if t))
+    out: dict[str, list[Tok]] = {}
+    for n, text in enumerate(distinct, 1):
+        out[text] = tokenize(text)
+        if progress and (n % 1000 == 0 or n == len(distinct)):
+            progress("analysis", n, len(distinct))
+    return out
+
+
+@contextmanager
+def using(tokens: dict[str, list[Tok]]) -> Iterator[None]:
+    """Within the block, :func:`tokenize` answers from ``tokens`` (made by :func:`analyse`
+    with the configured dictionary) for the texts it holds: the Whoosh index and the
+    browser index share one analysis of the build's units."""
+    global _reuse
+    before, _reuse = _reuse, tokens
+    try:
+        yield
+    finally:
+        _reuse = before
+
+
 def tokenize(text: str, user_dic: str | None = ...) -> list[Tok]:  # type: ignore[assignment]
     """Tokens of ``text`` (search text): mode C words, each followed by its parts."""
     from sudachipy import SplitMode
 
-    if user_dic is ...:
+    if user_dic is ... or user_dic == _user_dic:
         user_dic = _user_dic
+        if _reuse is not None and (known := _reuse.get(text)) is not None:
+            return known
     tok = _tokenizer(user_dic)
     out: list[Tok] = []
     for off, chunk in _chunks(text):

@@ -1,16 +1,16 @@
-"""kaigo-kb rule / rules: the 加算・基準 entries on the command line (registered on
-kb.cli.main when kb.cli is imported)."""
+"""kaigo-kb rule / rules: the 加算・基準 entries on the command line (added to the
+``main`` group by :mod:`kb.cli.commands`)."""
 from __future__ import annotations
-
 
 import click
 
-from .cli import CONTEXT, _corpus, _echo_json, _run, _wareki, corpus_option, main
+from .common import CONTEXT, _corpus, _echo_json, _run, _wareki, corpus_option
+
 
 def _rules_env(corpus_dir):
     """(corpus, services, rules) or a one-line error naming the file and field."""
-    from .rules import load_rules
-    from .services import load_services
+    from ..rules.entries import load_rules
+    from ..rules.services import load_services
 
     c = _corpus(corpus_dir)
     return c, _run(lambda: load_services(c.root)), _run(lambda: load_rules(c.root))
@@ -19,7 +19,7 @@ def _rules_env(corpus_dir):
 def _on_date(value: str | None):
     import datetime as dt
 
-    from .dates import DateError, parse_date
+    from ..corpus.dates import DateError, parse_date
 
     if not value:
         return dt.date.today()
@@ -77,7 +77,7 @@ def _print_rule(rec: dict, c=None) -> None:
         click.echo(f"注: {n}")
 
 
-@main.command("rule", context_settings=CONTEXT)
+@click.command("rule", context_settings=CONTEXT)
 @click.argument("name")
 @click.option("--on", "on", metavar="DATE", help="Date to answer for (2025-04-01 or 令和7年4月1日); default today.")
 @click.option("--service", metavar="S", help="Service (official name or abbreviation: 特養, GH, 老健 …).")
@@ -93,7 +93,8 @@ def rule_cmd(name, on, service, as_json, corpus_dir):
       kaigo-kb rule 協力医療機関連携加算 --service 特養 --on 2025-04-01
       kaigo-kb rule 協力医療機関 --service 老健 --json
     """
-    from .rules import find_rule, rule_dict
+    from ..rules.entries import find_rule
+    from ..rules.records import rule_dict
 
     c, services, rules = _rules_env(corpus_dir)
     day, svc = _on_date(on), _service(services, service)
@@ -104,7 +105,7 @@ def rule_cmd(name, on, service, as_json, corpus_dir):
     _echo_json(rec) if as_json else _print_rule(rec, c)
 
 
-@main.group("rules", invoke_without_command=True, context_settings=CONTEXT)
+@click.group("rules", invoke_without_command=True, context_settings=CONTEXT)
 @click.option("--service", metavar="S", help="Only rules that apply to this service (groups included).")
 @click.option("--on", "on", metavar="DATE", help="Date for the amounts shown; default today.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
@@ -124,7 +125,7 @@ def rules_cmd(ctx, service, on, as_json, corpus_dir):
     """
     if ctx.invoked_subcommand is not None:
         return
-    from .rules import applies_to, in_force_dicts, obligation_for
+    from ..rules.entries import applies_to, in_force_dicts, obligation_for
 
     c, services, rules = _rules_env(corpus_dir)
     day, svc = _on_date(on), _service(services, service)
@@ -164,7 +165,7 @@ def rules_check(corpus_dir):
       kaigo-kb rules check
       kaigo-kb rules check --corpus /path/to/corpus
     """
-    from .rules import check_rules
+    from ..rules.entries import check_rules
 
     c, services, rules = _rules_env(corpus_dir)
     errors = check_rules(c, rules, services)

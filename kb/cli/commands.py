@@ -11,42 +11,8 @@ from pathlib import Path
 
 import click
 
-CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
-
-
-class KbError(Exception):
-    """An error the user can fix; printed as one line."""
-
-
-def _echo_json(data) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False))
-
-
-def _run(fn):
-    """Call fn() turning the library's errors into ClickException (exit 1)."""
-    from .build import BuildError
-    from .schema import DataError
-
-    try:
-        return fn()
-    except (DataError, KbError, BuildError) as e:
-        raise click.ClickException(str(e)) from None
-
-
-def _corpus(path: str | None):
-    from .corpus import load_corpus
-
-    return _run(lambda: load_corpus(path))
-
-
-corpus_option = click.option(
-    "--corpus", "corpus_dir", type=click.Path(file_okay=False), default=None, envvar="KAIGO_KB_CORPUS",
-    help="Corpus folder (default: ./corpus, or the one shipped with kaigo-kb).",
-)
-build_option = click.option(
-    "--build-dir", type=click.Path(file_okay=False), default=None, envvar="KAIGO_KB_BUILD",
-    help="Build folder holding the index and the site (default: ./build).",
-)
+from . import rules as rule_commands
+from .common import CONTEXT, _corpus, _echo_json, _run, _wareki, build_option, corpus_option
 
 
 @click.group(context_settings=CONTEXT)
@@ -109,22 +75,16 @@ def corpus_check(corpus_dir, as_json):
 # --------------------------------------------------------------------------- show / qa
 
 
-def _wareki(iso: str | None) -> str:
-    """令和7年4月1日 for 2025-04-01 ("" for none): dates are shown as the sources print them."""
-    from .dates import wareki
-
-    return wareki(iso) if iso else ""
-
-
 def _find(c, ident: str):
-    from .records import clause_dict, qa_dict
+    from ..corpus.records import clause_dict, qa_dict
 
     if ident in c.qas_by_id:
         return qa_dict(c.qas_by_id[ident], c)
     if ident in c.clauses_by_id:
         return clause_dict(c.clauses_by_id[ident], c)
     try:
-        from .rules import load_rules, rule_dict
+        from ..rules.entries import load_rules
+        from ..rules.records import rule_dict
     except ImportError:  # pragma: no cover - rules module always ships
         return None
     rules = _run(lambda: load_rules(c.root))
@@ -136,9 +96,7 @@ def _find(c, ident: str):
 
 def _print_record(rec: dict) -> None:
     if rec.get("kind") == "rule":
-        from .cli_rules import _print_rule
-
-        _print_rule(rec)
+        rule_commands._print_rule(rec)
         return
     if rec.get("kind") == "qa":
         click.echo(rec["citation"])
@@ -197,8 +155,8 @@ def qa(vol, num, series, as_json, corpus_dir):
       kaigo-kb qa 1
       kaigo-kb qa Vol.1 問127 --json
     """
-    from .records import qa_dict
-    from .refs import parse_number
+    from ..corpus.records import qa_dict
+    from ..corpus.refs import parse_number
 
     v, n = parse_number(vol), parse_number(num) if num else None
     if v is None:
@@ -262,8 +220,9 @@ def ingest(file, doc_id, title, date, kind, issuer, series, volume, url, note, r
           --series 令和６年度介護報酬改定に関するＱ＆Ａ --vol 17 --date 2025-10-01
       kaigo-kb ingest jimu.txt --id r7-jimu-2025-10-01 --kind 事務連絡 --json
     """
-    from .corpus import default_corpus_dir
-    from .ingest import IngestError, check_metadata, ingest as run_ingest, missing, propose, propose_id, read_source
+    from ..ingest.document import IngestError, check_metadata, missing, propose, propose_id, read_source
+    from ..ingest.document import ingest as run_ingest
+    from ..locations import default_corpus_dir
 
     try:
         source = read_source(file)
@@ -294,7 +253,7 @@ def ingest(file, doc_id, title, date, kind, issuer, series, volume, url, note, r
 
 
 def _kinds():
-    from .documents import KINDS
+    from ..corpus.documents import KINDS
 
     return KINDS
 
@@ -317,8 +276,8 @@ def build(corpus_dir, build_dir, no_site):
       kaigo-kb build
       python build.py --build-dir /tmp/kb-build
     """
-    from .build import build as run_build
-    from .corpus import default_build_dir, default_corpus_dir
+    from ..build import build as run_build
+    from ..locations import default_build_dir, default_corpus_dir
 
     corpus_dir = Path(corpus_dir) if corpus_dir else default_corpus_dir()
     out = Path(build_dir) if build_dir else default_build_dir()
@@ -347,7 +306,7 @@ def build(corpus_dir, build_dir, no_site):
 def _parse_iso(value: str | None, name: str) -> str | None:
     if not value:
         return None
-    from .dates import DateError, parse_date
+    from ..corpus.dates import DateError, parse_date
 
     try:
         return parse_date(value).isoformat()
@@ -377,8 +336,8 @@ def search(query, limit, as_json, service, vol, kind, since, until, build_dir):
       kaigo-kb search "Vol.1 問127" --json
       kaigo-kb search 協力医療機関 --service 特養 --since 2024-04-01
     """
-    from .corpus import default_build_dir
-    from .search import Filters, IndexMissing, QueryError, Searcher
+    from ..locations import default_build_dir
+    from ..search.searcher import Filters, IndexMissing, QueryError, Searcher
 
     text = " ".join(query)
     filters = Filters(service=service, volume=vol, kind=kind,
@@ -398,7 +357,7 @@ def search(query, limit, as_json, service, vol, kind, since, until, build_dir):
 
 
 def _print_hits(result) -> None:
-    from .search import highlight
+    from ..search.searcher import highlight
 
     if not result.hits:
         click.echo("no hits; try fewer or other words (abbreviations like 特養 work too)")
@@ -422,5 +381,5 @@ def _print_hits(result) -> None:
         click.echo(f"    id: {h.id}")
 
 
-# the rule commands live in their own module; importing it registers them on main
-from . import cli_rules  # noqa: E402,F401
+main.add_command(rule_commands.rule_cmd)
+main.add_command(rule_commands.rules_cmd)
