@@ -1,5 +1,5 @@
 /* kaigo-kb browser search. Works from file://: the index is a plain script
- * (search-index.js, window.KAIGO_INDEX) built by kb/browser_index.py with the same
+ * (search-index.js, window.KAIGO_INDEX) built by kb/site/browser_index.py with the same
  * Sudachi analyzer as the CLI. Query side: normalize as kb.normalize.search_text,
  * segment by longest match over the build's word forms, expand with the
  * thesaurus, rank with BM25. Results are built with DOM text nodes only. */
@@ -122,7 +122,7 @@
   function postings(f, t) {
     var key = f * IX.terms.length + t, p = decoded.get(key);
     if (p) { return p; }
-    // gaps from -1; a negative gap is followed by its tf (kb/browser_index.py)
+    // gaps from -1; a negative gap is followed by its tf (kb/site/browser_index.py)
     var raw = IX.post[f][t], units = [], tfs = [], u = -1;
     for (var j = 0; j < raw.length; j++) {
       if (raw[j] > 0) { u += raw[j]; tfs.push(1); } else { u -= raw[j]; tfs.push(raw[++j]); }
