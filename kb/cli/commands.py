@@ -206,7 +206,8 @@ def _interactive() -> bool:
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @corpus_option
 def ingest(file, doc_id, title, date, kind, issuer, series, volume, url, note, replace, yes, as_json, corpus_dir):
-    """Add a document (PDF or UTF-8 text) to the corpus and report its clauses and Q&As.
+    """Add a document (PDF or UTF-8 text) or MHLW's workbook 介護サービスQ＆A集 (.xlsx) to the
+    corpus and report its clauses and Q&As (or rulings).
 
     Title, date, series and Vol.N are read from the document when not given; what cannot be
     read is asked for (or, with --yes or without a terminal, the command fails naming the
@@ -219,11 +220,16 @@ def ingest(file, doc_id, title, date, kind, issuer, series, volume, url, note, r
       kaigo-kb ingest vol17.pdf --id r6-kaigo-qa-vol17 --kind "Q&A" \\
           --series 令和６年度介護報酬改定に関するＱ＆Ａ --vol 17 --date 2025-10-01
       kaigo-kb ingest jimu.txt --id r7-jimu-2025-10-01 --kind 事務連絡 --json
+      kaigo-kb ingest qa-shu.xlsx --yes              # the workbook: every row a ruling
+      kaigo-kb ingest qa-shu-new.xlsx --replace      # a new edition: added/removed/changed
     """
     from ..ingest.document import IngestError, check_metadata, missing, propose, propose_id, read_source
     from ..ingest.document import ingest as run_ingest
     from ..locations import default_corpus_dir
 
+    if _is_workbook(file):
+        _ingest_workbook(file, doc_id, replace, as_json, corpus_dir or default_corpus_dir())
+        return
     try:
         source = read_source(file)
         given = check_metadata({"id": doc_id, "title": title, "date": date, "kind": kind, "issuer": issuer,
@@ -250,6 +256,29 @@ def ingest(file, doc_id, title, date, kind, issuer, series, volume, url, note, r
         return
     for line in report.lines():
         click.echo(line)
+
+
+def _is_workbook(file: str) -> bool:
+    """An .xlsx (a zip package); an .xls or anything else that claims to be a workbook is refused."""
+    path = Path(file)
+    return path.suffix.lower() in (".xlsx", ".xlsm", ".xls") or (
+        path.is_file() and path.suffix.lower() not in (".pdf", ".txt") and path.read_bytes()[:4] == b"PK\x03\x04")
+
+
+def _ingest_workbook(file, workbook_id, replace, as_json, corpus_dir) -> None:
+    from ..ingest.document import IngestError
+    from ..ingest.workbook import ingest_workbook
+
+    try:
+        report = ingest_workbook(file, corpus_dir, workbook_id=workbook_id, replace_existing=replace)
+    except IngestError as e:
+        raise click.ClickException(str(e)) from None
+    if as_json:
+        _echo_json(report.as_dict())
+        return
+    for line in report.lines():
+        click.echo(line)
+    click.echo("next: kaigo-kb build, then e.g. kaigo-kb search \"送迎減算\" --standard 報酬")
 
 
 def _kinds():
@@ -323,8 +352,10 @@ def _parse_iso(value: str | None, name: str) -> str | None:
 @click.option("--kind", help="Only this kind: qa, rule, heading, item, paragraph, table.")
 @click.option("--since", help="Only documents dated on/after (2024-04-01 or 令和6年4月1日).")
 @click.option("--until", help="Only documents dated on/before.")
+@click.option("--standard", type=click.Choice(["人員", "設備", "運営", "報酬", "その他"]),
+              help="Only workbook rulings of this 基準種別.")
 @build_option
-def search(query, limit, as_json, service, vol, kind, since, until, build_dir):
+def search(query, limit, as_json, service, vol, kind, since, until, standard, build_dir):
     """Search clauses, Q&As and rules.
 
     Words, abbreviations (特養, ショートステイ, GH), sentences, or a reference
@@ -335,12 +366,13 @@ def search(query, limit, as_json, service, vol, kind, since, until, build_dir):
       kaigo-kb search "ショートステイ 算定"
       kaigo-kb search "Vol.1 問127" --json
       kaigo-kb search 協力医療機関 --service 特養 --since 2024-04-01
+      kaigo-kb search 送迎減算 --service デイ --standard 報酬
     """
     from ..locations import default_build_dir
     from ..search.searcher import Filters, IndexMissing, QueryError, Searcher
 
     text = " ".join(query)
-    filters = Filters(service=service, volume=vol, kind=kind,
+    filters = Filters(service=service, volume=vol, kind=kind, standard=standard,
                       since=_parse_iso(since, "since"), until=_parse_iso(until, "until"))
     out = Path(build_dir) if build_dir else default_build_dir()
     try:
@@ -378,6 +410,11 @@ def _print_hits(result) -> None:
             out.append(snippet[pos:])
             snippet = "".join(out)
         click.echo("    " + snippet)
+        if d.get("status"):
+            click.echo(f"    【{d['status']}】 a newer ruling {'deleted' if d['status'] == '削除' else 'corrected'} this one"
+                       + (f": {', '.join(d['amended_by'])}" if d.get("amended_by") else ""))
+        for e in d.get("earlier", []):
+            click.echo(f"    以前の回答: {e['citation']}  [{e['id']}]")
         click.echo(f"    id: {h.id}")
 
 

@@ -66,3 +66,22 @@ def wareki(date: dt.date | str | None) -> str:
             n = date.year - base
             return f"{era}{'元' if n == 1 else n}年{date.month}月{date.day}日"
     return date.isoformat()
+
+
+_SHORT = re.compile(r"(?P<y>元|\d{1,2})\s*[.．]\s*(?P<m>\d{1,2})\s*[.．]\s*(?P<d>\d{1,2})")
+
+
+def short_wareki(text: str) -> dt.date | None:
+    """The short dates of MHLW's Q&A workbook: ``6.3.15`` = 令和6年3月15日 (2024-03-15).
+
+    Years 12–31 are 平成 (the workbook begins in 平成12年), 1–11 and 元 are 令和; full-width
+    digits and ``．`` are accepted. None when ``text`` does not start with such a date."""
+    m = _SHORT.match(_nfkc(text).strip())
+    if not m:
+        return None
+    y = 1 if m["y"] == "元" else int(m["y"])
+    year = (ERAS["平成"] if 12 <= y <= 31 else ERAS["令和"]) + y
+    try:
+        return dt.date(year, int(m["m"]), int(m["d"]))
+    except ValueError:
+        return None

@@ -14,10 +14,14 @@ import unicodedata
 from dataclasses import dataclass, field, replace
 
 from . import markers as mk
+from .amendments import Amendment
 from .clauses import Clause
 from .dates import find_wareki, wareki
 from .documents import Document
 from .normalize import compact, reflow, search_text, strip_markup
+from .notices import Notice
+from .series import series_id
+from .workbooks import WorkbookRow
 
 
 @dataclass(frozen=True)
@@ -42,10 +46,20 @@ class QA:
     clause_id: str
     source_doc: str = ""  # the volume's own corpus entry, when the corpus has it
     quoted_in: tuple[Quote, ...] = field(default_factory=tuple)
+    # from MHLW's workbook 介護サービスQ＆A集 (kb.corpus.workbooks), when a row carries this ruling
+    standard: str = ""  # 基準種別: 人員 / 設備 / 運営 / 報酬 / その他
+    rows: tuple[WorkbookRow, ...] = ()  # the rows, as printed (one per service it is listed under)
+    notices: tuple[Notice, ...] = ()  # where it was issued (the first) and also sent out
+    amends: tuple[Amendment, ...] = ()  # 問N of earlier Q&As this ruling deletes or corrects
+    amended_by: tuple[Amendment, ...] = ()  # what the workbook says deleted or corrected this one
+    aliases: tuple[str, ...] = ()  # other ids it answers to (a workbook id merged into 問N)
 
     @property
     def citation(self) -> str:
-        """「令和６年度介護報酬改定に関するＱ＆Ａ（Vol.1）（令和6年3月15日）」問127"""
+        """「令和６年度介護報酬改定に関するＱ＆Ａ（Vol.1）（令和6年3月15日）」問127; for a ruling known
+        only from the workbook, the notice it was issued in as printed there."""
+        if self.notices and not self.clause_id:
+            return notice_citation(self.notices[0], self.number)
         date = f"（{wareki(self.date)}）" if self.date else ""
         if self.volume is None:
             return f"「{self.series}」{date}"
@@ -61,15 +75,16 @@ class QA:
         return search_text(self.question + "\n" + self.answer)
 
 
+def notice_citation(notice: Notice, number: int | None = None) -> str:
+    """「令和６年度介護報酬改定に関するＱ＆Ａ（ Vol. １）（令和６年３月15日）」 as the notice prints it,
+    its date added when the name has none, 問N when the number is known."""
+    name = notice.name
+    dated = any(era in name for era in ("令和", "平成", "昭和")) and "日" in name
+    when = "" if dated or not notice.date else f"（{notice.date_wareki}）"
+    return f"「{name}」{when}" + (f"問{number}" if number is not None else "")
+
+
 _SRC = re.compile(r"「?(?P<series>.+?に関するQ&A)\(Vol\.?(?P<vol>\d+)\)(?:\((?P<date>[^)]*)\))?")
-
-
-def series_id(series: str) -> str:
-    s = re.sub(r"\s+", "", unicodedata.normalize("NFKC", series))
-    m = re.fullmatch(r"令和(\d+)年度介護報酬改定に関するQ&A", s)
-    if m:
-        return f"r{int(m[1])}-qa"
-    return "qa-" + hashlib.sha1(s.encode()).hexdigest()[:6]
 
 
 def parse_source(line: str) -> tuple[str, int, str] | None:

@@ -5,7 +5,9 @@ from .clauses import Clause
 from .dates import wareki
 from .documents import Document
 from .load import Corpus
+from .notices import Notice
 from .qa import QA
+from .rulings import Link
 
 
 def source_dict(doc: Document | None) -> dict:
@@ -35,8 +37,32 @@ def clause_dict(c: Clause, corpus: Corpus) -> dict:
     }
 
 
-def qa_dict(q: QA, corpus: Corpus) -> dict:
+def notice_dict(n: Notice) -> dict:
+    return {"id": n.id, "date": n.date, "date_wareki": n.date_wareki, "date_printed": n.date_printed,
+            "kind": n.kind, "bulletin": n.bulletin, "title": n.title, "name": n.name, "series": n.series,
+            "volume": n.volume, "remark": n.remark, "printed": n.printed}
+
+
+def link_dict(link: Link, corpus: Corpus) -> dict:
+    """An amendment; each end as an id (when the corpus has that ruling) and a label."""
+    def end(ident: str | None, label: str) -> dict:
+        q = corpus.qas_by_id.get(ident) if ident else None
+        return {"id": q.id if q else None, "label": q.citation if q else label}
+
+    return {"action": link.action, "newer": end(link.newer, link.newer_label),
+            "older": end(link.older, link.older_label)}
+
+
+def qa_source(q: QA, corpus: Corpus) -> dict:
+    """The source of a ruling: its corpus document, else the notice the workbook names."""
     doc = corpus.docs_by_id.get(q.source_doc or q.doc_id)
+    if doc is None and q.notices:
+        n = q.notices[0]
+        return {"id": n.id, "title": n.title or n.bulletin, "date": n.date, "url": ""}
+    return source_dict(doc)
+
+
+def qa_dict(q: QA, corpus: Corpus) -> dict:
     return {
         "id": q.id, "kind": "qa", "series": q.series, "series_id": q.series_id,
         "volume": q.volume, "number": q.number, "date": q.date,
@@ -49,5 +75,14 @@ def qa_dict(q: QA, corpus: Corpus) -> dict:
              "title": corpus.docs_by_id[x.doc_id].title if x.doc_id in corpus.docs_by_id else ""}
             for x in q.quoted_in
         ],
-        "source": source_dict(doc),
+        "source": qa_source(q, corpus),
+        "standard": q.standard,
+        "workbook": [{"service": r.service, "standard": r.standard, "topic": r.topic} for r in q.rows],
+        "issued": [notice_dict(n) for n in q.notices],
+        "status": corpus.statuses.get(q.id, ""),
+        "amends": [link_dict(x, corpus) for x in corpus.links_from(q.id)],
+        "amended_by": [link_dict(x, corpus) for x in corpus.links_to(q.id)],
+        "earlier": corpus.earlier(q.id),
+        "newest": corpus.newest(q.id),
+        "aliases": list(q.aliases),
     }

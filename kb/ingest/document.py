@@ -225,7 +225,7 @@ def check_metadata(meta: dict) -> dict:
 
 def propose_id(meta: dict) -> str | None:
     """r6-kaigo-qa-vol17 for Vol.17 of 令和６年度介護報酬改定に関するＱ＆Ａ; None for other documents."""
-    from ..corpus.qa import series_id
+    from ..corpus.series import series_id
 
     if meta.get("kind") != "Q&A" or not meta.get("series") or not meta.get("volume"):
         return None

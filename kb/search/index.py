@@ -32,6 +32,7 @@ def schema() -> fields.Schema:
         volume=fields.ID(stored=True),
         number=fields.ID(stored=True),
         date=fields.ID(stored=True),
+        standard=fields.ID(stored=True),
         services=fields.KEYWORD(stored=True, commas=True),
         title=fields.TEXT(analyzer=ana, phrase=True),
         heading=fields.TEXT(analyzer=ana, phrase=False),
@@ -114,7 +115,7 @@ def write_index(units: list[Unit], out_dir: Path, thesaurus: Thesaurus, services
         writer.add_document(
             id=u.id, kind=u.kind, doc_id=u.doc_id, series=u.series_id,
             volume=str(u.volume) if u.volume is not None else "",
-            number=str(u.number) if u.number is not None else "", date=u.date,
+            number=str(u.number) if u.number is not None else "", date=u.date, standard=u.standard,
             services=",".join(u.services), title=u.title, heading=u.heading, question=u.question,
             body=u.body, source=u.source, data=json.dumps(u.data, ensure_ascii=False, sort_keys=True),
         )

@@ -34,6 +34,8 @@ COMMON_DF = 0.25  # a part or expansion in more than this share of units adds co
 # a bare heading names a topic but answers nothing: rank it below content;
 # a ruling (Q&A) is what most searches are after
 KIND_WEIGHT = {"heading": 0.6, "qa-source": 0.5, "qa": 1.4}
+# a ruling a newer one deleted or corrected ranks below it
+STATUS_WEIGHT = {"削除": 0.5, "修正": 0.8}
 
 
 class QueryError(ValueError):
@@ -71,6 +73,7 @@ class Filters:
     kind: str | None = None
     since: str | None = None  # ISO
     until: str | None = None
+    standard: str | None = None  # 基準種別 of a workbook ruling: 人員 / 設備 / 運営 / 報酬 / その他
 
 
 def clean_query(query: str) -> str:
@@ -156,6 +159,8 @@ class Searcher:
             parts.append(Q.Term("kind", f.kind))
         if f.volume is not None:
             parts.append(Q.Term("volume", str(f.volume)))
+        if f.standard:
+            parts.append(Q.Term("standard", f.standard))
         if f.service:
             accept = self.lookup["services"].get(key_form(f.service))
             if not accept:
@@ -260,9 +265,29 @@ class Searcher:
         for score, docnum in prelim[: 3 * (limit + len(seen)) + 10]:
             f = self.searcher.stored_fields(docnum)
             if f["id"] not in seen:
-                ranked.append((score * KIND_WEIGHT.get(f["kind"], 1.0), f["id"], f))
+                data = json.loads(f["data"])
+                weight = KIND_WEIGHT.get(f["kind"], 1.0) * STATUS_WEIGHT.get(data.get("status", ""), 1.0)
+                ranked.append((score * weight, f["id"], f["kind"], data))
         ranked.sort(key=lambda x: (-x[0], x[1]))
-        return [Hit(f["id"], f["kind"], sc, json.loads(f["data"])) for sc, _, f in ranked[:limit]]
+        return self._collapse(ranked, seen)[:limit]
+
+    def _collapse(self, ranked: list[tuple], seen: set[str]) -> list[Hit]:
+        """One hit per question: a ruling whose question was answered again stands in the
+        list as the newest answer (at the place of the best-scoring one), the older ones
+        listed under it (its ``earlier``)."""
+        out: list[Hit] = []
+        taken = set(seen)
+        for score, hid, kind, data in ranked:
+            leader = data.get("group") or hid
+            if leader in taken:
+                continue
+            taken.add(leader)
+            if leader != hid:
+                docnum = self.searcher.document_number(id=leader)
+                if docnum is not None:
+                    hid, data = leader, json.loads(self.searcher.stored_fields(docnum)["data"])
+            out.append(Hit(hid, kind, score, data))
+        return out
 
     def _reference_hits(self, ref, flt) -> list[Hit]:
         from whoosh import query as Q

@@ -10,7 +10,7 @@ from typing import Iterator
 
 from ..corpus.load import Corpus
 from ..corpus.normalize import search_text
-from ..corpus.records import clause_dict, qa_dict, source_dict
+from ..corpus.records import clause_dict, qa_source, source_dict
 from .thesaurus import key_form
 
 SEARCH_FIELDS = ("title", "heading", "question", "body", "source")  # the analysed text fields
@@ -30,6 +30,7 @@ class Unit:
     volume: int | None = None
     number: int | None = None
     date: str = ""
+    standard: str = ""  # 基準種別 of a workbook ruling
     services: list[str] = field(default_factory=list)
     data: dict = field(default_factory=dict)  # the hit as printed by search --json
 
@@ -76,6 +77,46 @@ def _short_sections(corpus: Corpus) -> dict[str, list]:
     return out
 
 
+def _workbook_services(q, services) -> tuple[set[str], set[str]]:
+    """(services, excluded) of a workbook ruling's サービス種別 cells. A group with
+    「…を除く」 becomes its members less those taken out."""
+    if services is None or not q.rows:
+        return set(), set()
+    names: set[str] = set()
+    excluded: set[str] = set()
+    for row in q.rows:
+        ws = services.workbook_service(row.service)
+        excluded |= set(ws.excluded)
+        for name in ws.names:
+            names |= set(services.members(name)) if ws.excluded and services.is_group(name) else {name}
+    return names - excluded, excluded
+
+
+def _notice_words(q) -> list[str]:
+    """What a query may name a ruling's source by: title, bulletin (介護保険最新情報Vol.1225), kind."""
+    return [w for n in q.notices for w in (n.title, n.bulletin, n.kind, n.date_printed) if w]
+
+
+def _qa_data(q, corpus: Corpus, crumbs: list[str]) -> dict:
+    """The hit as search --json prints it (and the browser shows it)."""
+    data = {
+        "id": q.id, "kind": "qa", "title": q.citation, "text": q.text, "citation": q.citation,
+        "breadcrumb": crumbs, "source": qa_source(q, corpus),
+        "volume": q.volume, "number": q.number, "series_id": q.series_id, "date": q.date,
+    }
+    if q.standard:
+        data["standard"] = q.standard
+    if status := corpus.statuses.get(q.id):
+        data["status"] = status  # 削除 / 修正: ranked below what replaced it
+        data["amended_by"] = [x.newer for x in corpus.links_to(q.id) if x.newer]
+    if group := corpus.repeats.get(q.id):
+        data["group"] = group[0]  # the newest ruling on the same question stands for the group
+        if group[0] == q.id:
+            older = [corpus.qas_by_id[i] for i in group[1:]]
+            data["earlier"] = [{"id": o.id, "citation": o.citation, "date": o.date} for o in older]
+    return data
+
+
 def build_units(corpus: Corpus, rules=None, services=None) -> list[Unit]:
     find_services = _service_finder(services)
     units: list[Unit] = []
@@ -105,19 +146,15 @@ def build_units(corpus: Corpus, rules=None, services=None) -> list[Unit]:
             data=data,
         ))
     for q in corpus.qas:
-        rec = qa_dict(q, corpus)
         crumbs = [x for x in (q.service, q.topic) if x]
-        data = {
-            "id": q.id, "kind": "qa", "title": q.citation, "text": q.text, "citation": q.citation,
-            "breadcrumb": crumbs, "source": rec["source"],
-            "volume": q.volume, "number": q.number, "series_id": q.series_id,
-        }
+        mapped, excluded = _workbook_services(q, services)
+        found = set(find_services(" ".join(crumbs) + " " + q.question + " " + q.answer)) - excluded
         units.append(Unit(
             id=q.id, kind="qa", doc_id=q.source_doc or q.doc_id, title=search_text(q.citation),
             heading=search_text(" ".join(crumbs)), question=search_text(q.question),
-            body=search_text(q.answer), series_id=q.series_id, volume=q.volume, number=q.number,
-            date=q.date, services=find_services(" ".join(crumbs) + " " + q.question + " " + q.answer),
-            data=data,
+            body=search_text(q.answer), source=search_text(" ".join(_notice_words(q))),
+            series_id=q.series_id, volume=q.volume, number=q.number, date=q.date, standard=q.standard,
+            services=sorted(found | mapped), data=_qa_data(q, corpus, crumbs),
         ))
     if rules:
         from ..rules.entries import rule_text

@@ -31,8 +31,16 @@ from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from ..corpus.normalize import search_text
 from ..search.index import FIELD_BOOSTS
-from ..search.searcher import (BM25_B, BM25_K1, COMMON_DF, GROUP_TIEBREAK, KIND_WEIGHT, PART_WEIGHT,
-                               STRONG_WEIGHT, WEAK_MATCH)
+from ..search.searcher import (
+    BM25_B,
+    BM25_K1,
+    COMMON_DF,
+    GROUP_TIEBREAK,
+    KIND_WEIGHT,
+    PART_WEIGHT,
+    STRONG_WEIGHT,
+    WEAK_MATCH,
+)
 from ..search.units import SEARCH_FIELDS, Unit
 from . import paths
 
