@@ -7,6 +7,9 @@ ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "corpus"
 SHARED = ROOT.parent / "shared"
 DEV_QUERIES = SHARED / "eval" / "dev_queries.tsv"
+REAL_DEV_QUERIES = SHARED / "eval" / "real_dev_queries.tsv"
+REAL_XLSX = SHARED / "real" / "qa-shu.xlsx"  # MHLW's text: read from ../shared, never committed
+REAL_JSON = SHARED / "real" / "qa-shu.json"
 
 
 @pytest.fixture(scope="session")
@@ -32,6 +35,36 @@ def index_build(tmp_path_factory):
     out = tmp_path_factory.mktemp("build") / "build"
     build(CORPUS, out, site=False)
     return out
+
+
+@pytest.fixture(scope="session")
+def real_build(tmp_path_factory):
+    """A scratch copy of the corpus with ../shared/real/qa-shu.xlsx ingested, built (index
+    and site): (corpus folder, build folder)."""
+    if not REAL_XLSX.exists():
+        pytest.skip("../shared/real not present")
+    from kb.build import build
+    from kb.ingest.workbook import ingest_workbook
+
+    root = tmp_path_factory.mktemp("real")
+    shutil.copytree(CORPUS, root / "corpus")
+    ingest_workbook(REAL_XLSX, root / "corpus")
+    build(root / "corpus", root / "build")
+    return root / "corpus", root / "build"
+
+
+@pytest.fixture(scope="session")
+def real_corpus(real_build):
+    from kb.corpus.load import load_corpus
+
+    return load_corpus(real_build[0])
+
+
+@pytest.fixture(scope="session")
+def real_searcher(real_build):
+    from kb.search.searcher import Searcher
+
+    return Searcher(real_build[1] / "index")
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,7 @@ from click.testing import CliRunner
 
 from kb.cli import main
 from kb.search.searcher import Filters, QueryError
-from tests.conftest import DEV_QUERIES, ROOT
+from tests.conftest import DEV_QUERIES, REAL_DEV_QUERIES, ROOT
 
 
 def ids(result):
@@ -213,3 +213,10 @@ def test_a_damaged_index_says_to_rebuild(tmp_path):
     shutil.rmtree(out / "index")
     r = CliRunner().invoke(main, ["search", "介護記録", "--build-dir", str(out)])
     assert r.exit_code == 1 and "build it first" in r.output
+
+
+@pytest.mark.skipif(not REAL_DEV_QUERIES.exists(), reason="../shared/eval not present")
+def test_real_dev_queries_on_the_workbook(real_searcher):
+    """../shared/eval/real_dev_queries.tsv on a scratch corpus with ../shared/real/qa-shu.xlsx ingested."""
+    ok, n, mrr = _score(real_searcher, REAL_DEV_QUERIES)
+    assert ok == n, f"{ok}/{n} (MRR {mrr:.3f})"

@@ -19,12 +19,13 @@ def _echo_json(data) -> None:
 
 def _run(fn):
     """Call fn() turning the library's errors into ClickException (exit 1)."""
+    from ..build import BuildFailed
     from ..search.inputs import CheckError
     from ..sources.files import DataError
 
     try:
         return fn()
-    except (DataError, KbError, CheckError) as e:
+    except (DataError, KbError, CheckError, BuildFailed) as e:
         raise click.ClickException(str(e)) from None
 
 

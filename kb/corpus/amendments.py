@@ -51,7 +51,13 @@ class Amendment:
 
 def _target(citation: str, number: int) -> Target:
     cite = citation.strip("、,及びと「」 ").lstrip(")）")
-    found = series_and_volume(cite)
+    # 「なお、平成27年度…Q&A」: the series starts after the words that lead into it
+    starts = [0] + [i + 1 for i, ch in enumerate(cite) if ch in "、,"]
+    found = None
+    for start in starts:
+        if found := series_and_volume(cite[start:]):
+            cite = cite[start:]
+            break
     date = find_wareki(cite)
     return Target(citation=cite, number=number, series_id=series_id(found[0]) if found else "",
                   volume=found[1] if found else None, date=date.isoformat() if date else "")

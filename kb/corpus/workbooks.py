@@ -29,7 +29,7 @@ WORKBOOK_SCHEMA: dict[str, Field] = {
 }
 ROW_SCHEMA: dict[str, Field] = {
     "id": Field(str, pattern=ID_PATTERN, help="the ruling's id (kaigo-kb ingest writes it)"),
-    "service": Field(str, help="サービス種別 as printed"),
+    "service": Field(str, required=False, default="", help="サービス種別 as printed"),
     "standard": Field(str, required=False, default="", help="基準種別 as printed"),
     "topic": Field(str, required=False, default=""),
     "question": Field(str, help="質問 as printed"),

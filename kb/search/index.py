@@ -7,7 +7,10 @@ corpus loading).
 """
 from __future__ import annotations
 
+import hashlib
 import json
+import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -15,6 +18,8 @@ from pathlib import Path
 
 from whoosh import fields, index
 
+from ..corpus.normalize import fold
+from ..locations import cache_dir
 from . import analysis
 from .thesaurus import Thesaurus
 from .units import Unit
@@ -34,10 +39,11 @@ def schema() -> fields.Schema:
         date=fields.ID(stored=True),
         standard=fields.ID(stored=True),
         services=fields.KEYWORD(stored=True, commas=True),
-        title=fields.TEXT(analyzer=ana, phrase=True),
+        # no positions: queries are scored from the precomputed impacts, never as phrases
+        title=fields.TEXT(analyzer=ana, phrase=False),
         heading=fields.TEXT(analyzer=ana, phrase=False),
-        question=fields.TEXT(analyzer=ana, phrase=True),
-        body=fields.TEXT(analyzer=ana, phrase=True),
+        question=fields.TEXT(analyzer=ana, phrase=False),
+        body=fields.TEXT(analyzer=ana, phrase=False),
         source=fields.TEXT(analyzer=ana, phrase=False),
         data=fields.STORED(),
     )
@@ -61,32 +67,60 @@ def user_dictionary_words(thesaurus: Thesaurus, services=None, rules=None) -> li
 
 
 def build_user_dictionary(words: list[str], out: Path) -> Path | None:
-    """Compile ``words`` into a Sudachi user dictionary with ``sudachipy ubuild``."""
+    """Compile ``words`` into a Sudachi user dictionary at ``out`` with ``sudachipy ubuild``.
+
+    ubuild loads the whole system dictionary (about 8 s and 700 MB here, in its own
+    process), so a compiled dictionary is kept in the cache (:func:`kb.locations.cache_dir`)
+    under the digest of its word list and the Sudachi versions, and copied from there when
+    the words have not changed."""
     if not words:
         return None
     import sudachidict_core
+    import sudachipy
 
     system = Path(sudachidict_core.__file__).parent / "resources" / "system.dic"
-    from ..corpus.normalize import fold
-
     lines = []
     for w in words:
         surface = fold(w)
         if "," in surface:
             continue
         lines.append(f"{surface},5146,5146,2000,{surface},名詞,普通名詞,一般,*,*,*,*,{surface},*,A,*,*,*,*")
-    with tempfile.TemporaryDirectory() as tmp:
-        csv = Path(tmp) / "user.csv"
-        csv.write_text("\n".join(sorted(set(lines))) + "\n", encoding="utf-8")
-        exe = Path(sys.executable).with_name("sudachipy")
-        cmd = [str(exe) if exe.exists() else "sudachipy", "ubuild", "-s", str(system), "-o", str(out), str(csv)]
-        proc = subprocess.run(cmd, capture_output=True, text=True)
-        if proc.returncode != 0:
-            raise RuntimeError(f"sudachipy ubuild failed: {proc.stderr.strip()[-500:]}")
+    csv_text = "\n".join(sorted(set(lines))) + "\n"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    from importlib.metadata import version
+
+    key = hashlib.sha1("\n".join([csv_text, sudachipy.__version__, version("sudachidict-core"),
+                                   str(system.stat().st_size)]).encode()).hexdigest()[:16]
+    cache = cache_dir()
+    cached = cache / "userdic" / f"{key}.dic" if cache else None
+    if cached is not None and cached.is_file():
+        shutil.copyfile(cached, out)
+    else:
+        _ubuild(system, csv_text, out)
+        if cached is not None:
+            try:
+                cached.parent.mkdir(parents=True, exist_ok=True)
+                tmp = cached.with_suffix(f".tmp-{os.getpid()}")
+                shutil.copyfile(out, tmp)
+                tmp.replace(cached)
+            except OSError:
+                pass  # a read-only cache costs the next build time, nothing else
     # the word list beside it lets the analyzer find words nested in a compound
     out.with_suffix(".words").write_text("\n".join(sorted({ln.split(",")[0] for ln in lines})) + "\n",
                                           encoding="utf-8")
     return out
+
+
+def _ubuild(system: Path, csv_text: str, out: Path) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        csv = Path(tmp) / "user.csv"
+        csv.write_text(csv_text, encoding="utf-8")
+        exe = Path(sys.executable).with_name("sudachipy")
+        cmd = [str(exe) if exe.exists() else "sudachipy", "ubuild", "-s", str(system), "-o", str(out), str(csv)]
+        out.unlink(missing_ok=True)
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise RuntimeError(f"sudachipy ubuild failed: {proc.stderr.strip()[-500:]}")
 
 
 def prepare_analysis(out_dir: Path, thesaurus: Thesaurus, services=None, rules=None) -> Path | None:
@@ -109,7 +143,7 @@ def write_index(units: list[Unit], out_dir: Path, thesaurus: Thesaurus, services
     }
     (out_dir / "lookup.json").write_text(json.dumps(lookup, ensure_ascii=False, sort_keys=True), encoding="utf-8")
     ix = index.create_in(str(out_dir), schema())
-    writer = ix.writer(limitmb=256)
+    writer = ix.writer(limitmb=64)
     total = len(units)
     for i, u in enumerate(units, 1):
         writer.add_document(
@@ -122,10 +156,11 @@ def write_index(units: list[Unit], out_dir: Path, thesaurus: Thesaurus, services
         if progress and (i % 500 == 0 or i == total):
             progress("index", i, total)
     writer.commit(optimize=True)  # one segment: doc numbers 0..N-1, as the impacts assume
-    from .impact import write_impacts
+    from .impact import compute_impacts, write_impacts
     from .searcher import BM25_B, BM25_K1
 
-    write_impacts(out_dir, FIELD_BOOSTS, BM25_B, BM25_K1)
+    texts = {f: [getattr(u, f) for u in units] for f in FIELD_BOOSTS}
+    write_impacts(out_dir, compute_impacts(texts, analysis.tokenize, FIELD_BOOSTS, BM25_B, BM25_K1))
 
 
 def _services_lookup(services) -> dict:

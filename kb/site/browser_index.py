@@ -31,16 +31,8 @@ from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from ..corpus.normalize import search_text
 from ..search.index import FIELD_BOOSTS
-from ..search.searcher import (
-    BM25_B,
-    BM25_K1,
-    COMMON_DF,
-    GROUP_TIEBREAK,
-    KIND_WEIGHT,
-    PART_WEIGHT,
-    STRONG_WEIGHT,
-    WEAK_MATCH,
-)
+from ..search.searcher import (BM25_B, BM25_K1, COMMON_DF, GROUP_TIEBREAK, KIND_WEIGHT, PART_WEIGHT,
+                               STATUS_WEIGHT, STRONG_WEIGHT, WEAK_MATCH)
 from ..search.units import SEARCH_FIELDS, Unit
 from . import paths
 
@@ -131,6 +123,8 @@ def build_index(units: list[Unit], *, thesaurus=None, services=None, words=(), t
         df.update(set().union(*(per_field[f] for f in FIELDS)))
     common = sorted(ids[t] for t, n in df.items() if n > COMMON_DF * len(units))
     kinds = sorted({u.kind for u in units})
+    standards = sorted({u.standard for u in units if u.standard})
+    position = {u.id: n for n, u in enumerate(units)}
     service_names = sorted({s for u in units for s in u.services})
     series = sorted({u.series_id for u in units if u.series_id})
     return {
@@ -145,6 +139,7 @@ def build_index(units: list[Unit], *, thesaurus=None, services=None, words=(), t
         "len": [[byte_to_length(length_to_byte(n)) for n in lengths[f]] for f in FIELDS],
         "avgLen": [round(sum(lengths[f]) / max(len(units), 1), 6) or 1 for f in FIELDS],
         "kindWeight": KIND_WEIGHT,
+        "statusWeight": STATUS_WEIGHT,
         "strongWeight": STRONG_WEIGHT,
         "weakMatch": WEAK_MATCH,
         "groupTiebreak": GROUP_TIEBREAK,
@@ -156,6 +151,7 @@ def build_index(units: list[Unit], *, thesaurus=None, services=None, words=(), t
         "kinds": kinds,
         "services": service_names,
         "series": series,
+        "standards": standards,
         "units": {
             "id": [u.id for u in units],
             "kind": [kinds.index(u.kind) for u in units],
@@ -167,6 +163,11 @@ def build_index(units: list[Unit], *, thesaurus=None, services=None, words=(), t
             "ser": [series.index(u.series_id) if u.series_id else -1 for u in units],
             "vol": [u.volume if u.volume is not None else 0 for u in units],
             "num": [u.number if u.number is not None else 0 for u in units],
+            "std": [standards.index(u.standard) if u.standard else -1 for u in units],
+            # 削除 / 修正 (ranked lower); the unit that stands for the same question asked again (-1: itself)
+            "st": [u.data.get("status", "") for u in units],
+            "grp": [position.get(u.data.get("group", u.id), -1) if u.data.get("group") not in (None, u.id) else -1
+                    for u in units],
         },
     }
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from ..corpus.dates import wareki
 from ..corpus.load import Corpus
@@ -93,6 +94,19 @@ class SiteData:
     def qas(self, ids: list[str]) -> list[QA]:
         return [self.corpus.qas_by_id[i] for i in ids if i in self.corpus.qas_by_id]
 
+    @cached_property
+    def _workbooks_by_ruling(self) -> dict[str, set[str]]:
+        out: dict[str, set[str]] = {}
+        for w in self.corpus.workbooks:
+            for r in w.rows:
+                out.setdefault(r.id, set()).add(w.id)
+        return out
+
+    def workbooks_of(self, q: QA) -> list:
+        """The stored workbooks a ruling's rows come from."""
+        ids = set().union(*(self._workbooks_by_ruling.get(r.id, set()) for r in q.rows))
+        return [w for w in self.corpus.workbooks if w.id in ids]
+
     def volume_title(self, q: QA) -> str:
         return f"{q.series}（Vol.{q.volume}）" if q.volume is not None else q.series
 
@@ -122,7 +136,7 @@ def pages(data: SiteData) -> list[Page]:
     out = [
         Page(paths.INDEX, "home.html", "検索", (HOME,),
              {"volumes": vols, "latest": docs_latest, "kinds": data.payload.get("kinds", []),
-              "service_names": data.payload.get("services", [])}),
+              "service_names": data.payload.get("services", []), "standards": data.payload.get("standards", [])}),
         Page(paths.VOLUMES, "volumes.html", "Q&A 各巻", (HOME, ("Q&A 各巻", "")), {"volumes": vols}),
         Page(paths.GLOSSARY, "glossary.html", "用語集", (HOME, ("用語集", "")),
              {"entries": list(data.thesaurus.entries) if data.thesaurus else []}),

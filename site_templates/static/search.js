@@ -136,6 +136,7 @@
     if (!f) { return true; }
     if (f.kind && IX.kinds[U.kind[u]] !== f.kind) { return false; }
     if (f.volume && U.vol[u] !== +f.volume) { return false; }
+    if (f.standard && (U.std[u] < 0 || IX.standards[U.std[u]] !== f.standard)) { return false; }
     if (f.service) {
       var accept = IX.svcAccept[keyForm(f.service)] || [f.service];
       if (!U.svc[u].some(function (s) { return accept.indexOf(IX.services[s]) >= 0; })) { return false; }
@@ -207,9 +208,17 @@
     per.forEach(function (a, u) { prelim.push([a[0] * (0.2 + 0.8 * Math.pow(a[1] / n, 2)), u]); });
     prelim.sort(function (a, b) { return b[0] - a[0] || a[1] - b[1]; });
     var ranked = prelim.slice(0, 3 * (limit + seen.size) + 10).filter(function (x) { return !seen.has(x[1]); })
-      .map(function (x) { return [x[0] * (IX.kindWeight[IX.kinds[U.kind[x[1]]]] || 1), x[1]]; });
+      .map(function (x) {
+        return [x[0] * (IX.kindWeight[IX.kinds[U.kind[x[1]]]] || 1) * (IX.statusWeight[U.st[x[1]]] || 1), x[1]];
+      });
     ranked.sort(function (a, b) { return b[0] - a[0] || (U.id[a[1]] < U.id[b[1]] ? -1 : U.id[a[1]] > U.id[b[1]] ? 1 : 0); });
-    hits = hits.concat(ranked.slice(0, limit)).slice(0, limit);
+    // as kb.search.Searcher._collapse: a question answered again is one hit, the newest answer
+    var taken = new Set(seen), collapsed = [];
+    ranked.forEach(function (x) {
+      var lead = U.grp[x[1]] >= 0 ? U.grp[x[1]] : x[1];
+      if (!taken.has(lead)) { taken.add(lead); collapsed.push([x[0], lead]); }
+    });
+    hits = hits.concat(collapsed.slice(0, limit)).slice(0, limit);
     var needles = qg.surfaces.slice();
     qg.groups.forEach(function (g) { g.forEach(function (w, t) { needles.push(IX.terms[t]); }); });
     needles = needles.filter(function (x, j) { return x && !(x.length < 2 && ONLY_KANA.test(x)) && needles.indexOf(x) === j; });
@@ -290,7 +299,7 @@
   var form = document.getElementById("search-form");
   function filters() {
     var f = {};
-    ["kind", "volume", "service"].forEach(function (k) { var el = document.getElementById("f-" + k); if (el && el.value) { f[k] = el.value; } });
+    ["kind", "volume", "service", "standard"].forEach(function (k) { var el = document.getElementById("f-" + k); if (el && el.value) { f[k] = el.value; } });
     return f;
   }
   function update() {
