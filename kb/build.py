@@ -27,7 +27,7 @@ def build(corpus_dir: Path | str, build_dir: Path | str, *, site: bool = True, p
     shutil.rmtree(tmp, ignore_errors=True)
     try:
         units = build_units(inputs.corpus, inputs.rules, inputs.services)
-        user_dic = prepare_analysis(tmp / "index", inputs.thesaurus, inputs.services, inputs.rules)
+        user_dic = prepare_analysis(tmp / "index", inputs)
         tokens = analysis.analyse(searchable_texts(units), progress=progress)
         with analysis.using(tokens):  # the index and the browser index reuse this one analysis
             # the Whoosh index on the other core while this process renders the site

@@ -383,16 +383,31 @@ def search(query, limit, as_json, service, vol, kind, since, until, standard, bu
     except QueryError as e:
         raise click.UsageError(str(e)) from None
     if as_json:
-        click.echo(json.dumps({"query": text, "hits": [h.as_json() for h in result.hits]}, ensure_ascii=False))
+        click.echo(json.dumps({"query": text, "reading": result.reading(), "hits": [h.as_json() for h in result.hits]},
+                              ensure_ascii=False))
         return
     _print_hits(result)
+
+
+def _no_hits(result) -> str:
+    """Why nothing was found, and what to try: the reference's volume, words nothing contains."""
+    if result.reference_note:
+        return f"no hits: {result.reference_note}"
+    if result.unmatched:
+        said = "、".join(f"「{w}」" for w in result.unmatched)
+        near = f"; close words in the corpus: {'、'.join(result.suggestions)}" if result.suggestions else ""
+        return f"no hits: {said} is in no clause, Q&A or rule{near}"
+    return "no hits with all these words and filters; try fewer words or drop a filter (abbreviations like 特養 work too)"
 
 
 def _print_hits(result) -> None:
     from ..search.searcher import highlight
 
+    line = result.reading_line()
+    if line:
+        click.echo(click.style(f"読み取り: {line}", dim=sys.stdout.isatty()))
     if not result.hits:
-        click.echo("no hits; try fewer or other words (abbreviations like 特養 work too)")
+        click.echo(_no_hits(result))
         return
     color = sys.stdout.isatty()
     for rank, h in enumerate(result.hits, 1):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import os
 import shutil
 import subprocess
@@ -21,6 +22,7 @@ from whoosh import fields, index
 from ..corpus.normalize import fold
 from ..locations import cache_dir
 from . import analysis
+from .inputs import Inputs
 from .thesaurus import Thesaurus
 from .units import Unit
 
@@ -49,21 +51,38 @@ def schema() -> fields.Schema:
     )
 
 
-def user_dictionary_words(thesaurus: Thesaurus, services=None, rules=None) -> list[str]:
-    """Domain compounds Sudachi should keep whole: service, group and 加算 names."""
+def user_dictionary_words(inputs: Inputs) -> list[str]:
+    """Domain compounds Sudachi should keep whole: service, group and 加算 names (the rule
+    entries', the thesaurus's, and those the rulings are filed under)."""
     words = set()
-    for e in thesaurus.entries:
+    for e in inputs.thesaurus.entries:
         words.add(e.term)
         words.update(e.targets)
-    if services is not None:
-        for s in services.all():
+    if inputs.services is not None:
+        for s in inputs.services.all():
             words.add(s.name)
             words.update(s.aliases)
-    for r in rules or ():
+    for r in inputs.rules or ():
         words.add(r.name)
         words.update(r.aliases)
+    words |= topic_names(inputs.corpus)
     # only multi-character words without spaces or punctuation make sense as entries
     return sorted(w for w in words if 2 <= len(w) <= 40 and w.replace("・", "").isalnum())
+
+
+_TOPIC_SPLIT = re.compile(r"[・、，,（）()「」]|及び|又は|並びに|について|に係る|に関する|における|の取扱い?|の算定")
+_NAME = re.compile(r"[一-龥ァ-ヶーA-Za-z0-9]{2,24}(?:加算|減算)")
+
+
+def topic_names(corpus) -> set[str]:
+    """加算・減算 names the rulings are filed under (the workbook's 項目, a document's ○ topic):
+    「認知症加算・中重度者ケア体制加算について」 -> 認知症加算, 中重度者ケア体制加算."""
+    names = set()
+    for q in corpus.qas if corpus is not None else ():
+        for piece in _TOPIC_SPLIT.split(fold(q.topic)):
+            if _NAME.fullmatch(piece.strip()) and not piece.startswith(("当該", "各", "同", "本")):
+                names.add(piece.strip())
+    return names
 
 
 def build_user_dictionary(words: list[str], out: Path) -> Path | None:
@@ -123,11 +142,11 @@ def _ubuild(system: Path, csv_text: str, out: Path) -> None:
             raise RuntimeError(f"sudachipy ubuild failed: {proc.stderr.strip()[-500:]}")
 
 
-def prepare_analysis(out_dir: Path, thesaurus: Thesaurus, services=None, rules=None) -> Path | None:
+def prepare_analysis(out_dir: Path, inputs: Inputs) -> Path | None:
     """Compile the user dictionary into ``out_dir`` and point the analysis at it;
     return its path (None when there are no domain words)."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    dic = build_user_dictionary(user_dictionary_words(thesaurus, services, rules), out_dir / "user.dic")
+    dic = build_user_dictionary(user_dictionary_words(inputs), out_dir / "user.dic")
     analysis.configure(str(dic) if dic else None)
     return dic
 
@@ -140,6 +159,7 @@ def write_index(units: list[Unit], out_dir: Path, thesaurus: Thesaurus, services
         "thesaurus": thesaurus.as_map(),
         "services": _services_lookup(services),
         "user_dic": user_dic.name if user_dic else None,
+        "rules": rule_names(units),
     }
     (out_dir / "lookup.json").write_text(json.dumps(lookup, ensure_ascii=False, sort_keys=True), encoding="utf-8")
     ix = index.create_in(str(out_dir), schema())
@@ -161,6 +181,18 @@ def write_index(units: list[Unit], out_dir: Path, thesaurus: Thesaurus, services
 
     texts = {f: [getattr(u, f) for u in units] for f in FIELD_BOOSTS}
     write_impacts(out_dir, compute_impacts(texts, analysis.tokenize, FIELD_BOOSTS, BM25_B, BM25_K1))
+
+
+def rule_names(units: list[Unit]) -> dict[str, str]:
+    """A rule's name and aliases (key form) -> its id: the query that names a rule puts it first."""
+    from .thesaurus import key_form
+
+    out: dict[str, str] = {}
+    for u in units:
+        if u.kind == "rule":
+            for name in [u.data["title"], *u.data.get("aliases", [])]:
+                out.setdefault(key_form(name), u.id)
+    return dict(sorted(out.items()))
 
 
 def _services_lookup(services) -> dict:

@@ -150,20 +150,24 @@ def build_units(corpus: Corpus, rules=None, services=None) -> list[Unit]:
         mapped, excluded = _workbook_services(q, services)
         found = set(find_services(" ".join(crumbs) + " " + q.question + " " + q.answer)) - excluded
         units.append(Unit(
-            id=q.id, kind="qa", doc_id=q.source_doc or q.doc_id, title=search_text(q.citation),
+            # no title: the series title (「…介護報酬改定に関するＱ＆Ａ」, on every ruling) says only
+            # where a ruling came from, so it is searched with the source, at a low weight
+            id=q.id, kind="qa", doc_id=q.source_doc or q.doc_id, title="",
             heading=search_text(" ".join(crumbs)), question=search_text(q.question),
-            body=search_text(q.answer), source=search_text(" ".join(_notice_words(q))),
+            body=search_text(q.answer), source=search_text(" ".join([q.citation, *_notice_words(q)])),
             series_id=q.series_id, volume=q.volume, number=q.number, date=q.date, standard=q.standard,
             services=sorted(found | mapped), data=_qa_data(q, corpus, crumbs),
         ))
     if rules:
-        from ..rules.entries import rule_text
+        from ..rules.entries import amount_dict, rule_text
 
         for r in rules:
             text = rule_text(r)
             data = {
                 "id": r.id, "kind": "rule", "title": r.name, "text": text, "citation": r.name,
-                "breadcrumb": [r.kind], "source": source_dict(None),
+                "breadcrumb": [r.kind], "source": source_dict(None), "aliases": list(r.aliases),
+                # the search shows those in force on the day it is asked (kb.search.searcher._in_force)
+                "amounts": [amount_dict(r, a) for a in r.amounts],
             }
             units.append(Unit(
                 id=r.id, kind="rule", doc_id="", title=search_text(" ".join([r.name, *r.aliases])),

@@ -45,11 +45,11 @@ def _write(path: Path, text: str) -> None:
     path.write_bytes(text.encode("utf-8"))
 
 
-def _domain_words(thesaurus, services, rules) -> list[str]:
+def _domain_words(inputs: Inputs) -> list[str]:
     from ..search.index import user_dictionary_words
 
-    keys = [e.term for e in thesaurus.entries] if thesaurus else []
-    return sorted(set(keys) | set(user_dictionary_words(thesaurus, services, rules) if thesaurus else ()))
+    keys = [e.term for e in inputs.thesaurus.entries] if inputs.thesaurus else []
+    return sorted(set(keys) | set(user_dictionary_words(inputs) if inputs.thesaurus else ()))
 
 
 def render_site(inputs: Inputs, units: list[Unit], out_dir: Path, progress: Progress | None = None) -> None:
@@ -59,7 +59,7 @@ def render_site(inputs: Inputs, units: list[Unit], out_dir: Path, progress: Prog
     Sudachi user dictionary first, so browser and CLI segment alike)."""
     out_dir = Path(out_dir)
     corpus, rules, services, thesaurus = inputs.corpus, inputs.rules, inputs.services, inputs.thesaurus
-    payload = build_index(units, thesaurus=thesaurus, services=services, words=_domain_words(thesaurus, services, rules),
+    payload = build_index(units, thesaurus=thesaurus, services=services, words=_domain_words(inputs),
                           progress=progress)
     _write(out_dir / INDEX_FILE, index_js(payload))
     _write(out_dir / TEXT_FILE, index_js(unit_texts(units), TEXT_GLOBAL))
