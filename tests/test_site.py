@@ -147,7 +147,7 @@ def test_xss_fixture_is_escaped(xss_site):
 
 def test_qa_page_has_citation_question_answer_and_quotes(site):
     html = (site / "qa" / "r6-qa-vol1-q127.html").read_text(encoding="utf-8")
-    assert "「令和６年度介護報酬改定に関するＱ＆Ａ（Vol.1）（令和6年3月15日）」問127" in html
+    assert "「令和６年度介護報酬改定に関するＱ＆Ａ（Vol.１）（令和６年３月15日）」問127" in html
     assert 'data-copy="citation"' in html
     from kb.corpus.load import load_corpus
 

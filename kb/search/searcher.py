@@ -18,9 +18,10 @@ from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..corpus.normalize import query_text, search_text
+from ..corpus.normalize import join_ja_spaces, query_text, search_text
 from ..corpus.refs import parse_reference
 from . import analysis
+from .present import ANSWER_CHARS, window
 from .thesaurus import key_form
 
 MAX_QUERY = 1000  # characters analysed; the rest of a pasted page adds nothing
@@ -50,10 +51,12 @@ class Hit:
     kind: str
     score: float
     data: dict
+    exact: bool = False  # the Q&A a typed reference (Vol.1 問127) names
 
     def as_json(self) -> dict:
         d = dict(self.data)
         d["score"] = round(self.score, 4)
+        d["exact"] = self.exact
         return d
 
 
@@ -68,7 +71,7 @@ class Result:
 class Filters:
     service: str | None = None
     volume: int | None = None
-    kind: str | None = None
+    kind: str | None = None  # a unit kind (qa, rule, paragraph …) or a category (Q&A, 事務連絡 …)
     since: str | None = None  # ISO
     until: str | None = None
 
@@ -153,7 +156,7 @@ class Searcher:
 
         parts = []
         if f.kind:
-            parts.append(Q.Term("kind", f.kind))
+            parts.append(Q.Or([Q.Term("kind", f.kind), Q.Term("category", f.kind)]))
         if f.volume is not None:
             parts.append(Q.Term("volume", str(f.volume)))
         if f.service:
@@ -275,14 +278,15 @@ class Searcher:
         if ref.number is not None:
             parts.append(Q.Term("number", str(ref.number)))
         results = self.searcher.search(Q.And(parts), limit=None, filter=flt, sortedby=None)
-        found = [Hit(r["id"], "qa", 1000.0, json.loads(r["data"])) for r in results]
+        found = [Hit(r["id"], "qa", 1000.0, json.loads(r["data"]), exact=True) for r in results]
         found.sort(key=lambda h: (h.data.get("series_id", ""), h.data.get("volume") or 0, h.data.get("number") or 0, h.id))
         return found
 
 
-def highlight(text: str, terms: list[str], width: int = 160) -> tuple[str, list[tuple[int, int]]]:
-    """A snippet of ``text`` around the first matched word, and the spans to highlight in it."""
-    flat = re.sub(r"\s+", " ", text).strip()
+def highlight(text: str, terms: list[str], width: int = ANSWER_CHARS) -> tuple[str, list[tuple[int, int]]]:
+    """A snippet of ``text`` (as printed, PDF line breaks joined) around the first matched
+    word, cut where a reader pauses, and the spans to highlight in it."""
+    flat = join_ja_spaces(text)
     spans = []
     termset = set(terms)
     for tk in analysis.tokenize(flat):
@@ -292,8 +296,7 @@ def highlight(text: str, terms: list[str], width: int = 160) -> tuple[str, list[
         for tk in analysis.tokenize(flat):
             if tk.term in termset:
                 spans.append((tk.start, tk.end))
-    start = max(0, spans[0][0] - 40) if spans else 0
-    end = min(len(flat), start + width)
+    start, end = window(flat, spans[0][0] if spans else None, width)
     snippet = flat[start:end]
     shifted = [(a - start, b - start) for a, b in spans if a >= start and b <= end]
     prefix = "…" if start > 0 else ""

@@ -94,7 +94,7 @@ class SiteData:
         return [self.corpus.qas_by_id[i] for i in ids if i in self.corpus.qas_by_id]
 
     def volume_title(self, q: QA) -> str:
-        return f"{q.series}（Vol.{q.volume}）" if q.volume is not None else q.series
+        return q.volume_title
 
 
 def _volume_crumbs(q: QA) -> tuple[tuple[str, str], ...]:
@@ -106,12 +106,14 @@ def volumes(corpus: Corpus) -> list[dict]:
     """Each numbered volume with its date and questions, then the unnumbered rulings."""
     out = []
     for (sid, vol), (series, date) in corpus.volumes().items():
-        out.append({"anchor": paths.volume_anchor(sid, vol).split("#")[1], "title": f"{series}（Vol.{vol}）", "volume": vol,
-                    "date": date, "qas": [q for q in corpus.qas if q.series_id == sid and q.volume == vol]})
+        qas = [q for q in corpus.qas if q.series_id == sid and q.volume == vol]
+        out.append({"anchor": paths.volume_anchor(sid, vol).split("#")[1], "title": qas[0].volume_title, "volume": vol,
+                    "date": date, "date_shown": qas[0].date_shown, "qas": qas})
     other = [q for q in corpus.qas if q.volume is None]
     for sid in sorted({q.series_id for q in other}):
         qs = [q for q in other if q.series_id == sid]
-        out.append({"anchor": sid, "title": qs[0].series, "date": qs[0].date, "qas": qs, "volume": None})
+        out.append({"anchor": sid, "title": qs[0].series, "date": qs[0].date, "date_shown": qs[0].date_shown, "qas": qs,
+                    "volume": None})
     return out
 
 
