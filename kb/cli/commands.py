@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from . import export as export_commands
 from . import rules as rule_commands
 from .common import CONTEXT, _corpus, _echo_json, _run, build_option, corpus_option
 
@@ -412,3 +413,4 @@ def _print_hits(result, filters=None) -> None:
 
 main.add_command(rule_commands.rule_cmd)
 main.add_command(rule_commands.rules_cmd)
+main.add_command(export_commands.export_cmd)
