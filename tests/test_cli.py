@@ -85,3 +85,32 @@ def test_every_json_output_is_one_object_with_a_kind(tmp_path):
         assert r.exit_code == 0, (args, r.output)
         data = json.loads(r.output)
         assert isinstance(data, dict) and next(iter(data)) == "kind" and data["kind"] == kind, (args, data)
+
+
+def test_export_a_volume_and_a_service(tmp_path):
+    import csv
+
+    r = CliRunner().invoke(main, ["export", "--vol", "1"])
+    assert r.exit_code == 0, r.output
+    rows = list(csv.DictReader(r.output.splitlines()))
+    assert [row["ID"] for row in rows] == ["r6-qa-vol1-q127", "r6-qa-vol1-q151", "r6-qa-vol1-q152", "r6-qa-vol1-q153"]
+    assert rows[0]["日付"] == "令和６年３月15日" and rows[0]["回答"].startswith("職種は問わない")
+    out = tmp_path / "gh.csv"
+    r = CliRunner().invoke(main, ["export", "--service", "GH", "-o", str(out)])
+    assert r.exit_code == 0 and out.read_bytes().startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(out.read_text(encoding="utf-8-sig").splitlines()))
+    kasan = next(row for row in rows if row["引用"] == "協力医療機関連携加算")
+    assert "40単位/月" in kasan["単位数"] and "50単位" not in kasan["単位数"]  # GH's amounts only
+    assert "（令和6年4月1日〜）" in kasan["単位数"]
+    r = CliRunner().invoke(main, ["export", "--service", "特養", "--format", "json"])
+    data = json.loads(r.output)
+    assert data["kind"] == "export" and data["scope"] == "service" and data["service"] == "介護老人福祉施設"
+    assert "r6-qa-vol1-q127" in [q["id"] for q in data["qas"]]  # linked through its rule, as on the site
+
+
+def test_export_errors():
+    assert CliRunner().invoke(main, ["export"]).exit_code == 2
+    r = CliRunner().invoke(main, ["export", "--vol", "99"])
+    assert r.exit_code == 1 and "Vol.99 is not in the corpus" in r.output
+    r = CliRunner().invoke(main, ["export", "--service", "宇宙"])
+    assert r.exit_code == 2 and "unknown service" in r.output
