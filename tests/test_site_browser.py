@@ -314,3 +314,17 @@ def test_service_page_lists_the_amounts_for_that_service(page, built):
     section = page.query_selector(".service-rules li:has(a:text('協力医療機関連携加算'))")
     in_force = [r.query_selector("td.num").inner_text().split()[0] for r in section.query_selector_all("tr.in-force")]
     assert in_force == ["50単位/月", "5単位/月"]
+
+
+def test_results_are_cut_like_the_cli(page, built, corpus):
+    """static/search.js mirrors kb.search.present: the same headline and snippet window."""
+    from kb.search.present import HEADLINE_CHARS, shorten, window
+
+    home(page, built)
+    texts = [q.answer for q in corpus.qas] + [c.display for c in corpus.clauses[::25]]
+    for text in texts:
+        for first in (None, len(text) // 3, len(text) - 5):
+            js = page.evaluate("a => window.kaigoPresent.window(a[0], a[1], 200)", [text, first])
+            assert tuple(js) == window(text, first, 200), (text[:40], first)
+        assert page.evaluate("a => window.kaigoPresent.shorten(a[0], a[1])", [text, HEADLINE_CHARS]) == \
+            shorten(text, HEADLINE_CHARS)

@@ -110,6 +110,8 @@ def _print_record(rec: dict) -> None:
         click.echo("答 " + rec["answer"])
         if rec["quoted_in"]:
             click.echo("")
+            if not rec["source_doc"]:
+                click.echo(f"本文は原典（{rec['volume_title']}）ではなく、次の引用から取り込んだもの:")
             for q in rec["quoted_in"]:
                 click.echo(f"引用: {q['title']} ({q['clause_id']})")
         return
@@ -371,6 +373,7 @@ def search(query, limit, as_json, service, vol, kind, since, until, build_dir):
 def _print_hits(result, filters=None) -> None:
     """Each hit as the site shows it: badge, reference and date as printed, a headline,
     the answer first; the Q&A a typed reference names stands apart from the rest."""
+    from ..search.present import shown_text
     from ..search.searcher import highlight
 
     if not result.hits:
@@ -400,10 +403,10 @@ def _print_hits(result, filters=None) -> None:
                    + (click.style("  ◀ 該当", bold=True) if h.exact else ""))
         click.echo("    " + click.style(d.get("headline") or d["title"], bold=color))
         if h.kind == "qa" and "answer" in d:
-            click.echo("    答 " + marked(*highlight(d["answer"], result.terms)))
+            click.echo("    答 " + marked(*highlight(shown_text(h.kind, d), result.terms)))
             click.echo("    " + d["citation"])
         else:
-            snippet, spans = highlight(d.get("text", ""), result.terms)
+            snippet, spans = highlight(shown_text(h.kind, d), result.terms)
             if snippet != d.get("headline"):
                 click.echo("    " + marked(snippet, spans))
             if h.kind != "rule":

@@ -53,7 +53,7 @@ def _print_rule(rec: dict, c=None) -> None:
         click.echo("別名: " + "、".join(rec["aliases"]))
     click.echo("対象: " + "、".join(rec["services"]))
     who = rec["service"] or "全サービス"
-    click.echo(f"\n{_wareki(rec['on'])}（{rec['on']}）時点の単位数・点数 ({who}):")
+    click.echo(f"\n{_wareki(rec['on'])}時点の単位数・点数 ({who}):")
     for a in rec["in_force"]:
         click.echo("  " + _amount_line(a))
     if not rec["in_force"]:

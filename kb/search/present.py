@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import re
 
+from ..corpus.normalize import join_ja_spaces
+
 QA_CATEGORY = "Q&A"
 RULE_CATEGORY = "加算・基準"
 # 種類 as users name them: the rulings, the rule entries, then the documents' kinds
@@ -65,3 +67,14 @@ def window(text: str, first: int | None, width: int) -> tuple[int, int]:
 def qa_headline(question: str) -> str:
     """A ruling's title in a list: its question, up to the first pause past the limit."""
     return shorten(question, HEADLINE_CHARS)
+
+
+def shown_text(kind: str, data: dict) -> str:
+    """The text a hit's snippet is taken from, as printed, PDF line breaks joined: a
+    ruling's answer (its question is the headline); a rule's facts after its name, one
+    after another; a clause's text."""
+    if kind == "qa" and "answer" in data:
+        return join_ja_spaces(data["answer"])
+    if kind == "rule":
+        return "／".join(line.strip() for line in data.get("text", "").splitlines()[1:] if line.strip())
+    return join_ja_spaces(data.get("text", ""))

@@ -18,7 +18,7 @@ from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..corpus.normalize import join_ja_spaces, query_text, search_text
+from ..corpus.normalize import query_text, search_text
 from ..corpus.refs import parse_reference
 from . import analysis
 from .present import ANSWER_CHARS, window
@@ -283,10 +283,9 @@ class Searcher:
         return found
 
 
-def highlight(text: str, terms: list[str], width: int = ANSWER_CHARS) -> tuple[str, list[tuple[int, int]]]:
-    """A snippet of ``text`` (as printed, PDF line breaks joined) around the first matched
-    word, cut where a reader pauses, and the spans to highlight in it."""
-    flat = join_ja_spaces(text)
+def highlight(flat: str, terms: list[str], width: int = ANSWER_CHARS) -> tuple[str, list[tuple[int, int]]]:
+    """A snippet of ``flat`` (a hit's :func:`~kb.search.present.shown_text`) around the first
+    matched word, cut where a reader pauses, and the spans to highlight in it."""
     spans = []
     termset = set(terms)
     for tk in analysis.tokenize(flat):

@@ -35,6 +35,7 @@ from ..corpus.normalize import join_ja_spaces, search_text
 from ..search.index import FIELD_BOOSTS
 from ..search.searcher import (BM25_B, BM25_K1, COMMON_DF, GROUP_TIEBREAK, KIND_WEIGHT, PART_WEIGHT,
                                STRONG_WEIGHT, WEAK_MATCH)
+from ..search.present import shown_text
 from ..search.units import SEARCH_FIELDS, Unit
 from . import paths
 
@@ -180,10 +181,9 @@ def unit_texts(units: list[Unit]) -> dict[str, list[str]]:
             return ""
         return " > ".join([u.data["source"]["title"], *u.data.get("breadcrumb", [])])
 
-    qa = [u.kind == "qa" for u in units]
     return {
-        "text": [join_ja_spaces(u.data["answer"] if q else u.data.get("text", "")) for u, q in zip(units, qa)],
-        "q": [join_ja_spaces(u.data["question"]) if q else "" for u, q in zip(units, qa)],
+        "text": [shown_text(u.kind, u.data) for u in units],
+        "q": [join_ja_spaces(u.data["question"]) if u.kind == "qa" else "" for u in units],
         "head": [u.data.get("headline", "") for u in units],
         "date": [u.data.get("date_printed", "") for u in units],
         "ref": [u.data.get("reference", "") for u in units],

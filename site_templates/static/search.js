@@ -351,6 +351,7 @@
       return o;
     });
   };
+  window.kaigoPresent = { shorten: shorten, window: textWindow };  // for tests: compare with kb.search.present
   window.kaigoSearch = function (query, limit, filters) {
     return run(query, limit, filters).hits.map(function (h) {
       var u = h[1], q = TX.q[u];
