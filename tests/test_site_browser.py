@@ -24,6 +24,14 @@ def home(page, built: Path, query: str = "") -> None:
     page.wait_for_load_state("load")
 
 
+def type_query(page, built: Path, text: str, *, tap: bool = False) -> None:
+    """Open the home page and type ``text`` into the box the way a person does."""
+    home(page, built)
+    page.tap("#q") if tap else page.click("#q")
+    page.keyboard.type(text)
+    page.wait_for_selector("li.hit")
+
+
 def hit_ids(page) -> list[str]:
     return [h.get_attribute("data-id") for h in page.query_selector_all("li.hit")]
 
@@ -44,10 +52,7 @@ def phone(browser):
 
 
 def test_first_click_on_a_result_opens_it(page, built):
-    home(page, built)
-    page.click("#q")
-    page.keyboard.type("協力医療機関連携加算 会議")
-    page.wait_for_selector("li.hit")
+    type_query(page, built, "協力医療機関連携加算 会議")
     first = page.query_selector("li.hit a.hit-title")
     target = first.get_attribute("href")
     with page.expect_navigation(timeout=5000):
@@ -57,10 +62,7 @@ def test_first_click_on_a_result_opens_it(page, built):
 
 
 def test_first_tap_on_a_result_opens_it(phone, built):
-    home(phone, built)
-    phone.tap("#q")
-    phone.keyboard.type("ショートステイ 算定")
-    phone.wait_for_selector("li.hit")
+    type_query(phone, built, "ショートステイ 算定", tap=True)
     second = phone.query_selector_all("li.hit a.hit-title")[1]
     target = urlsplit(second.get_attribute("href")).path
     with phone.expect_navigation(timeout=5000):
@@ -170,10 +172,7 @@ def test_ime_composition_does_not_search_mid_word(page, built):
 
 
 def test_filters_live_in_the_url_and_back_forward_restore_them(page, built):
-    home(page, built)
-    page.click("#q")
-    page.keyboard.type("協力医療機関")
-    page.wait_for_selector("li.hit")
+    type_query(page, built, "協力医療機関")
     everything = hit_ids(page)
     page.select_option("#f-kind", "Q&A")
     page.wait_for_function("document.querySelectorAll('li.hit').length > 0")
