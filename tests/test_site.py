@@ -265,12 +265,17 @@ def test_volumes_say_what_the_corpus_holds_and_mark_the_newest(site):
     assert re.search(r'新着</span> 令和６年度介護報酬改定に関するＱ＆Ａ（Vol.16）', vols)
 
 
-def test_footer_says_which_date_the_build_shows(site, tmp_path, monkeypatch):
-    stamp = " ".join(parse(site / "index.html").text)
-    assert "収録資料の最新の日付 令和7年9月5日 時点のデータ" in stamp
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")  # 2026-01-01 UTC
-    again = render(ROOT / "corpus", tmp_path / "epoch")
-    assert "ビルド日 令和8年1月1日（SOURCE_DATE_EPOCH による）" in (again / "glossary.html").read_text(encoding="utf-8")
+def test_footer_says_which_date_the_build_shows(site, corpus):
+    import os
+
+    from kb.site.views import build_stamp
+
+    newest = build_stamp(corpus, {})
+    assert newest.date == "2025-09-05" and newest.label.startswith("収録資料の最新の日付 令和7年9月5日 時点のデータ")
+    epoch = build_stamp(corpus, {"SOURCE_DATE_EPOCH": "1767225600"})  # 2026-01-01 UTC
+    assert epoch.label == "ビルド日 令和8年1月1日（SOURCE_DATE_EPOCH による）"
+    for p in (site / "index.html", site / "qa" / "r6-qa-vol1-q127.html"):
+        assert build_stamp(corpus, os.environ).label in p.read_text(encoding="utf-8")
 
 
 def test_downloads_per_volume_and_per_service(site):

@@ -327,3 +327,14 @@ def test_results_are_cut_like_the_cli(page, built, corpus):
             assert tuple(js) == window(text, first, 200), (text[:40], first)
         assert page.evaluate("a => window.kaigoPresent.shorten(a[0], a[1])", [text, HEADLINE_CHARS]) == \
             shorten(text, HEADLINE_CHARS)
+
+
+def test_category_filters_agree_with_the_cli(page, built):
+    from kb.search.searcher import Filters, Searcher
+
+    home(page, built)
+    searcher = Searcher(built / "index")
+    for kind in ("Q&A", "加算・基準", "事務連絡", "自治体資料"):
+        browser = [h["id"] for h in page.evaluate("k => window.kaigoSearch('協力医療機関 会議', 10, {kind: k})", kind)]
+        cli = [h.id for h in searcher.search("協力医療機関 会議", 10, Filters(kind=kind)).hits]
+        assert browser and set(browser) == set(cli), kind
