@@ -316,7 +316,7 @@ def test_service_page_lists_the_amounts_for_that_service(page, built):
 
 
 def test_results_are_cut_like_the_cli(page, built, corpus):
-    """static/search.js mirrors kb.search.present: the same headline and snippet window."""
+    """static/results.js mirrors kb.search.present: the same headline and snippet window."""
     from kb.search.present import HEADLINE_CHARS, shorten, window
 
     home(page, built)

@@ -1,6 +1,6 @@
 """How a hit is shown: its badge (category), headline, and where its text is cut.
 
-The CLI's human output and the site's result list (``site_templates/static/search.js``
+The CLI's human output and the site's result list (``site_templates/static/results.js``
 mirrors :func:`shorten` and :func:`window`) show a hit alike:
 
     [Q&A] Vol.1 問127  令和６年３月15日  協力医療機関連携加算について

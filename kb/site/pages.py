@@ -99,9 +99,6 @@ class SiteData:
     def qas(self, ids: list[str]) -> list[QA]:
         return [self.corpus.qas_by_id[i] for i in ids if i in self.corpus.qas_by_id]
 
-    def volume_title(self, q: QA) -> str:
-        return q.volume_title
-
 
 def _volume_crumbs(q: QA) -> tuple[tuple[str, str], ...]:
     vol = (f"Vol.{q.volume}" if q.volume is not None else "その他", paths.volume_anchor(q.series_id, q.volume))
@@ -127,7 +124,7 @@ def pages(data: SiteData) -> list[Page]:
                         {"doc": d, "clauses": c.clauses_of(d.id)}))
     for q in c.qas:
         label = f"問{q.number}" if q.number is not None else q.topic or "問"
-        out.append(Page(paths.qa_path(q.id), "qa.html", f"{data.volume_title(q)} {label}",
+        out.append(Page(paths.qa_path(q.id), "qa.html", f"{q.volume_title} {label}",
                         _volume_crumbs(q) + ((label, ""),), {"qa": q}))
     if data.rules:
         out.append(Page(paths.RULES, "rules.html", "加算・基準", (HOME, ("加算・基準", "")), {}))
