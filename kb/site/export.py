@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 
 from ..corpus.qa import QA
 from ..corpus.records import qa_dict
-from ..rules.entries import amount_text, period_text
+from ..rules.entries import amount_dict, amount_text, period_text
 from . import paths
 from .pages import SiteData, service_qas
+from .views import dated_amounts
 
 COLUMNS = ("種類", "引用", "巻", "問番号", "日付", "サービス区分", "項目", "質問", "回答", "単位数", "ID")
 
@@ -57,9 +58,7 @@ def file_path(e: Export, fmt: str) -> str:
 
 
 def _rule_amounts(rule, service: str, data: SiteData) -> list:
-    if not service or data.services is None:
-        return list(rule.amounts)
-    return [a for a in rule.amounts if any(data.services.covers(s, service) for s in rule.amount_services(a))]
+    return [row.amount for row in dated_amounts(rule, service or None, data.services)]
 
 
 def rows(e: Export, data: SiteData) -> list[dict]:
@@ -85,16 +84,14 @@ def to_csv(e: Export, data: SiteData) -> str:
 
 
 def to_json(e: Export, data: SiteData) -> dict:
-    def amount(a) -> dict:
-        return {"level": a.level, "condition": a.condition, "value": a.value, "unit": a.unit, "per": a.per,
-                "effective_from": a.effective_from, "effective_until": a.effective_until,
-                "period": period_text(a.effective_from, a.effective_until), "source": a.source}
+    def amount(r, a) -> dict:
+        return {**amount_dict(r, a), "period": period_text(a.effective_from, a.effective_until)}
 
     return {
         "kind": "export", "scope": e.scope, "title": e.title, "service": e.service,
         "qas": [qa_dict(q, data.corpus) for q in e.qas],
         "rules": [{"id": r.id, "name": r.name, "rule_kind": r.kind, "services": list(r.services),
-                   "amounts": [amount(a) for a in _rule_amounts(r, e.service, data)],
+                   "amounts": [amount(r, a) for a in _rule_amounts(r, e.service, data)],
                    "requirements": [x.text for x in r.requirements]} for r in e.rules],
     }
 
