@@ -5,6 +5,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "corpus"
+CHROMIUM = Path("/usr/bin/chromium")  # Debian's; playwright's own browser downloads are never used
+BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--no-first-run"]
 SHARED = ROOT.parent / "shared"
 DEV_QUERIES = SHARED / "eval" / "dev_queries.tsv"
 REAL_DEV_QUERIES = SHARED / "eval" / "real_dev_queries.tsv"
@@ -83,3 +86,44 @@ def _isolated_analysis_config():
     before = analysis._user_dic
     yield
     analysis.configure(before)
+
+
+# --------------------------------------------------------------------------- browser tests
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory) -> Path:
+    """Index and site of the real corpus, built once per session as `kaigo-kb build` does."""
+    from kb.build import build
+
+    out = tmp_path_factory.mktemp("browser") / "build"
+    build(CORPUS, out)
+    return out
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.skip("headless browser tests need Debian's chromium at /usr/bin/chromium (apt-get install chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright Python package is not installed")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=BROWSER_ARGS)
+        yield b
+        b.close()
+
+
+def watched(pg):
+    """A page that records console errors, uncaught exceptions and every request."""
+    pg.errors = []
+    pg.requests = []
+    pg.on("console", lambda m: pg.errors.append(m.text) if m.type == "error" else None)
+    pg.on("pageerror", lambda e: pg.errors.append(str(e)))
+    pg.on("request", lambda r: pg.requests.append(r.url))
+    return pg
+
+
+@pytest.fixture
+def page(browser):
+    ctx = browser.new_context()
+    yield watched(ctx.new_page())
+    ctx.close()

@@ -1,7 +1,8 @@
 """Browser search from disk: the built site opened over file:// in headless Chromium.
 
 Needs Debian's chromium at /usr/bin/chromium (CI installs it) and the ``playwright``
-Python package (its own browser downloads are never used).
+Python package (its own browser downloads are never used); the browser fixtures are in
+tests/conftest.py.
 """
 from __future__ import annotations
 
@@ -12,27 +13,16 @@ from urllib.parse import quote
 
 import pytest
 
-CHROMIUM = Path("/usr/bin/chromium")
+from tests.conftest import CHROMIUM
+
 ROOT = Path(__file__).resolve().parents[1]
 DEV_QUERIES = ROOT.parent / "shared" / "eval" / "dev_queries.tsv"
 OWN_QUERIES = ROOT / "tests" / "queries.tsv"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
 
 if not CHROMIUM.exists():
     pytest.skip("headless browser tests need Debian's chromium at /usr/bin/chromium "
                 "(apt-get install chromium)", allow_module_level=True)
-sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright Python package is not installed")
-
-
-@pytest.fixture(scope="session")
-def built(tmp_path_factory) -> Path:
-    """Index and site of the real corpus, built once per session as `kaigo-kb build` does."""
-    from kb.build import build
-
-    out = tmp_path_factory.mktemp("browser") / "build"
-    build(ROOT / "corpus", out)
-    return out
+pytest.importorskip("playwright.sync_api", reason="the playwright Python package is not installed")
 
 
 @pytest.fixture(scope="session")
@@ -42,27 +32,6 @@ def xss_site(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("browser-xss") / "build"
     build(ROOT / "tests" / "fixtures" / "xss", out)
     return out / "site"
-
-
-@pytest.fixture(scope="session")
-def browser():
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def page(browser):
-    ctx = browser.new_context()
-    pg = ctx.new_page()
-    pg.errors = []  # console errors and uncaught exceptions
-    pg.requests = []
-    pg.on("console", lambda m: pg.errors.append(m.text) if m.type == "error" else None)
-    pg.on("pageerror", lambda e: pg.errors.append(str(e)))
-    pg.on("request", lambda r: pg.requests.append(r.url))
-    yield pg
-    ctx.close()
 
 
 def open_search(page, site: Path, query: str, sep: str = "?") -> list[str]:

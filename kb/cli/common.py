@@ -13,8 +13,11 @@ class KbError(Exception):
     """An error the user can fix; printed as one line."""
 
 
-def _echo_json(data) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False))
+def _echo_json(kind: str, payload: dict) -> None:
+    """Every ``--json`` output: one object, ``kind`` naming what it holds, then its payload
+    (README, *JSON output*)."""
+    body = {k: v for k, v in payload.items() if k != "kind"}
+    click.echo(json.dumps({"kind": kind, **body}, ensure_ascii=False, indent=2, sort_keys=False))
 
 
 def _run(fn):

@@ -54,6 +54,16 @@ def find_wareki(text: str) -> dt.date | None:
         return None
 
 
+PRINTED_WAREKI = re.compile(r"(?:令和|平成|昭和)\s*(?:元|[0-9０-９]{1,2})\s*年\s*[0-9０-９]{1,2}\s*月\s*[0-9０-９]{1,2}\s*日")
+
+
+def printed_wareki(text: str) -> str:
+    """The first 和暦 date in ``text`` as printed (令和６年３月15日: full-width digits kept),
+    PDF spaces inside it removed; "" when there is none."""
+    m = PRINTED_WAREKI.search(text)
+    return re.sub(r"\s+", "", m.group(0)) if m and find_wareki(m.group(0)) else ""
+
+
 def wareki(date: dt.date | str | None) -> str:
     """令和6年3月15日 for 2024-03-15 (half-width digits, as in citations)."""
     if date is None or date == "":

@@ -12,15 +12,17 @@ from .rulings import Link
 
 def source_dict(doc: Document | None) -> dict:
     if doc is None:
-        return {"id": "", "title": "", "date": "", "url": ""}
-    return {"id": doc.id, "title": doc.title, "date": doc.date, "url": doc.url}
+        return {"id": "", "title": "", "kind": "", "date": "", "date_printed": "", "url": "", "bulletin": ""}
+    return {"id": doc.id, "title": doc.title, "kind": doc.kind, "date": doc.date,
+            "date_printed": doc.date_printed or (wareki(doc.date) if doc.date else ""), "url": doc.url,
+            "bulletin": doc.bulletin}
 
 
 def document_dict(doc: Document) -> dict:
     return {
         "id": doc.id, "title": doc.title, "kind": doc.kind, "issuer": doc.issuer,
         "date": doc.date, "date_wareki": wareki(doc.date) if doc.date else "",
-        "date_printed": doc.date_printed, "url": doc.url, "series": doc.series,
+        "date_printed": doc.date_printed, "url": doc.url, "bulletin": doc.bulletin, "series": doc.series,
         "volume": doc.volume, "note": doc.note,
     }
 
@@ -29,7 +31,7 @@ def clause_dict(c: Clause, corpus: Corpus) -> dict:
     doc = corpus.docs_by_id.get(c.doc_id)
     qa = corpus.qa_by_clause.get(c.id)
     return {
-        "id": c.id, "kind": c.kind, "doc_id": c.doc_id, "label": c.label, "title": c.title,
+        "id": c.id, "kind": "clause", "clause_kind": c.kind, "doc_id": c.doc_id, "label": c.label, "title": c.title,
         "breadcrumb": list(c.breadcrumb), "parent": c.parent, "span": [c.start, c.end],
         "text": c.display, "search_text": c.search, "qa": qa.id if qa else None,
         "citation": f"{doc.title}　{c.title}" if doc else c.id,
@@ -65,8 +67,9 @@ def qa_source(q: QA, corpus: Corpus) -> dict:
 def qa_dict(q: QA, corpus: Corpus) -> dict:
     return {
         "id": q.id, "kind": "qa", "series": q.series, "series_id": q.series_id,
-        "volume": q.volume, "number": q.number, "date": q.date,
-        "date_wareki": wareki(q.date) if q.date else "",
+        "volume": q.volume, "number": q.number, "reference": q.reference, "date": q.date,
+        "date_wareki": wareki(q.date) if q.date else "", "date_printed": q.date_shown,
+        "volume_title": q.volume_title,
         "service": q.service, "topic": q.topic, "question": q.question, "answer": q.answer,
         "citation": q.citation, "title": q.citation, "text": q.text,
         "clause_id": q.clause_id, "source_doc": q.source_doc,

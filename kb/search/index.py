@@ -34,6 +34,7 @@ def schema() -> fields.Schema:
     return fields.Schema(
         id=fields.ID(stored=True, unique=True),
         kind=fields.ID(stored=True),
+        category=fields.ID(stored=True),
         doc_id=fields.ID(stored=True),
         series=fields.ID(stored=True),
         volume=fields.ID(stored=True),
@@ -167,7 +168,7 @@ def write_index(units: list[Unit], out_dir: Path, thesaurus: Thesaurus, services
     total = len(units)
     for i, u in enumerate(units, 1):
         writer.add_document(
-            id=u.id, kind=u.kind, doc_id=u.doc_id, series=u.series_id,
+            id=u.id, kind=u.kind, category=u.category, doc_id=u.doc_id, series=u.series_id,
             volume=str(u.volume) if u.volume is not None else "",
             number=str(u.number) if u.number is not None else "", date=u.date, standard=u.standard,
             services=",".join(u.services), title=u.title, heading=u.heading, question=u.question,

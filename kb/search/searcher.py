@@ -23,6 +23,7 @@ from ..corpus.dates import wareki
 from ..corpus.normalize import query_text, search_text
 from ..corpus.refs import parse_reference
 from . import analysis
+from .present import ANSWER_CHARS, window
 from .thesaurus import key_form
 
 MAX_QUERY = 1000  # characters analysed; the rest of a pasted page adds nothing
@@ -59,10 +60,12 @@ class Hit:
     kind: str
     score: float
     data: dict
+    exact: bool = False  # the Q&A a typed reference (Vol.1 問127) names
 
     def as_json(self) -> dict:
         d = dict(self.data)
         d["score"] = round(self.score, 4)
+        d["exact"] = self.exact
         return d
 
 
@@ -104,7 +107,7 @@ class Result:
 class Filters:
     service: str | None = None
     volume: int | None = None
-    kind: str | None = None
+    kind: str | None = None  # a unit kind (qa, rule, paragraph …) or a category (Q&A, 事務連絡 …)
     since: str | None = None  # ISO
     until: str | None = None
     standard: str | None = None  # 基準種別 of a workbook ruling: 人員 / 設備 / 運営 / 報酬 / その他
@@ -221,7 +224,7 @@ class Searcher:
 
         parts = []
         if f.kind:
-            parts.append(Q.Term("kind", f.kind))
+            parts.append(Q.Or([Q.Term("kind", f.kind), Q.Term("category", f.kind)]))
         if f.volume is not None:
             parts.append(Q.Term("volume", str(f.volume)))
         if f.standard:
@@ -441,14 +444,14 @@ class Searcher:
         if ref.number is not None:
             parts.append(Q.Term("number", str(ref.number)))
         results = self.searcher.search(Q.And(parts), limit=None, filter=flt, sortedby=None)
-        found = [Hit(r["id"], "qa", 1000.0, json.loads(r["data"])) for r in results]
+        found = [Hit(r["id"], "qa", 1000.0, json.loads(r["data"]), exact=True) for r in results]
         found.sort(key=lambda h: (h.data.get("series_id", ""), h.data.get("volume") or 0, h.data.get("number") or 0, h.id))
         return found
 
 
-def highlight(text: str, terms: list[str], width: int = 160) -> tuple[str, list[tuple[int, int]]]:
-    """A snippet of ``text`` around the first matched word, and the spans to highlight in it."""
-    flat = re.sub(r"\s+", " ", text).strip()
+def highlight(flat: str, terms: list[str], width: int = ANSWER_CHARS) -> tuple[str, list[tuple[int, int]]]:
+    """A snippet of ``flat`` (a hit's :func:`~kb.search.present.shown_text`) around the first
+    matched word, cut where a reader pauses, and the spans to highlight in it."""
     spans = []
     termset = set(terms)
     for tk in analysis.tokenize(flat):
@@ -458,8 +461,7 @@ def highlight(text: str, terms: list[str], width: int = 160) -> tuple[str, list[
         for tk in analysis.tokenize(flat):
             if tk.term in termset:
                 spans.append((tk.start, tk.end))
-    start = max(0, spans[0][0] - 40) if spans else 0
-    end = min(len(flat), start + width)
+    start, end = window(flat, spans[0][0] if spans else None, width)
     snippet = flat[start:end]
     shifted = [(a - start, b - start) for a, b in spans if a >= start and b <= end]
     prefix = "…" if start > 0 else ""

@@ -8,9 +8,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Iterator
 
+from ..corpus.dates import wareki
 from ..corpus.load import Corpus
 from ..corpus.normalize import search_text
 from ..corpus.records import clause_dict, qa_source, source_dict
+from .present import QA_CATEGORY, RULE_CATEGORY, clause_category, qa_headline
 from .thesaurus import key_form
 
 SEARCH_FIELDS = ("title", "heading", "question", "body", "source")  # the analysed text fields
@@ -32,6 +34,7 @@ class Unit:
     date: str = ""
     standard: str = ""  # 基準種別 of a workbook ruling
     services: list[str] = field(default_factory=list)
+    category: str = ""  # the badge: Q&A, 加算・基準, or the document's kind (事務連絡 …)
     data: dict = field(default_factory=dict)  # the hit as printed by search --json
 
 
@@ -102,7 +105,12 @@ def _qa_data(q, corpus: Corpus, crumbs: list[str]) -> dict:
     data = {
         "id": q.id, "kind": "qa", "title": q.citation, "text": q.text, "citation": q.citation,
         "breadcrumb": crumbs, "source": qa_source(q, corpus),
-        "volume": q.volume, "number": q.number, "series_id": q.series_id, "date": q.date,
+        "volume": q.volume, "number": q.number, "series_id": q.series_id,
+        "category": QA_CATEGORY, "headline": qa_headline(q.question), "reference": q.reference,
+        "date": q.date, "date_printed": q.date_shown, "topic": q.topic, "service": q.service,
+        "question": q.question, "answer": q.answer,
+        "quoted_from": [] if q.source_doc else [corpus.docs_by_id[x.doc_id].title for x in q.quoted_in
+                                                 if x.doc_id in corpus.docs_by_id],
     }
     if q.standard:
         data["standard"] = q.standard
@@ -134,16 +142,20 @@ def build_units(corpus: Corpus, rules=None, services=None) -> list[Unit]:
             kind = "section"
             display = "\n".join([c.display, *(d.display for d in sections[c.id])])
             body = " ".join([c.search, *(d.search for d in sections[c.id])])
+        # a heading is its own title; other text goes under its nearest heading, else its document
+        own = c.title if kind in ("heading", "section") else (c.breadcrumb[-1] if c.breadcrumb else "")
         data = {
             "id": c.id, "kind": kind, "title": title, "text": display,
             "citation": rec["citation"], "breadcrumb": list(c.breadcrumb), "source": rec["source"],
+            "category": clause_category(doc.kind), "headline": own.strip() or doc.title,
+            "date": doc.date, "date_printed": doc.date_printed or wareki(doc.date),
         }
         units.append(Unit(
             # no title field: a clause's title is its own first line, already in the body
             id=c.id, kind=kind, doc_id=c.doc_id, title="", heading=search_text(crumbs),
             question="", body=body, date=doc.date, services=find_services(crumbs + " " + body),
             source=search_text(" ".join([doc.title, doc.issuer, doc.kind, doc.date_printed])),
-            data=data,
+            category=data["category"], data=data,
         ))
     for q in corpus.qas:
         crumbs = [x for x in (q.service, q.topic) if x]
@@ -156,7 +168,7 @@ def build_units(corpus: Corpus, rules=None, services=None) -> list[Unit]:
             heading=search_text(" ".join(crumbs)), question=search_text(q.question),
             body=search_text(q.answer), source=search_text(" ".join([q.citation, *_notice_words(q)])),
             series_id=q.series_id, volume=q.volume, number=q.number, date=q.date, standard=q.standard,
-            services=sorted(found | mapped), data=_qa_data(q, corpus, crumbs),
+            services=sorted(found | mapped), category=QA_CATEGORY, data=_qa_data(q, corpus, crumbs),
         ))
     if rules:
         from ..rules.entries import amount_dict, rule_text
@@ -168,11 +180,12 @@ def build_units(corpus: Corpus, rules=None, services=None) -> list[Unit]:
                 "breadcrumb": [r.kind], "source": source_dict(None), "aliases": list(r.aliases),
                 # the search shows those in force on the day it is asked (kb.search.searcher._in_force)
                 "amounts": [amount_dict(r, a) for a in r.amounts],
+                "category": RULE_CATEGORY, "headline": r.name, "date": "", "date_printed": "",
             }
             units.append(Unit(
                 id=r.id, kind="rule", doc_id="", title=search_text(" ".join([r.name, *r.aliases])),
                 heading=search_text(r.kind), question="", body=search_text(text),
-                services=sorted(set(r.services)), data=data,
+                services=sorted(set(r.services)), category=RULE_CATEGORY, data=data,
             ))
     return units
 

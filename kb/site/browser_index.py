@@ -14,11 +14,13 @@ first, as the build does; it also hands over its one analysis of the units).
 * ``parts``: term id -> the ids of its sub-word terms (queried at a lower weight);
 * ``thes``: thesaurus key (key form) -> ``[[term id, weight], ...]`` for the target words;
 * ``svcAccept``: service filter key -> accepted service names (as the CLI's lookup);
-* ``units``: per unit columns (``id``, ``kind``, ``title`` ...) for hits.
+* ``units``: per unit columns (``id``, ``kind``, ``cat`` (index into ``cats``, the
+  category a 種類 filter also accepts), ``title`` ...) for ranking and filtering.
 
-The units' text (snippets, and what the eval matches) ships apart, in
-``search-text.js`` (``window.KAIGO_TEXT``, one string per unit): it is most of the
-bytes, and the ranking does not need it.
+What a hit shows ships apart, in ``search-text.js`` (``window.KAIGO_TEXT``, columns of
+one entry per unit: ``text`` as printed, ``q`` a Q&A's question, ``head``, ``date``,
+``ref``, ``topic``, ``src``; see :func:`unit_texts`): it is most of the bytes,
+and the ranking does not need it.
 
 The query side is ``site_templates/static/search.js``; change both together.
 """
@@ -29,10 +31,11 @@ from collections import Counter, defaultdict
 
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
-from ..corpus.normalize import search_text
+from ..corpus.normalize import join_ja_spaces, search_text
 from ..search.index import FIELD_BOOSTS
 from ..search.searcher import (BM25_B, BM25_K1, COMMON_DF, GROUP_TIEBREAK, KIND_WEIGHT, PART_WEIGHT,
                                STATUS_WEIGHT, STRONG_WEIGHT, WEAK_MATCH)
+from ..search.present import shown_text
 from ..search.units import SEARCH_FIELDS, Unit
 from . import paths
 
@@ -125,6 +128,7 @@ def build_index(units: list[Unit], *, thesaurus=None, services=None, words=(), t
     kinds = sorted({u.kind for u in units})
     standards = sorted({u.standard for u in units if u.standard})
     position = {u.id: n for n, u in enumerate(units)}
+    cats = sorted({u.category for u in units})
     service_names = sorted({s for u in units for s in u.services})
     series = sorted({u.series_id for u in units if u.series_id})
     return {
@@ -149,12 +153,14 @@ def build_index(units: list[Unit], *, thesaurus=None, services=None, words=(), t
         "thes": _thesaurus_map(thesaurus, ids, tokenize),
         "svcAccept": _services_accept(services),
         "kinds": kinds,
+        "cats": cats,
         "services": service_names,
         "series": series,
         "standards": standards,
         "units": {
             "id": [u.id for u in units],
             "kind": [kinds.index(u.kind) for u in units],
+            "cat": [cats.index(u.category) for u in units],
             "title": [u.data.get("title", "") for u in units],
             "cite": [u.data.get("citation", "") for u in units],
             "crumb": [" > ".join(u.data.get("breadcrumb") or []) for u in units],
@@ -172,8 +178,27 @@ def build_index(units: list[Unit], *, thesaurus=None, services=None, words=(), t
     }
 
 
-def unit_texts(units: list[Unit]) -> list[str]:
-    return [search_text(u.data.get("text", "")) for u in units]
+def unit_texts(units: list[Unit]) -> dict[str, list[str]]:
+    """What each hit shows (``search-text.js``), as printed: the original characters
+    ((Ⅱ) stays (Ⅱ)), PDF line breaks inside Japanese joined. A Q&A's ``text`` is its
+    answer and ``q`` its question; ``src`` says where a hit stands (citation, or the
+    document and its headings)."""
+    def src(u: Unit) -> str:
+        if u.kind == "qa":
+            return u.data["citation"]
+        if u.kind == "rule":
+            return ""
+        return " > ".join([u.data["source"]["title"], *u.data.get("breadcrumb", [])])
+
+    return {
+        "text": [shown_text(u.kind, u.data) for u in units],
+        "q": [join_ja_spaces(u.data["question"]) if u.kind == "qa" else "" for u in units],
+        "head": [u.data.get("headline", "") for u in units],
+        "date": [u.data.get("date_printed", "") for u in units],
+        "ref": [u.data.get("reference", "") for u in units],
+        "topic": [u.data.get("topic", "") for u in units],
+        "src": [src(u) for u in units],
+    }
 
 
 def index_js(payload, name: str = JS_GLOBAL) -> str:
