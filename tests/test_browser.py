@@ -137,3 +137,56 @@ def test_xss_payload_is_inert_in_results(page, xss_site):
     page.wait_for_load_state("load")
     assert page.query_selector("main img, main script") is None
     assert dialogs == [] and page.errors == []
+
+
+REAL_DEV = ROOT.parent / "shared" / "eval" / "real_dev_queries.tsv"
+OWN_REAL = ROOT / "tests" / "real_queries.tsv"
+
+
+@pytest.mark.parametrize("tsv", [REAL_DEV, OWN_REAL], ids=["real-dev", "own-real"])
+def test_real_query_sets_score_like_the_cli_on_the_workbook(page, real_build, tsv):
+    """The site built with ../shared/real/qa-shu.xlsx ingested: the browser finds what the CLI finds."""
+    if not tsv.exists():
+        pytest.skip(f"{tsv} not present")
+    from kb.search.searcher import Searcher
+
+    _, build_dir = real_build
+    rows = query_rows(tsv)
+    open_search(page, build_dir / "site", "算定")
+    browser = [success(page.evaluate("q => window.kaigoSearch(q, 10)", r["query"]), r) for r in rows]
+    searcher = Searcher(build_dir / "index")
+    cli = [success([h.as_json() for h in searcher.search(r["query"], 10).hits], r) for r in rows]
+    differ = [r["qid"] for r, b, c in zip(rows, browser, cli) if b != c]
+    assert len(differ) <= max(1, len(rows) // 30), differ
+    assert sum(browser) >= sum(cli) - 1
+
+
+def test_a_rule_named_comes_first_with_its_amounts_today_and_the_reading(page, built):
+    ids = open_search(page, built / "site", "協力医療機関連携加算")
+    assert ids[0] == "kyoryoku-iryokikan-renkei-kasan"
+    first = page.query_selector(".hit")
+    assert "現在（" in first.inner_text() and "単位/月" in first.inner_text()
+    open_search(page, built / "site", "SS 算定")
+    reading = page.query_selector("#query-reading")
+    assert reading.is_visible() and reading.inner_text().startswith("読み取り: SS → 短期入所生活介護")
+
+
+def test_the_reading_line_is_the_clis(page, built):
+    from kb.search.searcher import Searcher
+
+    searcher = Searcher(built / "index")
+    open_search(page, built / "site", "算定")
+    for q in ("SS 算定", "特養 協力医療機関", "Vol.1 問127", "ケアマネ 入院時情報連携加算", "リハマネ加算 6月超"):
+        page.fill("#q", q)
+        page.wait_for_selector(".hit")
+        shown = page.query_selector("#query-reading").inner_text()
+        assert shown == "読み取り: " + searcher.search(q).reading_line(), q
+
+
+def test_deleted_and_earlier_rulings_are_marked_in_the_results(page, real_build):
+    _, build_dir = real_build
+    ids = open_search(page, build_dir / "site", "事業悪化 賃金水準 引き下げ")
+    first = page.query_selector(".hit")
+    earlier = first.query_selector(".hit-earlier")
+    assert earlier is not None and "以前の回答" in earlier.inner_text()
+    assert len(ids) == len(set(ids))

@@ -111,7 +111,8 @@ def test_cli_human_output_is_plain_when_piped(index_build):
 
 def test_cli_human_output_answers_first_and_sets_the_reference_apart(index_build):
     r = _cli(index_build, "Vol.1 問127", "--limit", "3")
-    lines = r.output.splitlines()
+    reading, *lines = r.output.splitlines()
+    assert reading == "読み取り: Vol.1 問127（参照）"  # how the query was read, in one line
     assert lines[0].startswith(" 1. [Q&A] Vol.1 問127  令和６年３月15日") and "該当" in lines[0]
     assert lines[2].startswith("    答 職種は問わない")  # the answer right under the question
     assert lines[3] == "    「令和６年度介護報酬改定に関するＱ＆Ａ（Vol.１）（令和６年３月15日）」問127"

@@ -84,6 +84,7 @@ class Result:
     terms: list[str] = field(default_factory=list)  # matched terms, for highlighting
     words: list[Word] = field(default_factory=list)
     rule: str = ""  # a rule entry the query names exactly (its id)
+    reference: str = ""  # the reference the query holds, as read: Vol.1 問127
     reference_note: str = ""  # a reference that is not in the corpus: what the corpus has
     unmatched: list[str] = field(default_factory=list)  # typed words no unit contains
     suggestions: list[str] = field(default_factory=list)  # vocabulary words near them
@@ -91,12 +92,12 @@ class Result:
     def reading(self) -> dict:
         """How the query was read, for --json and the one-line summary."""
         return {"words": [{"word": w.surface, "expansions": list(w.expansions)} for w in self.words],
-                "rule": self.rule, "reference_note": self.reference_note,
+                "reference": self.reference, "rule": self.rule, "reference_note": self.reference_note,
                 "unmatched": self.unmatched, "suggestions": self.suggestions}
 
     def reading_line(self) -> str:
         """「SS → 短期入所生活介護 ／ 算定」: the words, each with what it was expanded to."""
-        parts = []
+        parts = [f"{self.reference}（参照）"] if self.reference else []
         for w in self.words:
             shown = "・".join(w.expansions[:3]) + ("…" if len(w.expansions) > 3 else "")
             parts.append(f"{w.surface} → {shown}" if shown else w.surface)
@@ -135,6 +136,13 @@ def _in_force(hit: Hit, day: dt.date) -> Hit:
     return Hit(hit.id, hit.kind, hit.score, data)
 
 
+def _reference_label(ref) -> str:
+    if ref.empty:
+        return ""
+    return " ".join(x for x in (f"Vol.{ref.volume}" if ref.volume is not None else "",
+                                f"問{ref.number}" if ref.number is not None else "") if x)
+
+
 def clean_query(query: str) -> str:
     s = "".join(" " if unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co") else ch for ch in query)
     return s[:MAX_QUERY].strip()
@@ -164,7 +172,10 @@ class Searcher:
             ) from None
         self.ndocs = self.searcher.doc_count_all()
         dic = self.lookup.get("user_dic")
-        analysis.configure(str(index_dir / dic) if dic else None)  # only once the index is good
+        # this index's own dictionary for every query (two open indexes never mix theirs);
+        # configured as the default too, for highlight() and callers without a Searcher
+        self.user_dic = str(index_dir / dic) if dic else None
+        analysis.configure(self.user_dic)  # only once the index is good
 
     def close(self):
         self.searcher.close()
@@ -179,7 +190,7 @@ class Searcher:
         holding the word, its parts (医療 in 医療機関) and its thesaurus expansions
         (特養 -> 介護老人福祉施設, 介護保険施設等) at lower weights, so that a hit is credited
         once per typed word."""
-        toks = analysis.tokenize(text)
+        toks = analysis.tokenize(text, self.user_dic)
         words = [t for t in toks if not t.part]
         groups: list[dict[str, float]] = []  # groups[i] belongs to words[i]
         surfaces = [w.surface for w in words]
@@ -210,7 +221,7 @@ class Searcher:
                         expansions[i].append(target)
                         # whole words only: the parts of 介護老人福祉施設 (介護, 施設)
                         # would match nearly everything
-                        for tk in analysis.tokenize(search_text(target)):
+                        for tk in analysis.tokenize(search_text(target), self.user_dic):
                             if not tk.part:
                                 add(g, tk.term, wt)
                     i = j
@@ -263,6 +274,7 @@ class Searcher:
             hits.append(rule)
         text = query_text(rest)
         words = self.read_query(text) if text else []
+        typed = [] if not ref.empty and not ref.rest else words  # a bare reference: its topic was not typed
         groups = [w.group for w in words]
         if groups:
             # a question (「…できるか」) or a rule's name: its rulings before the slides that mention it
@@ -274,8 +286,8 @@ class Searcher:
                 weights[t] = max(w, weights.get(t, 0.0))
         day = today or dt.date.today()
         result = Result(query=query, hits=[_in_force(h, day) for h in hits[:limit]],
-                        terms=sorted(weights, key=lambda t: -weights[t]), words=words,
-                        rule=rule.id if rule else "", reference_note=note)
+                        terms=sorted(weights, key=lambda t: -weights[t]), words=typed,
+                        rule=rule.id if rule else "", reference_note=note, reference=_reference_label(ref))
         if not result.hits:
             result.unmatched, result.suggestions = self._help(words)
         return result

@@ -32,9 +32,9 @@ from collections import Counter, defaultdict
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from ..corpus.normalize import join_ja_spaces, search_text
-from ..search.index import FIELD_BOOSTS
-from ..search.searcher import (BM25_B, BM25_K1, COMMON_DF, GROUP_TIEBREAK, KIND_WEIGHT, PART_WEIGHT,
-                               STATUS_WEIGHT, STRONG_WEIGHT, WEAK_MATCH)
+from ..search.index import FIELD_BOOSTS, rule_names
+from ..search.searcher import (BM25_B, BM25_K1, COMMON_DF, GROUP_TIEBREAK, KEYWORD_KIND_WEIGHT, KIND_WEIGHT,
+                               PART_WEIGHT, QUESTION, RULE_ASKS, STATUS_WEIGHT, STRONG_WEIGHT, WEAK_MATCH)
 from ..search.present import shown_text
 from ..search.units import SEARCH_FIELDS, Unit
 from . import paths
@@ -143,6 +143,18 @@ def build_index(units: list[Unit], *, thesaurus=None, services=None, words=(), t
         "len": [[byte_to_length(length_to_byte(n)) for n in lengths[f]] for f in FIELDS],
         "avgLen": [round(sum(lengths[f]) / max(len(units), 1), 6) or 1 for f in FIELDS],
         "kindWeight": KIND_WEIGHT,
+        "keywordKindWeight": KEYWORD_KIND_WEIGHT,
+        "question": QUESTION.pattern,
+        "ruleAsks": sorted(RULE_ASKS),
+        # a rule's name or alias (key form) -> its unit: the query that names a rule puts it first
+        "ruleNames": {k: position[v] for k, v in rule_names(units).items() if v in position},
+        # a rule's amounts (level, condition, value, unit, per, from, until, services): the
+        # hit shows those in force on the day the page is used, as the CLI does
+        "amounts": {str(n): [[a["level"], a["condition"], a["value"], a["unit"], a["per"], a["effective_from"],
+                              a["effective_until"], a["services"]] for a in u.data["amounts"]]
+                    for n, u in enumerate(units) if u.kind == "rule" and u.data.get("amounts")},
+        # what each thesaurus key expands to, as printed: the line that says how a query was read
+        "thesShow": {k: list(dict.fromkeys(t for t, _ in v)) for k, v in (thesaurus.as_map().items() if thesaurus else ())},
         "statusWeight": STATUS_WEIGHT,
         "strongWeight": STRONG_WEIGHT,
         "weakMatch": WEAK_MATCH,
@@ -175,6 +187,9 @@ def build_index(units: list[Unit], *, thesaurus=None, services=None, words=(), t
             "grp": [position.get(u.data.get("group", u.id), -1) if u.data.get("group") not in (None, u.id) else -1
                     for u in units],
         },
+        # the newest ruling on a question -> the older ones, newest first (listed under its hit)
+        "earlier": {str(n): [position[e["id"]] for e in u.data["earlier"] if e["id"] in position]
+                    for n, u in enumerate(units) if u.data.get("earlier")},
     }
 
 

@@ -48,6 +48,23 @@
     if (w[1] < text.length) { el.appendChild(document.createTextNode("…")); }
   }
 
+  /* ---- amounts in force, earlier rulings: as kb.search.searcher._in_force / _collapse --- */
+  function inForce(amounts, iso) {
+    var by = new Map();
+    amounts.forEach(function (a) {  // [level, condition, value, unit, per, from, until, services]
+      if ((a[5] && a[5] > iso) || (a[6] && iso > a[6])) { return; }
+      var key = a[7].join("\u0001"), text = a[0] + (a[1] ? "（" + a[1] + "）" : "") + " " + a[2] + a[3] + (a[4] ? "/" + a[4] : "");
+      if (!by.has(key)) { by.set(key, { who: a[7], items: [] }); }
+      by.get(key).items.push(text);
+    });
+    var parts = [];
+    by.forEach(function (v) {
+      parts.push(v.who.slice(0, 2).join("・") + (v.who.length > 2 ? "ほか" : "") + ": " + v.items.join("、"));
+    });
+    return "現在（" + PAGE.wareki(iso) + "）: " + (parts.join("；") || "（この日に適用される単位数の記載なし）");
+  }
+  var EARLIER = new Map(Object.entries(IX.earlier || {}).map(function (kv) { return [+kv[0], kv[1]]; }));
+
   /* ---- rendering (text nodes only) --------------------------------------------- */
   function safeHref(h) { return /^[a-z][a-z0-9+.-]*:/i.test(h) ? "#" : h; }
   function withHighlight(href, needles) {
@@ -76,7 +93,10 @@
     [["hit-ref", TX.ref[u]], ["hit-date", TX.date[u]], ["hit-topic", TX.topic[u]]].forEach(function (x) {
       if (x[1]) { meta.appendChild(el("span", x[0], x[1])); }
     });
-    meta.appendChild(el("span", "hit-flags"));  // 削除/修正 marks (the workbook issue) go here
+    var flags = meta.appendChild(el("span", "hit-flags"));
+    if (U.st[u]) {  // a newer ruling deleted or corrected this one (ranked below it)
+      flags.appendChild(el("span", "badge status-" + (U.st[u] === "削除" ? "deleted" : "corrected"), U.st[u]));
+    }
     li.appendChild(meta);
     var a = el("a", "hit-title", shorten(TX.head[u] || U.title[u] || U.id[u], HEADLINE_CHARS));
     if (IX.kinds[U.kind[u]] === "qa" && TX.q[u]) { a.textContent = shorten(TX.q[u], HEADLINE_CHARS); }
@@ -90,7 +110,22 @@
     } else {
       snippet(body, TX.text[u], res.needles, ANSWER_CHARS);
     }
+    if (IX.kinds[U.kind[u]] === "rule" && IX.amounts[u]) {  // as the CLI: the amounts in force today
+      li.appendChild(el("p", "hit-in-force", inForce(IX.amounts[u], PAGE.today())));
+    }
     if (body.textContent !== a.textContent) { li.appendChild(body); }
+    var older = EARLIER.get(u);
+    if (older) {  // the same question answered before: listed under the newest answer
+      var ul = el("ul", "hit-earlier");
+      older.forEach(function (o) {
+        var item = el("li", "", "以前の回答: "), link = el("a", "", U.cite[o] || U.title[o]);
+        link.setAttribute("href", safeHref(U.href[o]));
+        item.appendChild(link);
+        if (TX.date[o]) { item.appendChild(document.createTextNode("（" + TX.date[o] + "）")); }
+        ul.appendChild(item);
+      });
+      li.appendChild(ul);
+    }
     if (TX.src[u]) { li.appendChild(el("p", "hit-source", TX.src[u])); }
     return li;
   }
@@ -197,6 +232,11 @@
     printed.textContent = st.q ? "検索: " + st.q + (describeFilters(st) ? "（" + describeFilters(st) + "）" : "") : "";
     if (!st.q) { status.textContent = ""; return; }
     var res = run(st.q, 50, st), sep = false;
+    var readingLine = document.getElementById("query-reading");
+    if (readingLine) {  // how the query was read, in one line (as the CLI prints it)
+      readingLine.textContent = res.reading ? "読み取り: " + res.reading : "";
+      readingLine.hidden = !res.reading;
+    }
     res.hits.forEach(function (h) {
       if (!sep && res.exact.size && !res.exact.has(h[1])) {
         sep = true;

@@ -93,6 +93,7 @@
   }
   function queryGroups(q) {
     var ws = words(q), groups = ws.map(function (w) { return w.group; }), i = 0;
+    var read = ws.map(function (w) { return { surface: w.surface, key: "" }; });  // as typed, for the reading line
     function add(g, t, w) { if (w > (g.get(t) || 0)) { g.set(t, w); } }
     while (i < ws.length) {
       var found = 0;
@@ -105,13 +106,16 @@
             ws[k].unknown = false;
           }
           exp.forEach(function (tw) { add(groups[i], tw[0], tw[1]); });
+          read[i] = { surface: ws.slice(i, j).map(function (w) { return w.surface; }).join(""), key: key };
           found = j;
           break;
         }
       }
       i = found || i + 1;
     }
-    return { groups: groups.filter(function (g, k) { return g.size || ws[k].unknown; }),
+    var kept = groups.map(function (g, k) { return g.size || ws[k].unknown; });
+    return { groups: groups.filter(function (g, k) { return kept[k]; }),
+             words: read.filter(function (r, k) { return kept[k]; }),
              surfaces: ws.map(function (w) { return w.surface; }) };
   }
 
@@ -191,7 +195,11 @@
       var first = hits[0][1], crumbs = U.crumb[first] ? U.crumb[first].split(" > ") : [];
       rest = crumbs.length ? crumbs[crumbs.length - 1] : U.title[first];
     }
+    var rule = namedRule(rest, filters, seen);  // as kb.search.Searcher._named_rule
+    if (rule >= 0) { hits.push([1000, rule]); seen.add(rule); }
     var qg = queryGroups(queryText(rest).toLowerCase()), n = qg.groups.length;
+    // Q&As weigh more for a question (「…できるか」) or a rule's name, as in the CLI
+    var asked = QUESTION.test(queryText(query)) || rule >= 0, kindW = asked ? IX.kindWeight : IX.keywordKindWeight;
     var per = new Map();
     qg.groups.forEach(function (g) {
       var strong = new Set();
@@ -208,7 +216,7 @@
     prelim.sort(function (a, b) { return b[0] - a[0] || a[1] - b[1]; });
     var ranked = prelim.slice(0, 3 * (limit + seen.size) + 10).filter(function (x) { return !seen.has(x[1]); })
       .map(function (x) {
-        return [x[0] * (IX.kindWeight[IX.kinds[U.kind[x[1]]]] || 1) * (IX.statusWeight[U.st[x[1]]] || 1), x[1]];
+        return [x[0] * (kindW[IX.kinds[U.kind[x[1]]]] || 1) * (IX.statusWeight[U.st[x[1]]] || 1), x[1]];
       });
     ranked.sort(function (a, b) { return b[0] - a[0] || (U.id[a[1]] < U.id[b[1]] ? -1 : U.id[a[1]] > U.id[b[1]] ? 1 : 0); });
     // as kb.search.Searcher._collapse: a question answered again is one hit, the newest answer
@@ -221,7 +229,51 @@
     var needles = qg.surfaces.slice();
     qg.groups.forEach(function (g) { g.forEach(function (w, t) { needles.push(IX.terms[t]); }); });
     needles = needles.filter(function (x, j) { return x && !(x.length < 3 && ONLY_KANA.test(x)) && needles.indexOf(x) === j; });
-    return { hits: hits, needles: needles, exact: seen, isRef: isRef, ref: ref };
+    var typed = isRef && !ref.rest ? [] : originalCase(queryText(rest), qg.words);
+    return { hits: hits, needles: needles, exact: seen, isRef: isRef, ref: ref, rule: rule,
+             reading: reading(isRef ? ref : null, typed), unmatched: hits.length ? [] : unmatched(qg) };
+  }
+
+  /* ---- a rule named, how the query was read, what matched nothing --------------- */
+  var QUESTION = new RegExp(IX.question);
+  function namedRule(text, filters, seen) {
+    var chunks = text.split(/\s+/).filter(function (c) { return c; }), named = [], rest = [];
+    chunks.forEach(function (c) { (keyForm(c) in IX.ruleNames ? named : rest).push(c); });
+    if (keyForm(text) in IX.ruleNames) { named = [text]; rest = []; }
+    var services = rest.filter(function (c) { return keyForm(c) in IX.svcAccept; });
+    if (named.length !== 1 || services.length > 1 ||
+        rest.some(function (c) { return services.indexOf(c) < 0 && IX.ruleAsks.indexOf(keyForm(c)) < 0; })) { return -1; }
+    var u = IX.ruleNames[keyForm(named[0])];
+    return u !== undefined && !seen.has(u) && passes(u, filters) ? u : -1;
+  }
+  function originalCase(typed, words) {
+    // the words were found in the lower-cased query: show them as typed (SS, not ss)
+    var low = typed.toLowerCase(), at = 0;
+    return words.map(function (w) {
+      var i = low.indexOf(w.surface, at);
+      if (i < 0) { return w; }
+      at = i + w.surface.length;
+      return { surface: typed.slice(i, at), key: w.key };
+    });
+  }
+  function reading(ref, words) {
+    // mirrors kb.search.Result.reading_line: 「SS → 短期入所生活介護・居宅サービス ／ 算定」
+    var parts = ref ? [(ref.volume !== null ? "Vol." + ref.volume : "") + (ref.volume !== null && ref.number !== null ? " " : "") +
+                       (ref.number !== null ? "問" + ref.number : "") + "（参照）"] : [];
+    words.forEach(function (w) {
+      var exp = IX.thesShow[w.key] || [];
+      parts.push(exp.length ? w.surface + " → " + exp.slice(0, 3).join("・") + (exp.length > 3 ? "…" : "") : w.surface);
+    });
+    return parts.join(" ／ ");
+  }
+  function unmatched(qg) {
+    return qg.words.filter(function (w, k) {
+      var g = qg.groups[k];
+      return !g || !Array.from(g.keys()).some(function (t) {
+        for (var f = 0; f < F; f++) { if (IX.post[f][t].length) { return true; } }
+        return false;
+      });
+    }).map(function (w) { return w.surface; });
   }
 
   /* ---- API: for tests, and for static/results.js (the result list) ------------------ */
