@@ -97,6 +97,21 @@ class SiteData:
 
         return [r for r in self.rules if applies_to(r, service_name, self.services)]
 
+    @cached_property
+    def _services_of_qa(self) -> dict[str, set[str]]:
+        out: dict[str, set[str]] = {}
+        for name, qas in self.qas_of_service.items():
+            for q in qas:
+                out.setdefault(q.id, set()).add(name)
+        return out
+
+    def filed_under(self, q: QA) -> set[str]:
+        """The services (or groups) a ruling is filed under: the workbook's サービス種別 as
+        printed (０１.全サービス共通 -> 全サービス), else the services its text names."""
+        if q.rows and self.services is not None:
+            return {n for r in q.rows for n in self.services.workbook_service(r.service).names}
+        return set(self._services_of_qa.get(q.id, ()))
+
     def qas(self, ids: list[str]) -> list[QA]:
         return [self.corpus.qas_by_id[i] for i in ids if i in self.corpus.qas_by_id]
 

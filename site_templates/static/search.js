@@ -50,6 +50,7 @@
   var PART = IX.partWeight;
   function keyForm(s) { return s.normalize("NFKC").toLowerCase().replace(/\s+/g, ""); }
   var KANJI = /[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]/;
+  var HIRAGANA = /^[\u3041-\u309f]+$/;
   function startsWord(chunk, i) {
     for (var L = Math.min(MAXLEN, chunk.length - i); L >= 1; L--) { if (vocab.has(chunk.substr(i, L))) { return true; } }
     return false;
@@ -82,6 +83,10 @@
         }
         if (hit === null) { unk += chunk[i]; i += 1; continue; }
         flush();
+        if (hit.length <= 2 && HIRAGANA.test(hit) && hit.length < chunk.length) {
+          i += hit.length;  // で, が, して …: where Sudachi reads a particle or an ending, the CLI drops it
+          continue;
+        }
         var tid = vocab.get(hit), g = new Map([[tid, 1]]);
         (IX.parts[tid] || []).forEach(function (p) { if (IX.terms[p].length > 1 && !g.has(p)) { g.set(p, PART); } });
         out.push({ surface: hit, group: g });
