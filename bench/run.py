@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT))
 
+import fts5  # noqa: E402
 import synth  # noqa: E402
 
 REAL_DEV_QUERIES = ROOT.parent / "shared" / "eval" / "real_dev_queries.tsv"
@@ -43,7 +44,8 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 PAYLOAD_FILES = ("search-index.js", "static/search.js", "static/results.js", "static/page.js")  # what index.html loads for search
 SNIPPET_FILES = ("search-text.js",)  # unit texts for snippets, loaded beside the index; ranking never reads it
 
-# The build runs in a child process so its peak RSS is its own, not this process's.
+# The build runs in a child process so its peak RSS is its own, not this process's; the peak of
+# the processes it starts (the Whoosh writer, analysis workers) is reported apart.
 _BUILD_CHILD = """
 import json, resource, sys, time
 from kb.build import build
@@ -51,7 +53,8 @@ corpus, out, site = sys.argv[1], sys.argv[2], sys.argv[3] == "1"
 t = time.perf_counter()
 counts = build(corpus, out, site=site)
 print(json.dumps({"seconds": time.perf_counter() - t, "counts": counts,
-                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  "children_peak_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))
 """
 
 
@@ -129,12 +132,14 @@ def tree_size(path: Path) -> int:
 
 # ------------------------------------------------------------------------------------ build
 
-def build(corpus: Path, out: Path) -> dict:
-    """Build with the site; if the site step fails, fall back to index only and say why."""
+def build(corpus: Path, out: Path, cache: Path | None = None) -> dict:
+    """Build with the site; if the site step fails, fall back to index only and say why.
+    ``cache``: the build cache folder ($KAIGO_KB_CACHE) the child uses."""
     res = {"site_error": None}
+    env = {**_env(), "KAIGO_KB_CACHE": str(cache)} if cache else None
     for site in (True, False):
         proc = subprocess.run([sys.executable, "-c", _BUILD_CHILD, str(corpus), str(out), "1" if site else "0"],
-                              capture_output=True, text=True, cwd=ROOT)
+                              capture_output=True, text=True, cwd=ROOT, env=env)
         if proc.returncode == 0:
             res.update(json.loads(proc.stdout.strip().splitlines()[-1]))
             res["site"] = site
@@ -145,6 +150,7 @@ def build(corpus: Path, out: Path) -> dict:
         res["site_error"] = err
     res["seconds"] = round(res["seconds"], 2)
     res["peak_rss_mb"] = round(res["peak_rss_mb"], 1)
+    res["children_peak_rss_mb"] = round(res["children_peak_rss_mb"], 1)
     res["index_bytes"] = tree_size(out / "index")
     if res["site"]:
         site = out / "site"
@@ -152,6 +158,68 @@ def build(corpus: Path, out: Path) -> dict:
         res["snippet_text"] = file_sizes(site, SNIPPET_FILES)
         res["site_bytes"] = tree_size(site)
     return res
+
+
+def fresh_cache(work: Path) -> Path:
+    """A build cache with nothing in it but the compiled user dictionaries (shared with the
+    normal cache: compiling one is a one-time step of several seconds, not a build's work)."""
+    import shutil
+
+    from kb.locations import cache_dir
+
+    cache = work / "cache"
+    shutil.rmtree(cache, ignore_errors=True)
+    cache.mkdir(parents=True)
+    shared = cache_dir()
+    if shared is not None:
+        (shared / "userdic").mkdir(parents=True, exist_ok=True)
+        (cache / "userdic").symlink_to(shared / "userdic")
+    return cache
+
+
+def rebuilds(corpus: Path, out: Path, cache: Path, seed: int) -> dict:
+    """Build again with the cache the first build left: unchanged, then after adding one
+    100-Q&A volume (bench/synth.py's generator, the next volume number)."""
+    same = build(corpus, out, cache)
+    volume = max(int(p.stem.rpartition("vol")[2]) for p in (corpus / "documents").glob("synth-r6-qa-vol*.toml")) + 1
+    doc_id = synth.add_volume(corpus, volume, 100, seed)
+    added = build(corpus, out, cache)
+    keep = ("seconds", "peak_rss_mb", "children_peak_rss_mb", "counts")
+    return {"unchanged": {k: same[k] for k in keep}, "added_volume": {"doc_id": doc_id, **{k: added[k] for k in keep}}}
+
+
+# ------------------------------------------------------------------------------------ FTS5 baseline
+
+def fts5_baseline(corpus: Path, out: Path, queries: list[str], cache: Path) -> dict:
+    """SQLite FTS5 over the same units and Sudachi terms (bench/fts5.py): index time in a fresh
+    process, then warm queries as :func:`warm` times kaigo-kb's."""
+    proc = subprocess.run([sys.executable, str(ROOT / "bench" / "fts5.py"), "index", str(corpus), str(out)],
+                          capture_output=True, text=True, cwd=ROOT, env={**_env(), "KAIGO_KB_CACHE": str(cache)})
+    if proc.returncode != 0:
+        raise SystemExit(f"FTS5 baseline on {corpus} failed: {proc.stderr[-800:]}")
+    res = json.loads(proc.stdout.strip().splitlines()[-1])
+    s = fts5.Searcher(out)
+    try:
+        for q in queries[:5]:
+            s.search(q, limit=10)
+        times = []
+        for q in queries:
+            t = time.perf_counter()
+            s.search(q, limit=10)
+            times.append((time.perf_counter() - t) * 1000)
+    finally:
+        s.close()
+    res["warm"] = summary(times)
+    return res
+
+
+def ratios(r: dict) -> dict:
+    """kaigo-kb over the FTS5 baseline, measured in this run (below 1: kaigo-kb is faster)."""
+    out = {"build_fts5_ratio": round(r["build"]["seconds"] / r["fts5"]["index_seconds"], 2),
+           "warm_p95_fts5_ratio": round(r["warm"]["p95_ms"] / r["fts5"]["warm"]["p95_ms"], 2)}
+    if "rebuild" in r:
+        out["rebuild_unchanged_fts5_ratio"] = round(r["rebuild"]["unchanged"]["seconds"] / r["fts5"]["index_seconds"], 2)
+    return out
 
 
 # ------------------------------------------------------------------------------------ CLI
@@ -283,8 +351,14 @@ def table(r: dict) -> str:
     each("ingest time (s) / peak RSS (MB)", lambda x: f"{x['ingest']['seconds']} / {x['ingest']['peak_rss_mb']}")
     each("units indexed", lambda x: str(x["build"]["counts"]["units"]))
     each("Q&As", lambda x: str(x["build"]["counts"]["qas"]))
-    each("build time (s, with site)", lambda x: f"{x['build']['seconds']}")
-    each("build peak RSS (MB)", lambda x: f"{x['build']['peak_rss_mb']}")
+    each("build time (s, with site; empty cache)", lambda x: f"{x['build']['seconds']}")
+    each("FTS5 baseline: prep / index time (s)", lambda x: f"{x['fts5']['prep_seconds']} / {x['fts5']['index_seconds']}")
+    each("build / FTS5 index time", lambda x: f"{x['ratios']['build_fts5_ratio']}")
+    each("rebuild, nothing changed (s)", lambda x: f"{x['rebuild']['unchanged']['seconds']}")
+    each("rebuild, one volume added (s)", lambda x: f"{x['rebuild']['added_volume']['seconds']}")
+    each("build peak RSS (MB): build / its children", lambda x: f"{x['build']['peak_rss_mb']} / "
+         f"{x['build']['children_peak_rss_mb']}")
+    each("FTS5 baseline peak RSS (MB)", lambda x: f"{x['fts5']['peak_rss_mb']}")
     each("index size (MB)", lambda x: f"{x['build']['index_bytes'] / 1e6:.2f}")
     each("browser payload raw (MB)", lambda x: f"{x['build']['payload']['raw_bytes'] / 1e6:.2f}")
     each("browser payload gzip -9 (MB)", lambda x: f"{x['build']['payload']['gzip9_bytes'] / 1e6:.2f}")
@@ -297,6 +371,8 @@ def table(r: dict) -> str:
     each("warm p50 / p95 (ms)", lambda x: f"{x['warm']['median_ms']} / {x['warm']['p95_ms']}")
     each("  query-set queries only", lambda x: f"{x['warm']['dev']['median_ms']} / {x['warm']['dev']['p95_ms']}")
     each("  random 2–3 words only", lambda x: f"{x['warm']['random']['median_ms']} / {x['warm']['random']['p95_ms']}")
+    each("FTS5 baseline warm p50 / p95 (ms)", lambda x: f"{x['fts5']['warm']['median_ms']} / {x['fts5']['warm']['p95_ms']}")
+    each("warm p95 / FTS5 warm p95", lambda x: f"{x['ratios']['warm_p95_fts5_ratio']}")
     each("browser page load (ms)", lambda x: f"{x['browser']['page_load_ms']:.0f}")
     each("browser keystroke median / p95 (ms)",
          lambda x: f"{x['browser']['keystroke']['median_ms']} / {x['browser']['keystroke']['p95_ms']}")
@@ -346,12 +422,19 @@ def main(argv=None) -> None:
         sets["workbook"] = workbook_queries()
     for label, (corpus, out) in builds.items():
         print(f"[{label}] build …", file=sys.stderr, flush=True)
-        result[label]["build"] = build(corpus, out)
+        cache = fresh_cache(work)
+        result[label]["build"] = build(corpus, out, cache)
         print(f"[{label}] cold CLI …", file=sys.stderr, flush=True)
         result[label]["cold"] = cold_cli(out, args.runs)
         print(f"[{label}] warm queries …", file=sys.stderr, flush=True)
         queries = warm_queries(vocab, max(args.warm_queries, len(sets[label]) + 50), args.seed, sets[label])
         result[label]["warm"] = warm(out, queries, len(sets[label]))
+        print(f"[{label}] FTS5 baseline …", file=sys.stderr, flush=True)
+        result[label]["fts5"] = fts5_baseline(corpus, work / f"fts5-{label}", queries, cache)
+        if label == "synthetic":
+            print(f"[{label}] rebuilds …", file=sys.stderr, flush=True)
+            result[label]["rebuild"] = rebuilds(corpus, out, cache, args.seed)
+        result[label]["ratios"] = ratios(result[label])
     sites = {k: builds[k][1] / "site" for k in builds if result[k]["build"]["site"]}
     if args.no_browser or not sites or not CHROMIUM.exists():
         result["browser_skipped"] = "--no-browser" if args.no_browser else "no site built or no /usr/bin/chromium"

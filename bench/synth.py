@@ -20,6 +20,7 @@ from pathlib import Path
 SEED_CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 SERIES = "令和６年度介護報酬改定に関するＱ＆Ａ"
 FIRST_VOLUME = 101  # real volumes are 1–16
+START = dt.date(2030, 1, 1)  # the first volume's date; one a week after it
 SECTIONS = ["居住系サービス・施設系サービス", "施設系サービス", "居宅サービス", "通所系サービス",
             "訪問系サービス", "短期入所系サービス", "居宅介護支援", "全サービス共通", "地域密着型サービス"]
 _KASAN = re.compile(r"[一-龥ァ-ヶー]{2,20}加算")
@@ -108,19 +109,27 @@ def generate(out: Path, qas: int, *, per_volume: int = 100, seed: int = 1, seed_
     _copy_seed(seed_corpus, out)
     vocab = Vocabulary(seed_corpus)
     rng = random.Random(seed)
-    start = dt.date(2030, 1, 1)
     volumes = (qas + per_volume - 1) // per_volume
     for i in range(volumes):
-        volume = FIRST_VOLUME + i
-        n = min(per_volume, qas - i * per_volume)
-        doc_id = f"synth-r6-qa-vol{volume}"
-        date = start + dt.timedelta(days=7 * i)
-        (out / "documents" / f"{doc_id}.txt").write_text(volume_text(rng, vocab, volume, n), encoding="utf-8")
-        meta = (f'id = "{doc_id}"\ntitle = "{SERIES}（Vol.{volume}）"\nkind = "Q&A"\n'
-                f'issuer = "厚生労働省"\ndate = {date.isoformat()}\nseries = "{SERIES}"\nvolume = {volume}\n'
-                f'note = "synthetic benchmark volume (bench/synth.py, seed {seed})"\n')
-        (out / "documents" / f"{doc_id}.toml").write_text(meta, encoding="utf-8")
+        write_volume(out, rng, vocab, FIRST_VOLUME + i, min(per_volume, qas - i * per_volume), seed)
     return volumes
+
+
+def write_volume(out: Path, rng: random.Random, vocab: Vocabulary, volume: int, n: int, seed: int) -> str:
+    """One volume document of ``n`` Q&As (text + metadata) in ``out/documents``; returns its id."""
+    doc_id = f"synth-r6-qa-vol{volume}"
+    date = START + dt.timedelta(days=7 * (volume - FIRST_VOLUME))
+    (out / "documents" / f"{doc_id}.txt").write_text(volume_text(rng, vocab, volume, n), encoding="utf-8")
+    meta = (f'id = "{doc_id}"\ntitle = "{SERIES}（Vol.{volume}）"\nkind = "Q&A"\n'
+            f'issuer = "厚生労働省"\ndate = {date.isoformat()}\nseries = "{SERIES}"\nvolume = {volume}\n'
+            f'note = "synthetic benchmark volume (bench/synth.py, seed {seed})"\n')
+    (out / "documents" / f"{doc_id}.toml").write_text(meta, encoding="utf-8")
+    return doc_id
+
+
+def add_volume(out: Path, volume: int, n: int = 100, seed: int = 1, seed_corpus: Path = SEED_CORPUS) -> str:
+    """Add one more volume (the next release) to a corpus made by :func:`generate`."""
+    return write_volume(Path(out), random.Random(f"{seed}-{volume}"), Vocabulary(seed_corpus), volume, n, seed)
 
 
 def main(argv=None) -> None:
