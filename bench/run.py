@@ -198,18 +198,7 @@ def fts5_baseline(corpus: Path, out: Path, queries: list[str], cache: Path) -> d
     if proc.returncode != 0:
         raise SystemExit(f"FTS5 baseline on {corpus} failed: {proc.stderr[-800:]}")
     res = json.loads(proc.stdout.strip().splitlines()[-1])
-    s = fts5.Searcher(out)
-    try:
-        for q in queries[:5]:
-            s.search(q, limit=10)
-        times = []
-        for q in queries:
-            t = time.perf_counter()
-            s.search(q, limit=10)
-            times.append((time.perf_counter() - t) * 1000)
-    finally:
-        s.close()
-    res["warm"] = summary(times)
+    res["warm"] = summary(timed(fts5.Searcher(out), queries))
     return res
 
 
@@ -257,20 +246,26 @@ def warm_queries(vocab: synth.Vocabulary, n: int, seed: int, first: list[str] | 
     return qs
 
 
-def warm(build_dir: Path, queries: list[str], n_set: int | None = None) -> dict:
-    from kb.search.searcher import Searcher
-
-    s = Searcher(build_dir / "index")
+def timed(searcher, queries: list[str]) -> list[float]:
+    """Milliseconds of ``searcher.search(q, limit=10)`` for each query, after five warm-up
+    queries (open readers, fill caches); closes the searcher."""
     try:
-        for q in queries[:5]:  # open readers, fill caches
-            s.search(q, limit=10)
+        for q in queries[:5]:
+            searcher.search(q, limit=10)
         times = []
         for q in queries:
             t = time.perf_counter()
-            s.search(q, limit=10)
+            searcher.search(q, limit=10)
             times.append((time.perf_counter() - t) * 1000)
     finally:
-        s.close()
+        searcher.close()
+    return times
+
+
+def warm(build_dir: Path, queries: list[str], n_set: int | None = None) -> dict:
+    from kb.search.searcher import Searcher
+
+    times = timed(Searcher(build_dir / "index"), queries)
     n_dev = len(dev_queries()) if n_set is None else n_set
     return {**summary(times), "dev": summary(times[:n_dev]), "random": summary(times[n_dev:])}
 

@@ -17,6 +17,7 @@ class BuildFailed(Exception):
 def build(corpus_dir: Path | str, build_dir: Path | str, *, site: bool = True, progress=None) -> dict:
     """Build index (and site) into ``build_dir``; returns counts."""
     from .search import analysis
+    from .search.analysed import Analysis, field_postings
     from .search.index import prepare_analysis, write_index
     from .search.units import build_units, searchable_texts
 
@@ -28,15 +29,22 @@ def build(corpus_dir: Path | str, build_dir: Path | str, *, site: bool = True, p
     try:
         units = build_units(inputs.corpus, inputs.rules, inputs.services)
         user_dic = prepare_analysis(tmp / "index", inputs)
-        tokens = analysis.analyse(searchable_texts(units), progress=progress)
+        # each text analysed once, and only when no earlier build did (kb.search.analysed); then
+        # each word form alone, for reading queries (kb.search.vocab)
+        words = _words(inputs)
+        tokens = Analysis.cached().add([*searchable_texts(units), *words], progress=progress)
+        forms = tokens.forms(searchable_texts(units)) | set(words)
+        tokens.add(forms, progress=progress).save()
+        fields = field_postings(units, tokens)
         with analysis.using(tokens):  # the index and the browser index reuse this one analysis
             # the Whoosh index on the other core while this process renders the site
-            indexing = _in_background(write_index, units, tmp / "index", inputs.thesaurus, inputs.services, user_dic)
+            indexing = _in_background(write_index, units, tmp / "index", inputs.thesaurus, inputs.services, user_dic,
+                                      tokens, fields, forms)
             if site:
                 from .site.render import render_site
 
                 (tmp / "site").mkdir(parents=True)
-                render_site(inputs, units, tmp / "site", progress=progress)
+                render_site(inputs, units, tmp / "site", progress=progress, analysed=tokens, fields=fields)
             indexing()
         _swap(tmp, build_dir)
         if user_dic is not None:  # the analysis now reads it from its final place
@@ -45,6 +53,16 @@ def build(corpus_dir: Path | str, build_dir: Path | str, *, site: bool = True, p
         shutil.rmtree(tmp, ignore_errors=True)
     return {"documents": len(inputs.corpus.documents), "clauses": len(inputs.corpus.clauses),
             "qas": len(inputs.corpus.qas), "rules": len(inputs.rules or []), "units": len(units)}
+
+
+def _words(inputs) -> list[str]:
+    """The words the browser's vocabulary and the query side hold besides the units' (search
+    text of the thesaurus's terms and targets and of the user dictionary's words)."""
+    from .corpus.normalize import search_text
+    from .search.index import domain_words
+
+    words = [*domain_words(inputs), *(t for targets in inputs.thesaurus.as_map().values() for t, _w in targets)]
+    return sorted({search_text(w) for w in words} - {""})
 
 
 def _in_background(fn, *args):

@@ -77,6 +77,22 @@ def searcher(index_build):
     return Searcher(index_build / "index")
 
 
+@pytest.fixture
+def fresh_cache(tmp_path, monkeypatch):
+    """An empty build cache ($KAIGO_KB_CACHE) but for the compiled user dictionaries, shared
+    with the usual cache (compiling one takes seconds and 700 MB, and is not what is tested)."""
+    from kb.locations import cache_dir
+
+    shared = cache_dir()
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    if shared is not None:
+        (shared / "userdic").mkdir(parents=True, exist_ok=True)
+        (cache / "userdic").symlink_to(shared / "userdic")
+    monkeypatch.setenv("KAIGO_KB_CACHE", str(cache))
+    return cache
+
+
 @pytest.fixture(autouse=True)
 def _isolated_analysis_config():
     """Building or opening an index points the analysis at its user dictionary (a

@@ -3,7 +3,7 @@ import pickle
 import pytest
 
 from kb.search import analysis
-from kb.search.index import build_user_dictionary
+from kb.search.index import SudachiTokenizer, build_user_dictionary
 from kb.search.thesaurus import load_thesaurus
 from kb.sources.files import DataError
 
@@ -39,7 +39,7 @@ def test_long_text_is_chunked_and_offsets_fixed():
 
 
 def test_the_whoosh_tokenizer_pickles_without_native_objects():
-    tok = analysis.SudachiTokenizer()
+    tok = SudachiTokenizer()
     list(tok("特養の協力医療機関", positions=True, chars=True))
     restored = pickle.loads(pickle.dumps(tok))
     assert restored == tok and vars(restored) == {"user_dic": None}

@@ -1,14 +1,49 @@
-"""The build: one pass over corpus, units and analysis, handed to the index and the site."""
+"""The build: one pass over corpus, units and analysis, handed to the index and the site; each
+text analysed once, and across builds only when it is new."""
+import shutil
 from collections import Counter
 from pathlib import Path
+
+import pytest
 
 from kb.build import BuildFailed, build
 from kb.search import analysis, units
 
-TINY = Path(__file__).resolve().parent / "fixtures" / "tiny"
+ROOT = Path(__file__).resolve().parents[1]
+TINY = ROOT / "tests" / "fixtures" / "tiny"
 
 
-def test_the_build_computes_units_and_their_analysis_once(tmp_path, monkeypatch):
+@pytest.fixture
+def analysed_here(monkeypatch):
+    """The analysis workers run in this process, and every text Sudachi analyses is counted."""
+    from kb.search import analysed
+
+    monkeypatch.setattr(analysed, "in_children", lambda fn, jobs, workers=1: map(fn, jobs))
+    counted: Counter = Counter()
+    real_chunks = analysis._chunks
+
+    def counting_chunks(text):  # called once each time Sudachi really analyses a text
+        counted[text] += 1
+        return real_chunks(text)
+
+    monkeypatch.setattr(analysis, "_chunks", counting_chunks)
+    return counted
+
+
+def _unit_texts(corpus_dir) -> set[str]:
+    from kb.search.inputs import load_inputs
+
+    i = load_inputs(corpus_dir)
+    return {t for t in units.searchable_texts(units.build_units(i.corpus, i.rules, i.services)) if t}
+
+
+VOL21 = ("令和６年度介護報酬改定に関するＱ＆Ａ（Vol.21）\n\n問１ 看取りの記録は電子媒体で保存してよいか。\n（答）\n差し支えない。\n",
+         'id = "tiny-qa-vol21"\ntitle = "令和６年度介護報酬改定に関するＱ＆Ａ（Vol.21）"\nkind = "Q&A"\n'
+         'issuer = "厚生労働省老健局"\ndate = 2026-03-01\nseries = "令和６年度介護報酬改定に関するＱ＆Ａ"\nvolume = 21\n')
+
+
+def test_the_build_analyses_each_text_once_and_a_rebuild_only_what_is_new(tmp_path, monkeypatch, fresh_cache,
+                                                                           analysed_here):
     made: list[list] = []
     real_build_units = units.build_units
 
@@ -16,36 +51,73 @@ def test_the_build_computes_units_and_their_analysis_once(tmp_path, monkeypatch)
         made.append(real_build_units(*args, **kwargs))
         return made[-1]
 
-    analysed: Counter = Counter()
-    real_chunks = analysis._chunks
-
-    def counting_chunks(text):  # called once each time Sudachi really analyses a text
-        analysed[text] += 1
-        return real_chunks(text)
-
     monkeypatch.setattr(units, "build_units", counting_build_units)
-    monkeypatch.setattr(analysis, "_chunks", counting_chunks)
-    build(TINY, tmp_path / "build", site=True)
+    corpus = tmp_path / "corpus"
+    shutil.copytree(TINY, corpus)
+    build(corpus, tmp_path / "build", site=True)
 
     assert len(made) == 1
     texts = [t for t in units.searchable_texts(made[0]) if t]
     assert texts
-    twice = {t: analysed[t] for t in texts if analysed[t] != 1}
+    twice = {t: analysed_here[t] for t in texts if analysed_here[t] != 1}
     assert twice == {}, "a unit text was analysed more than once (or never)"
     assert (tmp_path / "build" / "site" / "search-index.js").exists()
 
+    analysed_here.clear()
+    build(corpus, tmp_path / "build", site=True)
+    assert not analysed_here, "an unchanged corpus was analysed again"
+
+    before = _unit_texts(corpus)
+    (corpus / "documents" / "tiny-qa-vol21.txt").write_text(VOL21[0], encoding="utf-8")
+    (corpus / "documents" / "tiny-qa-vol21.toml").write_text(VOL21[1], encoding="utf-8")
+    analysed_here.clear()
+    build(corpus, tmp_path / "build", site=True)
+    new = _unit_texts(corpus) - before
+    assert new and set(analysed_here) - {w for w in analysed_here if w not in new and len(w) < 20} == new
+
+
+def test_a_build_from_the_cache_is_the_clean_build(tmp_path, monkeypatch, fresh_cache):
+    """Built with an earlier build's cache, after a volume was added, the output is byte for byte
+    what a build with no cache makes (the Whoosh files compared by content: their names are random)."""
+    import sys
+
+    from tests.test_index import _contents
+
+    sys.path.insert(0, str(ROOT / "bench"))
+    import synth
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(ROOT / "corpus", corpus)
+    build(corpus, tmp_path / "first")
+    synth.add_volume(corpus, 101, 20)
+    build(corpus, tmp_path / "cached")
+    monkeypatch.setenv("KAIGO_KB_CACHE", "off")
+    build(corpus, tmp_path / "clean")
+
+    def files(root):
+        return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*"))
+                if p.is_file() and not p.name.startswith(("MAIN_", "_MAIN_"))}
+
+    cached, clean = files(tmp_path / "cached"), files(tmp_path / "clean")
+    assert sorted(cached) == sorted(clean)
+    assert [name for name in clean if cached[name] != clean[name]] == []
+    assert _contents(tmp_path / "cached" / "index") == _contents(tmp_path / "clean" / "index")
+
 
 def test_outside_the_build_tokenize_analyses_afresh():
+    from kb.search.analysed import Analysis
+
     text = "協力医療機関連携加算の算定"
     fresh = analysis.tokenize(text)
-    with analysis.using({text: []}):
+    held = Analysis().add([text], workers=0)
+    assert held.tokens(text) == fresh and held.tokens("算定") is None
+    held.texts[text] = held.texts[text][:0]
+    with analysis.using(held):
         assert analysis.tokenize(text) == []
     assert analysis.tokenize(text) == fresh
 
 
 def test_an_error_while_indexing_in_the_background_fails_the_build_and_keeps_the_last_one(tmp_path, monkeypatch):
-    import pytest
-
     from kb.search import index
 
     out = tmp_path / "build"

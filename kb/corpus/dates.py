@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from functools import lru_cache
 
 ERAS = {"令和": 2018, "平成": 1988, "昭和": 1925}
 _ERA_ABBR = {"R": "令和", "H": "平成", "S": "昭和", "令": "令和", "平": "平成", "昭": "昭和"}
@@ -64,6 +65,7 @@ def printed_wareki(text: str) -> str:
     return re.sub(r"\s+", "", m.group(0)) if m and find_wareki(m.group(0)) else ""
 
 
+@lru_cache(maxsize=4096)  # a site shows the few dates of its documents hundreds of thousands of times
 def wareki(date: dt.date | str | None) -> str:
     """令和6年3月15日 for 2024-03-15 (half-width digits, as in citations)."""
     if date is None or date == "":

@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 # Dash variants -> ASCII hyphen. The prolonged sound mark ー (U+30FC) is a letter
 # in katakana words and is deliberately left alone.
 _DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\uff0d\u2500\u2501\ufe63"
 _TILDES = "\u301c\uff5e\u223c\u223e\u2053"
 _FOLD = str.maketrans({**{c: "-" for c in _DASHES}, **{c: "~" for c in _TILDES}})
+_FOLDED = re.compile(f"[{_DASHES}{_TILDES}]")  # most texts have none: translate only those that do
 
 _TAG = re.compile(r"</?(?:p|u|b|i|br|span|div|td|tr|th|strong|em)\b[^>]*>", re.I)
 _BOLD = re.compile(r"\*\*")
@@ -34,9 +36,15 @@ _JA = (
     "\uff01-\uff60"  # full-width ASCII forms and brackets
     "\u2460-\u24ff\u2160-\u217f"  # circled numbers, roman numerals
 )
-_SPACE_JA_LEFT = re.compile(rf"(?<=[{_JA}])\s+(?=[{_JA}A-Za-z0-9(（])")
-_SPACE_JA_RIGHT = re.compile(rf"(?<=[{_JA}A-Za-z0-9)）%])\s+(?=[{_JA}])")
 _SPACES = re.compile(r"\s+")
+
+
+@lru_cache(maxsize=1)
+def _space_ja() -> tuple[re.Pattern, re.Pattern]:
+    """White space after / before a Japanese character: compiled when first needed (a few ms,
+    which a query of words without spaces inside never spends)."""
+    return (re.compile(rf"(?<=[{_JA}])\s+(?=[{_JA}A-Za-z0-9(（])"),
+            re.compile(rf"(?<=[{_JA}A-Za-z0-9)）%])\s+(?=[{_JA}])"))
 
 
 def strip_markup(text: str) -> str:
@@ -84,13 +92,19 @@ def reflow(text: str) -> str:
 
 def fold(text: str) -> str:
     """NFKC plus dash/tilde folding: the character-level part of :func:`search_text`."""
-    return unicodedata.normalize("NFKC", text.translate(_FOLD)).translate(_FOLD)
+    if _FOLDED.search(text):
+        text = text.translate(_FOLD)
+    text = unicodedata.normalize("NFKC", text)
+    return text.translate(_FOLD) if _FOLDED.search(text) else text
 
 
 def join_ja_spaces(text: str) -> str:
     """Remove whitespace (line breaks included) next to Japanese characters."""
-    text = _SPACE_JA_LEFT.sub("", text)
-    text = _SPACE_JA_RIGHT.sub("", text)
+    if not _SPACES.search(text):
+        return text
+    left, right = _space_ja()
+    text = left.sub("", text)
+    text = right.sub("", text)
     return _SPACES.sub(" ", text).strip()
 
 
@@ -108,3 +122,8 @@ def query_text(text: str) -> str:
 def compact(text: str) -> str:
     """Search text with all white space removed (for substring checks)."""
     return _SPACES.sub("", search_text(text))
+
+
+def key_form(s: str) -> str:
+    """How thesaurus keys (and service and rule names) are compared: NFKC, lower-case, no white space."""
+    return "".join(unicodedata.normalize("NFKC", s).lower().split())

@@ -7,7 +7,6 @@ always linked.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from .entries import Rule
@@ -36,13 +35,14 @@ def mentioned(text: str, terms: list[tuple[str, str]]) -> list[str]:
     taken = [False] * len(s)
     found: list[str] = []
     for term, rule_id in terms:
-        for m in re.finditer(re.escape(term), s):
-            if any(taken[m.start():m.end()]):
-                continue
-            for i in range(m.start(), m.end()):
-                taken[i] = True
-            if rule_id not in found:
-                found.append(rule_id)
+        start = s.find(term)
+        while start >= 0:  # each match left to right, not overlapping (as re.finditer)
+            end = start + len(term)
+            if not any(taken[start:end]):
+                taken[start:end] = [True] * len(term)
+                if rule_id not in found:
+                    found.append(rule_id)
+            start = s.find(term, end)
     return found
 
 

@@ -6,9 +6,11 @@ mode C words plus their mode B/A parts, so that ``医療機関`` finds
 single-kanji content words stay. Terms use Sudachi's normalized form (NFKC,
 lower-case); the surface is kept for display and highlighting.
 
-:class:`SudachiTokenizer` wraps it for Whoosh. Whoosh pickles the schema, so the
-class holds plain settings only; the native tokenizer is created lazily and cached
-per thread and per user dictionary.
+A text's tokens are its kept mode C words (:func:`words`), each followed by its parts: a
+word and its parts depend only on the dictionary entry, so the build stores a text as
+the list of its words (:mod:`kb.search.analysed`). The native tokenizer is created lazily
+and cached per thread and per user dictionary; nothing here imports Whoosh or, until a
+text is analysed, Sudachi (``kaigo-kb search`` starts without them).
 """
 from __future__ import annotations
 
@@ -19,9 +21,7 @@ import unicodedata
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Iterable, Iterator
-
-from whoosh.analysis import Token, Tokenizer
+from typing import Iterator
 
 STOP_POS = frozenset({"助詞", "助動詞", "補助記号", "空白", "代名詞"})  # 代名詞: いつ, これ, どこ …
 # Sudachi refuses inputs over ~49 KB (in UTF-8 bytes); stay well below
@@ -29,7 +29,10 @@ CHUNK_BYTES = 30_000
 
 _local = threading.local()
 _user_dic: str | None = None  # set by configure(); the index stores its own copy
-_reuse: dict[str, list["Tok"]] | None = None  # set by using(): a build's one analysis of its texts
+_reuse = None  # set by using(): a build's one analysis of its texts (kb.search.analysed.Analysis)
+
+# A kept mode C word: (term, surface, length, parts), each part (term, surface, start, end)
+# relative to the word. Word = tuple[str, str, int, tuple[tuple[str, str, int, int], ...]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +59,25 @@ def _user_words(user_dic: str | None) -> frozenset[str]:
 
     path = Path(user_dic).with_suffix(".words")
     return frozenset(path.read_text(encoding="utf-8").split()) if path.exists() else frozenset()
+
+
+@lru_cache(maxsize=8)
+def _user_parts(user_dic: str | None) -> dict:
+    """The system-dictionary parts of every user-dictionary word (``user.parts`` beside
+    ``user.dic``, written with it by :func:`system_parts_of`): with them, analysing needs
+    no second dictionary loaded (about 75 MB and 100 ms)."""
+    if not user_dic:
+        return {}
+    import marshal
+    from pathlib import Path
+
+    path = Path(user_dic).with_suffix(".parts")
+    return marshal.loads(path.read_bytes()) if path.exists() else {}
+
+
+def system_parts_of(words: list[str]) -> dict[str, tuple]:
+    """surface -> its parts from the system dictionary (see :func:`_system_parts`), for ``user.parts``."""
+    return {w: _system_parts(w) for w in words}
 
 
 @lru_cache(maxsize=4096)
@@ -135,24 +157,14 @@ def _nominal(lemma: str, surface: str, start: int, end: int) -> list[tuple[str, 
     return []
 
 
-def analyse(texts: Iterable[str], progress=None) -> dict[str, list[Tok]]:
-    """The tokens of every distinct text, analysed once (for :func:`using`)."""
-    distinct = list(dict.fromkeys(t for t in texts if t))
-    out: dict[str, list[Tok]] = {}
-    for n, text in enumerate(distinct, 1):
-        out[text] = tokenize(text)
-        if progress and (n % 1000 == 0 or n == len(distinct)):
-            progress("analysis", n, len(distinct))
-    return out
-
-
 @contextmanager
-def using(tokens: dict[str, list[Tok]]) -> Iterator[None]:
-    """Within the block, :func:`tokenize` answers from ``tokens`` (made by :func:`analyse`
-    with the configured dictionary) for the texts it holds: the Whoosh index and the
-    browser index share one analysis of the build's units."""
+def using(analysed) -> Iterator[None]:
+    """Within the block, :func:`tokenize` answers from ``analysed`` (a
+    :class:`kb.search.analysed.Analysis` made with the configured dictionary) for the
+    texts it holds: the Whoosh index and the browser index share one analysis of the
+    build's units."""
     global _reuse
-    before, _reuse = _reuse, tokens
+    before, _reuse = _reuse, analysed
     try:
         yield
     finally:
@@ -163,22 +175,32 @@ def tokenize(text: str, user_dic: str | None = ...) -> list[Tok]:  # type: ignor
     """Tokens of ``text`` (search text): mode C words, each followed by its parts."""
     if user_dic is ... or user_dic == _user_dic:
         user_dic = _user_dic
-        if _reuse is not None and (known := _reuse.get(text)) is not None:
+        if _reuse is not None and (known := _reuse.tokens(text)) is not None:
             return known
+    return toks(words(text, user_dic))
+
+
+def toks(found) -> list[Tok]:
+    """The tokens of (offset, word) pairs as :func:`words` gives them."""
+    out: list[Tok] = []
+    for b, (term, surface, length, parts) in found:
+        out.append(Tok(term, surface, b, b + length))
+        for t, s, pb, pe in parts:
+            out.append(Tok(t, s, b + pb, b + pe, True))
+    return out
+
+
+def words(text: str, user_dic: str | None) -> list[tuple[int, tuple]]:
+    """(offset, word) of every mode C word of ``text`` that is indexed, in order (Sudachi)."""
     tok = _tokenizer(user_dic)
     memo = _memo(user_dic)
     mode_c = _mode_c()
-    out: list[Tok] = []
+    out = []
     for off, chunk in _chunks(text):
         for m in tok.tokenize(chunk, mode_c):
             info = _word(m, user_dic, memo)
-            if info is None:
-                continue
-            term, surface, length, parts = info
-            b = off + m.begin()
-            out.append(Tok(term, surface, b, b + length))
-            for t, s, pb, pe in parts:
-                out.append(Tok(t, s, b + pb, b + pe, True))
+            if info is not None:
+                out.append((off + m.begin(), info))
     return out
 
 
@@ -213,7 +235,9 @@ def _word(m, user_dic: str | None, memo: dict):
         term = fold_term(m.normalized_form())
         length = m.end() - m.begin()
         if m.dictionary_id() > 0:  # a user-dictionary compound
-            parts = list(_system_parts(surface)) + list(_nested_user_words(surface, user_dic))
+            known = _user_parts(user_dic).get(surface)
+            parts = list(known if known is not None else _system_parts(surface))
+            parts += list(_nested_user_words(surface, user_dic))
         else:
             from sudachipy import SplitMode
 
@@ -236,48 +260,3 @@ def _word(m, user_dic: str | None, memo: dict):
     if key is not None:
         memo[key] = info
     return info
-
-
-class SudachiTokenizer(Tokenizer):
-    """Whoosh tokenizer over :func:`tokenize`; parts share their word's position."""
-
-    def __init__(self, user_dic: str | None = None):
-        self.user_dic = user_dic
-
-    def __eq__(self, other):
-        return isinstance(other, SudachiTokenizer) and other.user_dic == self.user_dic
-
-    def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
-                 start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):
-        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        if not tokenize:
-            t.original = t.text = value
-            t.boost = 1.0
-            if positions:
-                t.pos = start_pos
-            if chars:
-                t.startchar, t.endchar = start_char, start_char + len(value)
-            yield t
-            return
-        pos = start_pos - 1
-        for tk in _tokenize_for(self.user_dic, value):
-            if not tk.part:
-                pos += 1
-            t.text = tk.term
-            t.boost = 1.0
-            t.stopped = False
-            if keeporiginal:
-                t.original = tk.surface
-            if positions:
-                t.pos = max(pos, start_pos)
-            if chars:
-                t.startchar, t.endchar = start_char + tk.start, start_char + tk.end
-            yield t
-
-
-def _tokenize_for(user_dic, value):
-    return tokenize(value, user_dic if user_dic is not None else _user_dic)
-
-
-def analyzer(user_dic: str | None = None):
-    return SudachiTokenizer(user_dic)

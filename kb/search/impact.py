@@ -11,7 +11,8 @@ The build computes the scores from its own analysis of the units with Whoosh's f
 (:func:`whoosh.scoring.bm25`; idf ``log(N / (df + 1)) + 1`` per field; the document's
 field length as Whoosh stores it, in one lossy byte; the exact average): the same
 numbers as asking Whoosh's scorer for every posting (tests/test_index.py compares
-them), without reading the index back.
+them), without reading the index back, from the postings the Whoosh segment is written
+from (:mod:`kb.search.segment`).
 
 Files in the index folder: ``impacts.bin`` (per term: uint32 doc numbers, then
 float32 scores) and ``impacts.idx`` (marshal: term -> (byte offset, count)).
@@ -21,60 +22,55 @@ from __future__ import annotations
 import marshal
 import mmap
 from array import array
-from collections import Counter
 from math import log
 from pathlib import Path
+from typing import Iterable, Iterator
 
 BIN, IDX = "impacts.bin", "impacts.idx"
 
 
-def field_counts(texts: list[str], tokenize) -> tuple[list[Counter], list[int]]:
-    """Per document: the term counts (Whoosh's tf) and the token count (its field length)."""
-    counts, lengths = [], []
-    for text in texts:
-        toks = tokenize(text) if text else []
-        counts.append(Counter(t.term for t in toks))
-        lengths.append(len(toks))
-    return counts, lengths
+def impacts(fields: dict[str, tuple[dict, list[int]]], field_boosts: dict[str, float], B: float,
+            K1: float) -> Iterator[tuple[str, list[int], list[float]]]:
+    """(term, document numbers, field-boosted BM25F scores) of every term, in term order, as
+    Whoosh scores them: :func:`whoosh.scoring.bm25` written out, operation for operation, with
+    each document's length term worked out once.
 
-
-def compute_impacts(fields: dict[str, list[str]], tokenize, field_boosts: dict[str, float], B: float,
-                    K1: float) -> dict[str, dict[int, float]]:
-    """term -> {document number: field-boosted BM25F score}, as Whoosh scores it.
-
-    ``fields``: field name -> the field's text of every document, in document order."""
-    from whoosh.scoring import bm25
+    ``fields``: field name -> its postings and field lengths (:func:`kb.search.analysed.postings`)."""
     from whoosh.util.numeric import byte_to_length, length_to_byte
 
-    impacts: dict[str, dict[int, float]] = {}
+    scored: dict[str, dict[str, tuple[array, array]]] = {}
+    k1p1 = K1 + 1
     for fname, boost in field_boosts.items():
-        counts, lengths = field_counts(fields[fname], tokenize)
+        post, lengths = fields[fname]
         n_docs = len(lengths)
         avgfl = (sum(lengths) / n_docs if n_docs else 0) or 1
-        stored = [byte_to_length(length_to_byte(n)) for n in lengths]
-        df: Counter = Counter()
-        for c in counts:
-            df.update(c.keys())
-        idf = {t: log(n_docs / (n + 1)) + 1 for t, n in df.items()}
-        for d, c in enumerate(counts):
-            fl = stored[d]
-            for term, tf in c.items():
-                acc = impacts.setdefault(term, {})
-                acc[d] = acc.get(d, 0.0) + boost * bm25(idf[term], tf, fl, avgfl, B, K1)
-    return impacts
+        norm = [K1 * ((1 - B) + B * byte_to_length(length_to_byte(n)) / avgfl) for n in lengths]
+        per = scored[fname] = {}
+        for term, (docs, tfs) in post.items():
+            idf = log(n_docs / (len(docs) + 1)) + 1
+            per[term] = (docs, array("d", [boost * (idf * ((tf * k1p1) / (tf + norm[d]))) for d, tf in zip(docs, tfs)]))
+    for term in sorted(set().union(*scored.values())):
+        acc: dict[int, float] = {}
+        for fname in field_boosts:  # fields summed in the same order as ever: the same floats
+            found = scored[fname].get(term)
+            if found:
+                for d, sc in zip(*found):
+                    acc[d] = acc.get(d, 0.0) + sc
+        docs = sorted(acc)
+        yield term, docs, [acc[d] for d in docs]
 
 
-def write_impacts(index_dir: Path, impacts: dict[str, dict[int, float]]) -> None:
+def write_impacts(index_dir: Path, scored: Iterable[tuple[str, list[int], list[float]]]) -> None:
+    """``impacts.bin`` and ``impacts.idx`` from (term, documents, scores) in term order."""
     table = {}
     with open(Path(index_dir) / BIN, "wb") as out:
         offset = 0
-        for term in sorted(impacts):
-            docs = sorted(impacts[term])
+        for term, docs, scores in scored:
             out.write(array("I", docs).tobytes())
-            out.write(array("f", [impacts[term][d] for d in docs]).tobytes())
+            out.write(array("f", scores).tobytes())
             table[term] = (offset, len(docs))
             offset += 8 * len(docs)
-    (Path(index_dir) / IDX).write_bytes(marshal.dumps(table))
+    (Path(index_dir) / IDX).write_bytes(marshal.dumps(table, 2))  # version 2: the same bytes for the same table
 
 
 class Impacts:

@@ -1,9 +1,9 @@
-"""The Whoosh index: schema, Sudachi user dictionary, writer.
+"""The Whoosh index: schema and its Sudachi tokenizer, Sudachi user dictionary, writer.
 
 Layout of ``<build>/index``: the Whoosh segment files, ``user.dic`` (domain
 compounds for Sudachi, built from the thesaurus, the service list and the rule
-names) and ``lookup.json`` (thesaurus map and service groups, so a query needs no
-corpus loading).
+names; ``user.words`` and ``user.parts`` beside it) and ``lookup.json`` (thesaurus map
+and service groups, so a query needs no corpus loading).
 """
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ import tempfile
 from pathlib import Path
 
 from whoosh import fields, index
+from whoosh.analysis import Token, Tokenizer
 
 from ..corpus.normalize import fold
 from ..locations import cache_dir
@@ -29,8 +30,46 @@ from .units import Unit
 FIELD_BOOSTS = {"question": 3.0, "title": 1.5, "body": 1.0, "heading": 0.6, "source": 0.3}
 
 
+class SudachiTokenizer(Tokenizer):
+    """Whoosh tokenizer over :func:`kb.search.analysis.tokenize`; parts share their word's
+    position. Whoosh pickles the schema, so it holds plain settings only."""
+
+    def __init__(self, user_dic: str | None = None):
+        self.user_dic = user_dic
+
+    def __eq__(self, other):
+        return isinstance(other, SudachiTokenizer) and other.user_dic == self.user_dic
+
+    def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
+                 start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):
+        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        if not tokenize:
+            t.original = t.text = value
+            t.boost = 1.0
+            if positions:
+                t.pos = start_pos
+            if chars:
+                t.startchar, t.endchar = start_char, start_char + len(value)
+            yield t
+            return
+        pos = start_pos - 1
+        for tk in analysis.tokenize(value, self.user_dic if self.user_dic is not None else ...):
+            if not tk.part:
+                pos += 1
+            t.text = tk.term
+            t.boost = 1.0
+            t.stopped = False
+            if keeporiginal:
+                t.original = tk.surface
+            if positions:
+                t.pos = max(pos, start_pos)
+            if chars:
+                t.startchar, t.endchar = start_char + tk.start, start_char + tk.end
+            yield t
+
+
 def schema() -> fields.Schema:
-    ana = analysis.SudachiTokenizer()
+    ana = SudachiTokenizer()
     return fields.Schema(
         id=fields.ID(stored=True, unique=True),
         kind=fields.ID(stored=True),
@@ -69,6 +108,13 @@ def user_dictionary_words(inputs: Inputs) -> list[str]:
     words |= topic_names(inputs.corpus)
     # only multi-character words without spaces or punctuation make sense as entries
     return sorted(w for w in words if 2 <= len(w) <= 40 and w.replace("・", "").isalnum())
+
+
+def domain_words(inputs: Inputs) -> list[str]:
+    """Words the browser's vocabulary (and the query side) hold even where the corpus lacks
+    them: thesaurus keys and the user dictionary's words."""
+    keys = [e.term for e in inputs.thesaurus.entries] if inputs.thesaurus else []
+    return sorted(set(keys) | set(user_dictionary_words(inputs) if inputs.thesaurus else ()))
 
 
 _TOPIC_SPLIT = re.compile(r"[・、，,（）()「」]|及び|又は|並びに|について|に係る|に関する|における|の取扱い?|の算定")
@@ -115,20 +161,45 @@ def build_user_dictionary(words: list[str], out: Path) -> Path | None:
     cached = cache / "userdic" / f"{key}.dic" if cache else None
     if cached is not None and cached.is_file():
         shutil.copyfile(cached, out)
+        _unstamp(out)
     else:
         _ubuild(system, csv_text, out)
-        if cached is not None:
-            try:
-                cached.parent.mkdir(parents=True, exist_ok=True)
-                tmp = cached.with_suffix(f".tmp-{os.getpid()}")
-                shutil.copyfile(out, tmp)
-                tmp.replace(cached)
-            except OSError:
-                pass  # a read-only cache costs the next build time, nothing else
+        _unstamp(out)
+        _keep(out, cached)
     # the word list beside it lets the analyzer find words nested in a compound
-    out.with_suffix(".words").write_text("\n".join(sorted({ln.split(",")[0] for ln in lines})) + "\n",
-                                          encoding="utf-8")
+    surfaces = sorted({ln.split(",")[0] for ln in lines})
+    out.with_suffix(".words").write_text("\n".join(surfaces) + "\n", encoding="utf-8")
+    _system_parts(surfaces, out.with_suffix(".parts"), cached.with_suffix(".parts") if cached else None)
     return out
+
+
+def _system_parts(surfaces: list[str], out: Path, cached: Path | None) -> None:
+    """``user.parts``: each word's parts from the system dictionary alone (worked out in a child
+    process, which loads that dictionary, and cached with the compiled dictionary)."""
+    import marshal
+
+    from .analysed import in_children
+
+    if cached is not None and cached.is_file():
+        shutil.copyfile(cached, out)
+        return
+    parts = next(in_children(analysis.system_parts_of, [surfaces]))
+    out.write_bytes(marshal.dumps(parts, 2))  # version 2: the same bytes for the same words
+    _keep(out, cached)
+
+
+def _keep(made: Path, cached: Path | None) -> None:
+    """Copy a file just made into the cache (atomically); a read-only cache costs the next
+    build time, nothing else."""
+    if cached is None:
+        return
+    try:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cached.with_suffix(f".tmp-{os.getpid()}")
+        shutil.copyfile(made, tmp)
+        tmp.replace(cached)
+    except OSError:
+        pass
 
 
 def _ubuild(system: Path, csv_text: str, out: Path) -> None:
@@ -143,6 +214,15 @@ def _ubuild(system: Path, csv_text: str, out: Path) -> None:
             raise RuntimeError(f"sudachipy ubuild failed: {proc.stderr.strip()[-500:]}")
 
 
+def _unstamp(dic: Path) -> None:
+    """Zero the time ``ubuild`` stamps into a dictionary's header (after the magic and the
+    version), so that the same words give the same file, as the rest of a build does."""
+    with open(dic, "r+b") as f:
+        if f.read(16) == b"SudachiBinaryDic":
+            f.seek(24)
+            f.write(bytes(8))
+
+
 def prepare_analysis(out_dir: Path, inputs: Inputs) -> Path | None:
     """Compile the user dictionary into ``out_dir`` and point the analysis at it;
     return its path (None when there are no domain words)."""
@@ -153,40 +233,60 @@ def prepare_analysis(out_dir: Path, inputs: Inputs) -> Path | None:
 
 
 def write_index(units: list[Unit], out_dir: Path, thesaurus: Thesaurus, services=None, user_dic: Path | None = None,
-                progress=None) -> None:
-    """The Whoosh index, its impacts and lookup.json, into ``out_dir`` (prepared by
-    :func:`prepare_analysis`)."""
+                analysed=None, fields=None, vocabulary=None) -> None:
+    """The Whoosh index, its impacts, the stored hits, the query vocabulary and lookup.json,
+    into ``out_dir`` (prepared by :func:`prepare_analysis`). From the build: ``analysed``, its
+    :class:`~kb.search.analysed.Analysis` of the units' texts and of each word form in
+    ``vocabulary``; ``fields``, the units' postings per field. Else the units are analysed now
+    and the vocabulary is their word forms."""
+    from .analysed import Analysis, field_postings
+    from .impact import impacts, write_impacts
+    from .searcher import BM25_B, BM25_K1
+    from .segment import write_segment
+    from .stored import write_units
+    from .units import searchable_texts
+    from .vocab import write_vocab
+
+    if analysed is None:
+        analysed = Analysis().add(searchable_texts(units), workers=0)
+        vocabulary = analysed.forms(searchable_texts(units))
+        analysed.add(vocabulary, workers=0)
+    texts = fields if fields is not None else field_postings(units, analysed)
     lookup = {
         "thesaurus": thesaurus.as_map(),
+        "expansions": _expansion_terms(thesaurus),
         "services": _services_lookup(services),
         "user_dic": user_dic.name if user_dic else None,
         "rules": rule_names(units),
     }
     (out_dir / "lookup.json").write_text(json.dumps(lookup, ensure_ascii=False, sort_keys=True), encoding="utf-8")
-    ix = index.create_in(str(out_dir), schema())
-    writer = ix.writer(limitmb=64)
-    total = len(units)
-    for i, u in enumerate(units, 1):
-        writer.add_document(
-            id=u.id, kind=u.kind, category=u.category, doc_id=u.doc_id, series=u.series_id,
-            volume=str(u.volume) if u.volume is not None else "",
-            number=str(u.number) if u.number is not None else "", date=u.date, standard=u.standard,
-            services=",".join(u.services), title=u.title, heading=u.heading, question=u.question,
-            body=u.body, source=u.source, data=json.dumps(u.data, ensure_ascii=False, sort_keys=True),
-        )
-        if progress and (i % 500 == 0 or i == total):
-            progress("index", i, total)
-    writer.commit(optimize=True)  # one segment: doc numbers 0..N-1, as the impacts assume
-    from .impact import compute_impacts, write_impacts
-    from .searcher import BM25_B, BM25_K1
+    data = [json.dumps(u.data, ensure_ascii=False, sort_keys=True) for u in units]
+    docs = [dict(
+        id=u.id, kind=u.kind, category=u.category, doc_id=u.doc_id, series=u.series_id,
+        volume=str(u.volume) if u.volume is not None else "",
+        number=str(u.number) if u.number is not None else "", date=u.date, standard=u.standard,
+        services=",".join(u.services), title=u.title, heading=u.heading, question=u.question,
+        body=u.body, source=u.source, data=d,
+    ) for u, d in zip(units, data)]
+    write_segment(out_dir, schema(), docs, texts)  # one segment: doc numbers 0..N-1, as the impacts assume
+    del docs
+    write_impacts(out_dir, impacts(texts, FIELD_BOOSTS, BM25_B, BM25_K1))
+    write_units(out_dir, units, data)
+    write_vocab(out_dir, vocabulary or (), analysed)
 
-    texts = {f: [getattr(u, f) for u in units] for f in FIELD_BOOSTS}
-    write_impacts(out_dir, compute_impacts(texts, analysis.tokenize, FIELD_BOOSTS, BM25_B, BM25_K1))
+
+def _expansion_terms(thesaurus: Thesaurus) -> dict[str, list]:
+    """Thesaurus key -> [[term, weight], ...]: the whole words of its targets, in the order a
+    query adds them (kb.search.searcher), so that reading a query needs no analysis of them."""
+    from ..corpus.normalize import search_text
+
+    return {key: [[tk.term, w] for target, w in targets for tk in analysis.tokenize(search_text(target)) if not tk.part]
+            for key, targets in thesaurus.as_map().items()}
 
 
 def rule_names(units: list[Unit]) -> dict[str, str]:
     """A rule's name and aliases (key form) -> its id: the query that names a rule puts it first."""
-    from .thesaurus import key_form
+    from ..corpus.normalize import key_form
 
     out: dict[str, str] = {}
     for u in units:
@@ -200,7 +300,7 @@ def _services_lookup(services) -> dict:
     """alias/official/group (key form) -> [official or group names a filter accepts]."""
     if services is None:
         return {}
-    from .thesaurus import key_form
+    from ..corpus.normalize import key_form
 
     out: dict[str, list[str]] = {}
     for s in services.all():

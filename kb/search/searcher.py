@@ -19,12 +19,10 @@ from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..corpus.dates import wareki
-from ..corpus.normalize import query_text, search_text
+from ..corpus.normalize import key_form, query_text
 from ..corpus.refs import parse_reference
 from . import analysis
 from .present import ANSWER_CHARS, window
-from .thesaurus import key_form
 
 MAX_QUERY = 1000  # characters analysed; the rest of a pasted page adds nothing
 PART_WEIGHT = 0.35
@@ -120,6 +118,8 @@ def _in_force(hit: Hit, day: dt.date) -> Hit:
     amounts = hit.data.get("amounts")
     if hit.kind != "rule" or not amounts:
         return hit
+    from ..corpus.dates import wareki
+
     iso = day.isoformat()
     now = [a for a in amounts if (not a["effective_from"] or a["effective_from"] <= iso)
            and (not a["effective_until"] or iso <= a["effective_until"])]
@@ -149,36 +149,62 @@ def clean_query(query: str) -> str:
 
 
 class Searcher:
-    """An open index; reuse it for many queries (warm latency)."""
+    """An open index; reuse it for many queries (warm latency).
+
+    Opening reads what every query needs and nothing else (the impacts' term table, the
+    stored hits' table, the query vocabulary): a ranked query adds up impacts, reads its hits
+    from the stored units and its words from the vocabulary, so it runs without Whoosh and,
+    for the words the corpus holds, without Sudachi. Whoosh is opened for a filter only."""
 
     def __init__(self, index_dir: Path):
-        from whoosh import index as windex
-        from whoosh import scoring
-
         from .impact import Impacts
+        from .stored import StoredUnits
+        from .vocab import Vocabulary
 
-        index_dir = Path(index_dir)
-        if not (index_dir / "lookup.json").exists() or not windex.exists_in(str(index_dir)):
+        self.index_dir = index_dir = Path(index_dir)
+        if not (index_dir / "lookup.json").exists():
             raise IndexMissing(f"no search index in {index_dir}; build it first: kaigo-kb build (or python build.py)")
         try:
             self.lookup = json.loads((index_dir / "lookup.json").read_text(encoding="utf-8"))
-            self.ix = windex.open_dir(str(index_dir))
-            self.searcher = self.ix.searcher(weighting=scoring.BM25F(B=BM25_B, K1=BM25_K1))
             self.impacts = Impacts(index_dir)
+            self.units = StoredUnits(index_dir)
+            self.vocab = Vocabulary(index_dir)
+            if not any(index_dir.glob("_MAIN_*.toc")):
+                raise FileNotFoundError("no Whoosh table of contents")
         except Exception as e:  # a damaged index or one from another version: say how to fix it
             raise IndexMissing(
                 f"the search index in {index_dir} cannot be read ({type(e).__name__}: {e}); "
                 "rebuild it: kaigo-kb build"
             ) from None
-        self.ndocs = self.searcher.doc_count_all()
+        self.ndocs = len(self.units)
+        self._whoosh = None
         dic = self.lookup.get("user_dic")
         # this index's own dictionary for every query (two open indexes never mix theirs);
         # configured as the default too, for highlight() and callers without a Searcher
         self.user_dic = str(index_dir / dic) if dic else None
         analysis.configure(self.user_dic)  # only once the index is good
 
+    @property
+    def searcher(self):
+        """The Whoosh searcher (BM25F as the impacts), opened when first asked for."""
+        if self._whoosh is None:
+            from whoosh import index as windex
+            from whoosh import scoring
+
+            try:
+                ix = windex.open_dir(str(self.index_dir))
+                self._whoosh = ix.searcher(weighting=scoring.BM25F(B=BM25_B, K1=BM25_K1))
+            except Exception as e:
+                raise IndexMissing(f"the search index in {self.index_dir} cannot be read ({type(e).__name__}: {e}); "
+                                   "rebuild it: kaigo-kb build") from None
+            if self._whoosh.doc_count_all() != self.ndocs:
+                raise IndexMissing(f"the search index in {self.index_dir} is not one build; rebuild it: kaigo-kb build")
+        return self._whoosh
+
     def close(self):
-        self.searcher.close()
+        if self._whoosh is not None:
+            self._whoosh.close()
+        self.units.close()
 
     # ------------------------------------------------------------------ query terms
     def query_groups(self, text: str) -> list[dict[str, float]]:
@@ -190,7 +216,7 @@ class Searcher:
         holding the word, its parts (医療 in 医療機関) and its thesaurus expansions
         (特養 -> 介護老人福祉施設, 介護保険施設等) at lower weights, so that a hit is credited
         once per typed word."""
-        toks = analysis.tokenize(text, self.user_dic)
+        toks = self.vocab.tokenize(text, self.user_dic)
         words = [t for t in toks if not t.part]
         groups: list[dict[str, float]] = []  # groups[i] belongs to words[i]
         surfaces = [w.surface for w in words]
@@ -217,13 +243,11 @@ class Searcher:
                         g.update({t: max(wt, g.get(t, 0)) for t, wt in groups[k].items()})
                         groups[k] = {}
                     surfaces[i] = text[words[i].start:words[j - 1].end]
-                    for target, wt in thes[key]:
-                        expansions[i].append(target)
-                        # whole words only: the parts of 介護老人福祉施設 (介護, 施設)
-                        # would match nearly everything
-                        for tk in analysis.tokenize(search_text(target), self.user_dic):
-                            if not tk.part:
-                                add(g, tk.term, wt)
+                    expansions[i] += [target for target, _wt in thes[key]]
+                    # the targets' whole words only (the build read them): the parts of
+                    # 介護老人福祉施設 (介護, 施設) would match nearly everything
+                    for term, wt in self.lookup["expansions"][key]:
+                        add(g, term, wt)
                     i = j
                     break
             else:
@@ -231,6 +255,9 @@ class Searcher:
         return [Word(surfaces[k], g, tuple(dict.fromkeys(expansions[k]))) for k, g in enumerate(groups) if g]
 
     def _filter(self, f: Filters):
+        """The Whoosh query for the filters (None: no filter; Whoosh is not even imported)."""
+        if f == Filters():
+            return None
         from whoosh import query as Q
 
         parts = []
@@ -262,7 +289,7 @@ class Searcher:
         ref = parse_reference(q)
         flt = self._filter(filters)
         allowed = set(self.searcher.docs_for_query(flt)) if flt is not None else None
-        hits = self._reference_hits(ref, flt) if not ref.empty else []
+        hits = self._reference_hits(ref, allowed) if not ref.empty else []
         note = self._missing_reference(ref) if not ref.empty and not hits else ""
         rest = ref.rest if not ref.empty else q
         if not ref.empty and not rest and hits:
@@ -309,30 +336,24 @@ class Searcher:
         for chunk in named:
             rule_id = names.get(key_form(chunk))
             if rule_id and rule_id not in seen:
-                docnum = self.searcher.document_number(id=rule_id)
+                docnum = self.units.docnum(rule_id)
                 if docnum is not None and (allowed is None or docnum in allowed):
-                    f = self.searcher.stored_fields(docnum)
-                    return Hit(rule_id, "rule", 1000.0, json.loads(f["data"]))
+                    return Hit(rule_id, "rule", 1000.0, self.units.data(docnum))
         return None
 
     def _missing_reference(self, ref) -> str:
         """What the corpus has, for a reference it does not: the volume's 問 numbers, or the volumes."""
-        from whoosh import query as Q
-
         wanted = f"Vol.{ref.volume}" if ref.volume is not None else ""
         if ref.number is not None:
             wanted += f" 問{ref.number}"
         if ref.volume is not None:
-            parts = [Q.Term("kind", "qa"), Q.Term("volume", str(ref.volume))]
-            if ref.series_id:
-                parts.append(Q.Term("series", ref.series_id))
-            found = self.searcher.search(Q.And(parts), limit=None)
-            numbers = sorted({int(r["number"]) for r in found if r["number"]})
+            found = self.units.qas(ref.series_id, ref.volume)
+            numbers = sorted({self.units.numbers[d] for d in found if self.units.numbers[d] is not None})
             if numbers:
                 return f"{wanted} is not in the corpus; Vol.{ref.volume} has " + ", ".join(f"問{n}" for n in numbers)
-            if len(found):
+            if found:
                 return f"{wanted} is not in the corpus; Vol.{ref.volume} has {len(found)} rulings without 問 numbers"
-        vols = sorted({int(v) for v in self.searcher.lexicon("volume") if v.isdigit()}) if self.ndocs else []
+        vols = sorted({v for v in self.units.volumes if v is not None})
         listed = ", ".join(f"Vol.{v}" for v in vols) or "none"
         return f"{wanted.strip()} is not in the corpus; volumes in the corpus: {listed}"
 
@@ -417,13 +438,13 @@ class Searcher:
             prelim.append((acc[d] * (0.2 + 0.8 * (credit / len(groups)) ** 2), d))
         prelim.sort(key=lambda x: (-x[0], x[1]))
         ranked = []
+        kinds = KIND_WEIGHT if asked else KEYWORD_KIND_WEIGHT
         for score, docnum in prelim[: 3 * (limit + len(seen)) + 10]:
-            f = self.searcher.stored_fields(docnum)
-            if f["id"] not in seen:
-                data = json.loads(f["data"])
-                kinds = KIND_WEIGHT if asked else KEYWORD_KIND_WEIGHT
-                weight = kinds.get(f["kind"], 1.0) * STATUS_WEIGHT.get(data.get("status", ""), 1.0)
-                ranked.append((score * weight, f["id"], f["kind"], data))
+            ident, kind = self.units.ids[docnum], self.units.kinds[docnum]
+            if ident not in seen:
+                data = self.units.data(docnum)
+                weight = kinds.get(kind, 1.0) * STATUS_WEIGHT.get(data.get("status", ""), 1.0)
+                ranked.append((score * weight, ident, kind, data))
         ranked.sort(key=lambda x: (-x[0], x[1]))
         return self._collapse(ranked, seen)[:limit]
 
@@ -439,24 +460,15 @@ class Searcher:
                 continue
             taken.add(leader)
             if leader != hid:
-                docnum = self.searcher.document_number(id=leader)
+                docnum = self.units.docnum(leader)
                 if docnum is not None:
-                    hid, data = leader, json.loads(self.searcher.stored_fields(docnum)["data"])
+                    hid, data = leader, self.units.data(docnum)
             out.append(Hit(hid, kind, score, data))
         return out
 
-    def _reference_hits(self, ref, flt) -> list[Hit]:
-        from whoosh import query as Q
-
-        parts = [Q.Term("kind", "qa")]
-        if ref.series_id:
-            parts.append(Q.Term("series", ref.series_id))
-        if ref.volume is not None:
-            parts.append(Q.Term("volume", str(ref.volume)))
-        if ref.number is not None:
-            parts.append(Q.Term("number", str(ref.number)))
-        results = self.searcher.search(Q.And(parts), limit=None, filter=flt, sortedby=None)
-        found = [Hit(r["id"], "qa", 1000.0, json.loads(r["data"]), exact=True) for r in results]
+    def _reference_hits(self, ref, allowed: set[int] | None) -> list[Hit]:
+        found = [Hit(self.units.ids[d], "qa", 1000.0, self.units.data(d), exact=True)
+                 for d in self.units.qas(ref.series_id, ref.volume, ref.number) if allowed is None or d in allowed]
         found.sort(key=lambda h: (h.data.get("series_id", ""), h.data.get("volume") or 0, h.data.get("number") or 0, h.id))
         return found
 

@@ -6,10 +6,10 @@ search for 特養 must find text that only says 介護保険施設等).
 """
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..corpus.normalize import key_form
 from ..corpus.schema import Field, validate
 from ..sources.files import DataError, load_toml
 
@@ -29,11 +29,6 @@ class Entry:
     targets: tuple[str, ...]
     kind: str  # abbrev | synonym | group | broader
     note: str = ""
-
-
-def key_form(s: str) -> str:
-    """How thesaurus keys are compared: NFKC, lower-case, no white space."""
-    return "".join(unicodedata.normalize("NFKC", s).lower().split())
 
 
 class Thesaurus:

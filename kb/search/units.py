@@ -10,10 +10,9 @@ from typing import Iterator
 
 from ..corpus.dates import wareki
 from ..corpus.load import Corpus
-from ..corpus.normalize import search_text
+from ..corpus.normalize import key_form, search_text
 from ..corpus.records import clause_dict, qa_source, source_dict
 from .present import QA_CATEGORY, RULE_CATEGORY, clause_category, qa_headline
-from .thesaurus import key_form
 
 SEARCH_FIELDS = ("title", "heading", "question", "body", "source")  # the analysed text fields
 

@@ -27,6 +27,7 @@ The query side is ``site_templates/static/search.js``; change both together.
 from __future__ import annotations
 
 import json
+from array import array
 from collections import Counter, defaultdict
 
 from whoosh.util.numeric import byte_to_length, length_to_byte
@@ -78,53 +79,75 @@ def _services_accept(services) -> dict[str, list[str]]:
     return _services_lookup(services)
 
 
-def build_index(units: list[Unit], *, thesaurus=None, services=None, words=(), tokenize=None,
+def _units_holding(term: str, fields) -> int:
+    """How many units hold the term in any field (as kb.search.impact counts a term's documents)."""
+    holding: set[int] = set()
+    for post, _lengths in fields.values():
+        if term in post:
+            holding.update(post[term][0])
+    return len(holding)
+
+
+def _forms(units: list[Unit], analysed) -> tuple[dict[str, Counter], dict[str, set[str]]]:
+    """(surface as lower-cased -> Counter of the terms it was read as, over every token of the
+    units; word term -> the terms of its parts)."""
+    occurs: Counter = Counter()  # word number -> how often it stands in the units' fields
+    for f in FIELDS:
+        for u in units:
+            text = getattr(u, f)
+            if text:
+                occurs.update(analysed.word_ids(text))
+    forms: dict[str, Counter] = defaultdict(Counter)
+    parts: dict[str, set[str]] = defaultdict(set)
+    for w, n in occurs.items():
+        term, surface, _length, word_parts = analysed.words[w]
+        forms[surface.lower()][term] += n
+        for t, s, _start, _end in word_parts:
+            forms[s.lower()][t] += n
+            parts[term].add(t)
+    return forms, parts
+
+
+def build_index(units: list[Unit], *, thesaurus=None, services=None, words=(), analysed=None, fields=None,
                 progress=None) -> dict:
     """The index payload (a JSON-able dict, the same for the same input).
 
-    ``words`` (the user dictionary's domain words, thesaurus keys) join the vocabulary
-    even where the corpus lacks them, so the browser keeps リハビリ whole as Sudachi does."""
-    if tokenize is None:
-        from ..search.analysis import tokenize
-    tfs: list[dict[str, Counter]] = []  # per unit: field -> Counter(term)
-    lengths = {f: [] for f in FIELDS}
-    forms: dict[str, Counter] = defaultdict(Counter)  # surface -> Counter(term)
-    parts: dict[str, set[str]] = defaultdict(set)
-    for n, u in enumerate(units):
-        per_field = {}
-        for f in FIELDS:
-            toks = tokenize(getattr(u, f)) if getattr(u, f) else []
-            per_field[f] = Counter(t.term for t in toks)
-            lengths[f].append(len(toks))
-            whole = [t for t in toks if not t.part]
-            for t in toks:
-                forms[t.surface.lower()][t.term] += 1
-                if t.part:
-                    for o in whole:
-                        if o.start <= t.start and t.end <= o.end and o.term != t.term:
-                            parts[o.term].add(t.term)
-        tfs.append(per_field)
-        if progress and (n % 200 == 0 or n + 1 == len(units)):
-            progress("browser index", n + 1, len(units))
+    ``analysed``/``fields``: the build's analysis of the units and their postings per field
+    (:mod:`kb.search.analysed`; else the units are analysed now). ``words`` (the user
+    dictionary's domain words, thesaurus keys) join the vocabulary even where the corpus lacks
+    them, so the browser keeps リハビリ whole as Sudachi does."""
+    from ..search.analysed import Analysis, field_postings
+    from ..search.analysis import tokenize
+    from ..search.units import searchable_texts
 
+    if analysed is None:
+        analysed = Analysis().add(searchable_texts(units), workers=0)
+    if fields is None:
+        fields = field_postings(units, analysed)
+    forms, parts = _forms(units, analysed)
     for w in sorted(set(words)):
         for t in tokenize(search_text(w)):
             forms[t.surface.lower()][t.term] += 0  # known form, no weight against corpus usage
     terms = sorted({t for c in forms.values() for t in c})
     ids = {t: i for i, t in enumerate(terms)}
-    post = {f: [[] for _ in terms] for f in FIELDS}
+    empty = array("i")
+    post = {f: [empty] * len(terms) for f in FIELDS}  # arrays, written out as JSON lists (index_js)
     for f in FIELDS:
-        last = [-1] * len(terms)
-        for ui, per_field in enumerate(tfs):
-            for term, tf in sorted(per_field[f].items()):
-                i = ids[term]
-                post[f][i] += [ui - last[i]] if tf == 1 else [last[i] - ui, tf]
-                last[i] = ui
+        for term, (docs, tfs) in fields[f][0].items():
+            out, last = array("i"), -1
+            for ui, tf in zip(docs, tfs):
+                if tf == 1:
+                    out.append(ui - last)
+                else:
+                    out.append(last - ui)
+                    out.append(tf)
+                last = ui
+            post[f][ids[term]] = out
+        if progress:
+            progress("browser index", FIELDS.index(f) + 1, len(FIELDS))
+    lengths = {f: fields[f][1] for f in FIELDS}
     vocab = {s: ids[max(sorted(c), key=lambda t: c[t])] for s, c in sorted(forms.items()) if s.strip()}
-    df: Counter = Counter()  # units containing the term in any field, as kb.search.impact counts
-    for per_field in tfs:
-        df.update(set().union(*(per_field[f] for f in FIELDS)))
-    common = sorted(ids[t] for t, n in df.items() if n > COMMON_DF * len(units))
+    common = sorted(ids[t] for t in terms if _units_holding(t, fields) > COMMON_DF * len(units))
     kinds = sorted({u.kind for u in units})
     standards = sorted({u.standard for u in units if u.standard})
     position = {u.id: n for n, u in enumerate(units)}
@@ -217,6 +240,13 @@ def unit_texts(units: list[Unit]) -> dict[str, list[str]]:
 
 
 def index_js(payload, name: str = JS_GLOBAL) -> str:
-    """Data as a script assigning a global: loads from file:// with a plain <script>."""
-    body = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    """Data as a script assigning a global: loads from file:// with a plain <script>. Arrays
+    (the postings) are written as lists."""
+    body = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=_as_list)
     return f"window.{name}={body};\n"
+
+
+def _as_list(value):
+    if isinstance(value, array):
+        return value.tolist()
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")

@@ -36,6 +36,7 @@ class SiteData:
     links: object | None
     payload: dict
     qas_of_service: dict[str, list[QA]]
+    made: dict = field(default_factory=dict, repr=False)  # what a page or download makes once per site (see once)
 
     @classmethod
     def collect(cls, corpus, units, *, rules=None, services=None, thesaurus=None, payload=None) -> "SiteData":
@@ -50,6 +51,13 @@ class SiteData:
                 for s in u.services:
                     by_service[s].append(corpus.qas_by_id[u.id])
         return cls(corpus, list(rules or []), services, thesaurus, links, payload or {}, dict(by_service))
+
+    def once(self, key, make):
+        """``make()``, computed the first time ``key`` is asked for (a ruling's record stands in its
+        volume's download and in its services')."""
+        if key not in self.made:
+            self.made[key] = make()
+        return self.made[key]
 
     # ---- helpers the templates call
     def wareki(self, iso: str) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from functools import lru_cache
 
 INDEX = "index.html"
 VOLUMES = "volumes.html"
@@ -16,6 +17,7 @@ SERVICES = "services.html"
 RULES = "rules.html"
 
 
+@lru_cache(maxsize=1 << 16)  # a ruling is linked from its volume's and its services' pages
 def safe_name(ident: str) -> str:
     """A file name that is the same on every OS: [a-z0-9-_], plus a hash when changed."""
     name = re.sub(r"[^a-z0-9_-]+", "-", ident.lower()).strip("-")[:80]

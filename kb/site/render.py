@@ -14,6 +14,7 @@ from typing import Callable
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from ..locations import PACKAGE_ROOT
+from ..search.index import domain_words
 from ..search.inputs import Inputs
 from ..search.units import Unit
 from . import export, paths, views
@@ -43,22 +44,23 @@ def _write(path: Path, text: str) -> None:
     path.write_bytes(text.encode("utf-8"))
 
 
-def _domain_words(inputs: Inputs) -> list[str]:
-    from ..search.index import user_dictionary_words
+def _open(path: Path):
+    """A text file to write as :func:`_write` does (UTF-8, line ends as given)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return open(path, "w", encoding="utf-8", newline="")
 
-    keys = [e.term for e in inputs.thesaurus.entries] if inputs.thesaurus else []
-    return sorted(set(keys) | set(user_dictionary_words(inputs) if inputs.thesaurus else ()))
 
-
-def render_site(inputs: Inputs, units: list[Unit], out_dir: Path, progress: Progress | None = None) -> None:
+def render_site(inputs: Inputs, units: list[Unit], out_dir: Path, progress: Progress | None = None, *,
+                analysed=None, fields=None) -> None:
     """Write the complete site into ``out_dir`` (an empty directory chosen by the caller).
 
     Tokenizes with :mod:`kb.search.analysis` as configured (the build configures the
-    Sudachi user dictionary first, so browser and CLI segment alike)."""
+    Sudachi user dictionary first, so browser and CLI segment alike; it also hands over its
+    analysis of the units and their postings, see :func:`~kb.site.browser_index.build_index`)."""
     out_dir = Path(out_dir)
     corpus, rules, services, thesaurus = inputs.corpus, inputs.rules, inputs.services, inputs.thesaurus
-    payload = build_index(units, thesaurus=thesaurus, services=services, words=_domain_words(inputs),
-                          progress=progress)
+    payload = build_index(units, thesaurus=thesaurus, services=services, words=domain_words(inputs),
+                          analysed=analysed, fields=fields, progress=progress)
     _write(out_dir / INDEX_FILE, index_js(payload))
     _write(out_dir / TEXT_FILE, index_js(unit_texts(units), TEXT_GLOBAL))
     for src in sorted((TEMPLATES / "static").iterdir()):
@@ -66,10 +68,16 @@ def render_site(inputs: Inputs, units: list[Unit], out_dir: Path, progress: Prog
             (out_dir / "static").mkdir(parents=True, exist_ok=True)
             (out_dir / "static" / src.name).write_bytes(src.read_bytes())
 
-    data = SiteData.collect(corpus, units, rules=rules, services=services, thesaurus=thesaurus, payload=payload)
-    for e in export.all_exports(data):
-        _write(out_dir / export.file_path(e, "csv"), "\ufeff" + export.to_csv(e, data))  # BOM: Excel reads UTF-8
-        _write(out_dir / export.file_path(e, "json"), export.json_text(e, data))
+    # the pages need only the filters' choices of the index (the postings would weigh on the rest of the build)
+    choices = {k: payload[k] for k in ("cats", "standards")}
+    del payload
+    data = SiteData.collect(corpus, units, rules=rules, services=services, thesaurus=thesaurus, payload=choices)
+    for e in export.all_exports(data):  # written as they are made: a service's file can hold every ruling
+        with _open(out_dir / export.file_path(e, "csv")) as f:
+            f.write("\ufeff")  # BOM: Excel reads UTF-8
+            export.write_csv(e, data, f)
+        with _open(out_dir / export.file_path(e, "json")) as f:
+            f.writelines(export.json_pieces(e, data))
     env = environment()
     stamp = views.build_stamp(corpus)
     todo = pages(data)

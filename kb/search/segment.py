@@ -1,0 +1,94 @@
+"""The Whoosh index written in one pass from the build's postings.
+
+Whoosh's own writer (``add_document`` + ``commit``) analyses every text field again, sorts
+every posting through an on-disk pool of pickles and reads each document's field length
+back for every posting: about 30 s of a 10,000-Q&A build. The build already has each text
+field's postings (:func:`kb.search.analysed.postings`), so :func:`write_segment` hands them
+to Whoosh's codec directly, field by field and term by term, in the order Whoosh's
+``FieldWriter.add_postings`` takes them, with the same weights, values and lengths. The
+other fields (ids, kinds, services …) go through Whoosh's own ``field.index``.
+
+The result is the index ``add_document`` and ``commit(optimize=True)`` make: one segment,
+documents numbered in the order given (tests/test_index.py compares the two). It uses the
+segment writer's per-document writer, field writer and closing steps (whoosh 2.7.4 is
+pinned in pyproject.toml), for a new, empty index only.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from whoosh import index
+from whoosh.system import pack_uint
+from whoosh.util.numeric import byte_to_length, length_to_byte
+
+
+def write_segment(out_dir: Path, schema, docs: list[dict[str, str]], texts: dict[str, tuple[dict, list[int]]]) -> None:
+    """A new index in ``out_dir``: document ``n`` has the field values ``docs[n]``; a field
+    named in ``texts`` is indexed from its postings and lengths instead of its value."""
+    ix = index.create_in(str(out_dir), schema)
+    writer = ix.writer()
+    try:
+        other = _write_documents(writer, schema, docs, texts)
+        _write_postings(writer.fieldwriter, schema, texts, other)
+        writer.docnum = len(docs)
+        writer._close_segment()
+        writer._assemble_segment()
+        writer._commit_toc([writer.get_segment()])
+    except BaseException:
+        writer.cancel()
+        raise
+    writer._finish()
+
+
+def _write_documents(writer, schema, docs, texts) -> dict[str, dict[bytes, list]]:
+    """Stored values and field lengths of every document (as ``add_document`` writes them);
+    returns the postings of the fields not in ``texts``: field -> term -> [(doc, weight, value)]."""
+    out = writer.perdocwriter
+    other: dict[str, dict[bytes, list]] = {}
+    for docnum, fields in enumerate(docs):
+        out.start_doc(docnum)
+        for name in sorted(fields):
+            value = fields[name]
+            field = schema[name]
+            assert not field.vector and not field.column_type and not field.separate_spelling()
+            length = 0
+            if name in texts:
+                length = texts[name][1][docnum]
+            elif field.indexed:
+                assert not field.scorable  # a length would be needed: give its postings in ``texts``
+                terms = other.setdefault(name, {})
+                for tbytes, _freq, weight, vbytes in field.index(value):
+                    terms.setdefault(tbytes, []).append((docnum, weight, vbytes))
+            out.add_field(name, field, value if field.stored else None, length)
+        out.finish_doc()
+    out.close()
+    return other
+
+
+def _write_postings(fw, schema, texts, other) -> None:
+    """Every field's terms in order, each term's postings in document order, as
+    ``FieldWriter.add_postings`` writes a sorted pool."""
+    for name in sorted(set(texts) | set(other)):
+        field = schema[name]
+        fw.start_field(name, field)
+        if name in texts:
+            post, lengths = texts[name]
+            stored = [byte_to_length(length_to_byte(n)) for n in lengths]  # as Whoosh reads a length back
+            packed = {}
+            for term in sorted(post):
+                fw.start_term(term.encode("utf-8"))
+                docs, tfs = post[term]
+                for d, tf in zip(docs, tfs):
+                    value = packed.get(tf)
+                    if value is None:
+                        value = packed[tf] = pack_uint(tf)
+                    fw.add(d, float(tf), value, stored[d])
+                fw.finish_term()
+        else:
+            for tbytes in sorted(other[name]):
+                fw.start_term(tbytes)
+                for d, weight, vbytes in other[name][tbytes]:
+                    fw.add(d, weight, vbytes or b"", 0)
+                fw.finish_term()
+        fw.finish_field()
+    fw.close()

@@ -1,0 +1,70 @@
+"""What a hit shows, stored beside the index for the query side.
+
+Per unit, in document-number order: its id and kind, the JSON ``search --json`` prints (the
+same text as the Whoosh index's stored ``data`` field) and the columns a typed reference is
+matched on (series, volume, number). ``units.idx`` (marshal) holds the columns and the offsets
+into ``units.bin`` (the JSON texts, one after another), which is read through mmap: a query
+reads the few hits it shows, and needs no Whoosh (``kaigo-kb search`` opens Whoosh only for a
+filter).
+"""
+from __future__ import annotations
+
+import json
+import marshal
+import mmap
+from array import array
+from pathlib import Path
+
+IDX, BIN = "units.idx", "units.bin"
+
+
+def write_units(out_dir: Path, units, data: list[str]) -> None:
+    """``data``: each unit's JSON text, as the Whoosh index stores it."""
+    offsets = array("Q", [0])
+    with open(Path(out_dir) / BIN, "wb") as out:
+        for text in data:
+            blob = text.encode("utf-8")
+            out.write(blob)
+            offsets.append(offsets[-1] + len(blob))
+    table = {"id": [u.id for u in units], "kind": [u.kind for u in units], "series": [u.series_id for u in units],
+             "volume": [u.volume for u in units], "number": [u.number for u in units], "offsets": offsets.tobytes()}
+    (Path(out_dir) / IDX).write_bytes(marshal.dumps(table, 2))  # version 2: the same bytes for the same units
+
+
+class StoredUnits:
+    def __init__(self, index_dir: Path):
+        table = marshal.loads((Path(index_dir) / IDX).read_bytes())
+        self.ids: list[str] = table["id"]
+        self.kinds: list[str] = table["kind"]
+        self.series: list[str] = table["series"]
+        self.volumes: list[int | None] = table["volume"]
+        self.numbers: list[int | None] = table["number"]
+        self.offsets = array("Q")
+        self.offsets.frombytes(table["offsets"])
+        if len(self.offsets) != len(self.ids) + 1:
+            raise ValueError(f"{IDX} does not match its units")
+        with open(Path(index_dir) / BIN, "rb") as f:
+            self._bin = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) if self.offsets[-1] else b""
+        self._docnums: dict[str, int] | None = None
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def data(self, docnum: int) -> dict:
+        """The hit as ``search --json`` prints it."""
+        return json.loads(self._bin[self.offsets[docnum]:self.offsets[docnum + 1]].decode("utf-8"))
+
+    def docnum(self, ident: str) -> int | None:
+        if self._docnums is None:
+            self._docnums = {i: n for n, i in enumerate(self.ids)}
+        return self._docnums.get(ident)
+
+    def qas(self, series_id: str | None = None, volume: int | None = None, number: int | None = None) -> list[int]:
+        """The Q&As with this series, volume and number (None: any), in document order."""
+        return [d for d, kind in enumerate(self.kinds)
+                if kind == "qa" and (series_id is None or self.series[d] == series_id)
+                and (volume is None or self.volumes[d] == volume) and (number is None or self.numbers[d] == number)]
+
+    def close(self) -> None:
+        if isinstance(self._bin, mmap.mmap):
+            self._bin.close()
