@@ -17,24 +17,25 @@ class BuildFailed(Exception):
 def build(corpus_dir: Path | str, build_dir: Path | str, *, site: bool = True, progress=None) -> dict:
     """Build index (and site) into ``build_dir``; returns counts."""
     from .search import analysis
-    from .search.analysed import Analysis, field_postings
+    from .search.analysed import Analysis, field_postings, workers
     from .search.index import prepare_analysis, write_index
     from .search.units import build_units, searchable_texts
 
     corpus_dir, build_dir = Path(corpus_dir), Path(build_dir)
-    inputs = load_inputs(corpus_dir)
     build_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = build_dir.parent / f".{build_dir.name}.tmp-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
     try:
-        units = build_units(inputs.corpus, inputs.rules, inputs.services)
-        user_dic = prepare_analysis(tmp / "index", inputs)
-        # each text analysed once, and only when no earlier build did (kb.search.analysed); then
-        # each word form alone, for reading queries (kb.search.vocab)
-        words = _words(inputs)
-        tokens = Analysis.cached().add([*searchable_texts(units), *words], progress=progress)
-        forms = tokens.forms(searchable_texts(units)) | set(words)
-        tokens.add(forms, progress=progress).save()
+        with workers() as pool:  # forked before the corpus is loaded: a worker carries only its Sudachi
+            inputs = load_inputs(corpus_dir)
+            units = build_units(inputs.corpus, inputs.rules, inputs.services)
+            user_dic = prepare_analysis(tmp / "index", inputs)
+            # each text analysed once, and only when no earlier build did (kb.search.analysed);
+            # then each word form alone, for reading queries (kb.search.vocab)
+            words = _words(inputs)
+            tokens = Analysis.cached().add([*searchable_texts(units), *words], pool=pool, progress=progress)
+            forms = tokens.forms(searchable_texts(units)) | set(words)
+            tokens.add(forms, pool=pool, progress=progress).save()
         fields = field_postings(units, tokens)
         with analysis.using(tokens):  # the index and the browser index reuse this one analysis
             # the Whoosh index on the other core while this process renders the site

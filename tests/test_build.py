@@ -18,7 +18,7 @@ def analysed_here(monkeypatch):
     """The analysis workers run in this process, and every text Sudachi analyses is counted."""
     from kb.search import analysed
 
-    monkeypatch.setattr(analysed, "in_children", lambda fn, jobs, workers=1: map(fn, jobs))
+    monkeypatch.setattr(analysed, "in_children", lambda fn, jobs, workers=1, pool=None: map(fn, jobs))
     counted: Counter = Counter()
     real_chunks = analysis._chunks
 

@@ -241,3 +241,41 @@ def test_real_dev_queries_on_the_workbook(real_searcher):
     """../shared/eval/real_dev_queries.tsv on a scratch corpus with ../shared/real/qa-shu.xlsx ingested."""
     ok, n, mrr = _score(real_searcher, REAL_DEV_QUERIES)
     assert ok == n, f"{ok}/{n} (MRR {mrr:.3f})"
+
+
+QUERY_SETS = [DEV_QUERIES, REAL_DEV_QUERIES, ROOT / "tests" / "queries.tsv", ROOT / "tests" / "real_queries.tsv"]
+
+
+def _read_all(searcher) -> tuple[list, int]:
+    """Every query of the four query sets as the searcher answers it (hits, scores, how it was
+    read), and how many of them needed Sudachi."""
+    out, before = [], searcher.vocab.sudachi
+    for path in QUERY_SETS:
+        if path.exists():
+            for line in path.read_text(encoding="utf-8").splitlines()[1:]:
+                if line.strip():
+                    r = searcher.search(line.split("\t")[1], limit=10)
+                    out.append(([(h.id, h.score) for h in r.hits], [w.group for w in r.words], r.reading()))
+    return out, searcher.vocab.sudachi - before
+
+
+def _same_reading_with_and_without_the_vocabulary(searcher):
+    fast, sudachi = _read_all(searcher)
+    table, searcher.vocab.table = searcher.vocab.table, {}
+    try:
+        slow, _ = _read_all(searcher)
+    finally:
+        searcher.vocab.table = table
+    assert len(fast) > 250 and fast == slow
+    return len(fast) - sudachi
+
+
+def test_queries_read_from_the_vocabulary_are_read_as_sudachi_reads_them(searcher):
+    """The build's vocabulary (kb.search.vocab) reads the query sets' queries exactly as Sudachi
+    does: the same words, groups, hits and scores; Sudachi is loaded only for the others."""
+    assert _same_reading_with_and_without_the_vocabulary(searcher) >= 30
+
+
+@pytest.mark.skipif(not REAL_DEV_QUERIES.exists(), reason="../shared/eval not present")
+def test_queries_read_from_the_vocabulary_on_the_workbook(real_searcher):
+    assert _same_reading_with_and_without_the_vocabulary(real_searcher) >= 40

@@ -21,8 +21,9 @@ import hashlib
 import marshal
 import os
 from array import array
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Iterator
 
 from . import analysis
 
@@ -97,9 +98,9 @@ class Analysis:
             self.words.append(word)
         return i
 
-    def add(self, texts: Iterable[str], *, workers: int | None = None, progress=None) -> "Analysis":
-        """Analyse the texts not held yet: from the cache, else with Sudachi (``workers``: see
-        :func:`_analyse`)."""
+    def add(self, texts: Iterable[str], *, workers: int | None = None, pool=None, progress=None) -> "Analysis":
+        """Analyse the texts not held yet: from the cache, else with Sudachi (``workers``,
+        ``pool``: see :func:`_analyse`)."""
         todo = [t for t in dict.fromkeys(texts) if t and t not in self.texts]
         missing = []
         for text in todo:
@@ -111,7 +112,7 @@ class Analysis:
                 pairs.frombytes(found)
                 self.texts[text] = pairs
         done = len(todo) - len(missing)
-        for batch, (words, encoded) in _analyse(missing, analysis._user_dic, workers):
+        for batch, (words, encoded) in _analyse(missing, analysis._user_dic, workers, pool):
             remap = [self._id(w) for w in words]
             for text, data in zip(batch, encoded):
                 pairs = array("I")
@@ -254,30 +255,47 @@ def _analyse_batch(job: tuple[str | None, list[str]]) -> tuple[list, list[bytes]
     return list(local), encoded
 
 
-def _analyse(texts: list[str], user_dic: str | None, workers: int | None):
-    """(batch, result of :func:`_analyse_batch`) for batches of ``texts``, in ``workers`` worker
-    processes (forked: Sudachi is loaded in them, never in the build's own process; None: two
-    for many texts, else one), or in this process (``workers=0``)."""
+def _analyse(texts: list[str], user_dic: str | None, workers: int | None, pool=None):
+    """(batch, result of :func:`_analyse_batch`) for batches of ``texts``: in ``pool`` (the
+    build's, see :func:`workers`), else in ``workers`` processes forked now (None: two for
+    many texts, else one), or in this process (``workers=0``). Sudachi is loaded in the
+    workers, never in the build's own process."""
     if not texts:
         return
     batches = [texts[i:i + BATCH] for i in range(0, len(texts), BATCH)]
     jobs = [(user_dic, b) for b in batches]
-    if workers == 0:  # here: where loading Sudachi into this process does not matter
+    if workers == 0 and pool is None:  # here: where loading Sudachi into this process does not matter
         yield from zip(batches, map(_analyse_batch, jobs))
         return
     if workers is None:
         workers = min(os.cpu_count() or 1, 2) if len(texts) >= MIN_PARALLEL else 1
-    yield from zip(batches, in_children(_analyse_batch, jobs, workers))
+    yield from zip(batches, in_children(_analyse_batch, jobs, workers, pool))
 
 
-def in_children(fn, jobs: list, workers: int = 1):
-    """``fn(job)`` for every job, in order, computed in ``workers`` forked processes (so what
-    they load, such as a Sudachi dictionary, never weighs on this process); in this process
-    where fork is not available."""
+@contextmanager
+def workers(n: int | None = None) -> Iterator:
+    """A pool of ``n`` worker processes (two on two cores) forked now: a build opens it before it
+    loads its corpus, so a worker carries only what it loads itself (a Sudachi dictionary), not
+    the build's memory. None where fork is not available."""
     import multiprocessing as mp
 
     if "fork" not in mp.get_all_start_methods():
-        yield from map(fn, jobs)
+        yield None
         return
-    with mp.get_context("fork").Pool(max(1, min(workers, len(jobs)))) as pool:
+    with mp.get_context("fork").Pool(n or min(os.cpu_count() or 1, 2)) as pool:
+        yield pool
+
+
+def in_children(fn, jobs: list, workers: int = 1, pool=None):
+    """``fn(job)`` for every job, in order, computed in child processes, so that what they load
+    (a Sudachi dictionary) never weighs on this process: in ``pool`` (see :func:`workers`), else
+    in ``workers`` processes forked now; in this process where fork is not available."""
+    import multiprocessing as mp
+
+    if pool is not None:
         yield from pool.imap(fn, jobs)
+    elif "fork" not in mp.get_all_start_methods():
+        yield from map(fn, jobs)
+    else:
+        with mp.get_context("fork").Pool(max(1, min(workers, len(jobs)))) as forked:
+            yield from forked.imap(fn, jobs)
