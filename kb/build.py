@@ -32,7 +32,7 @@ def build(corpus_dir: Path | str, build_dir: Path | str, *, site: bool = True, p
             user_dic = prepare_analysis(tmp / "index", inputs)
             # each text analysed once, and only when no earlier build did (kb.search.analysed);
             # then each word form alone, for reading queries (kb.search.vocab)
-            words = _words(inputs)
+            words = _words(inputs, units)
             tokens = Analysis.cached().add([*searchable_texts(units), *words], pool=pool, progress=progress)
             forms = tokens.forms(searchable_texts(units)) | set(words)
             tokens.add(forms, pool=pool, progress=progress).save()
@@ -56,14 +56,17 @@ def build(corpus_dir: Path | str, build_dir: Path | str, *, site: bool = True, p
             "qas": len(inputs.corpus.qas), "rules": len(inputs.rules or []), "units": len(units)}
 
 
-def _words(inputs) -> list[str]:
+def _words(inputs, units) -> list[str]:
     """The words the browser's vocabulary and the query side hold besides the units' (search
-    text of the thesaurus's terms and targets and of the user dictionary's words)."""
-    from .corpus.normalize import search_text
+    text of the thesaurus's terms and targets and of the user dictionary's words), and the topics
+    a bare reference reads (kb.search.searcher.topic_query) where they are one word."""
+    from .corpus.normalize import query_text, search_text
     from .search.index import domain_words
+    from .search.searcher import topic_query
 
     words = [*domain_words(inputs), *(t for targets in inputs.thesaurus.as_map().values() for t, _w in targets)]
-    return sorted({search_text(w) for w in words} - {""})
+    topics = {query_text(topic_query(u.data)) for u in units if u.kind == "qa"}
+    return sorted(({search_text(w) for w in words} | {t for t in topics if " " not in t}) - {""})
 
 
 def _in_background(fn, *args):

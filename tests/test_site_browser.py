@@ -329,6 +329,19 @@ def test_results_are_cut_like_the_cli(page, built, corpus):
             shorten(text, HEADLINE_CHARS)
 
 
+def test_searched_words_are_marked_like_the_cli(page, built, corpus):
+    """static/page.js ranges() and kb.search.present.ranges (the CLI's snippets) mark the same spans."""
+    from kb.search.present import ranges
+
+    home(page, built)
+    texts = [q.answer for q in corpus.qas] + [c.display for c in corpus.clauses[::25]]
+    marks = [["協力医療機関", "会議"], ["算定", "ショートステイ", "短期入所生活介護"], ["ict", "1", "要件"], ["ii", "加算"]]
+    for text in texts:
+        for m in marks:
+            js = page.evaluate("a => window.kaigoPage.ranges(a[0], a[1])", [text, m])
+            assert [tuple(r) for r in js] == ranges(text, m), (text[:40], m)
+
+
 def test_category_filters_agree_with_the_cli(page, built):
     from kb.search.searcher import Filters, Searcher
 

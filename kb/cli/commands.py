@@ -451,10 +451,10 @@ def _print_hits(result, filters=None) -> None:
                    + (click.style("  ◀ 該当", bold=True) if h.exact else ""))
         click.echo("    " + click.style(d.get("headline") or d["title"], bold=color))
         if h.kind == "qa" and "answer" in d:
-            click.echo("    答 " + marked(*highlight(shown_text(h.kind, d), result.terms)))
+            click.echo("    答 " + marked(*highlight(shown_text(h.kind, d), result.needles)))
             click.echo("    " + d["citation"])
         else:
-            snippet, spans = highlight(shown_text(h.kind, d), result.terms)
+            snippet, spans = highlight(shown_text(h.kind, d), result.needles)
             if snippet != d.get("headline"):
                 click.echo("    " + marked(snippet, spans))
             if h.kind != "rule":

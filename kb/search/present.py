@@ -1,7 +1,8 @@
 """How a hit is shown: its badge (category), headline, and where its text is cut.
 
 The CLI's human output and the site's result list (``site_templates/static/results.js``
-mirrors :func:`shorten` and :func:`window`) show a hit alike:
+mirrors :func:`shorten` and :func:`window`, ``static/page.js`` :func:`ranges`) show a hit
+alike, the searched words marked the same way:
 
     [Q&A] Vol.1 問127  令和６年３月15日  協力医療機関連携加算について
     協力医療機関連携加算について、入所者の病歴等の情報を共有する会議に出席するのは…
@@ -12,8 +13,10 @@ Text is cut where a reader would pause (after 。、）」 or a space), never in
 from __future__ import annotations
 
 import re
+import unicodedata
+from functools import lru_cache
 
-from ..corpus.normalize import join_ja_spaces
+from ..corpus.normalize import fold, join_ja_spaces
 
 QA_CATEGORY = "Q&A"
 RULE_CATEGORY = "加算・基準"
@@ -78,3 +81,52 @@ def shown_text(kind: str, data: dict) -> str:
     if kind == "rule":
         return "／".join(line.strip() for line in data.get("text", "").splitlines()[1:] if line.strip())
     return join_ja_spaces(data.get("text", ""))
+
+
+def needles(surfaces: list[str], terms: list[str]) -> list[str]:
+    """What a hit's text is marked with (static/search.js ``needles``): the words as typed,
+    then every term the query searched; no short kana-only words (で, が …), no repeats."""
+    out: list[str] = []
+    for x in [*surfaces, *terms]:
+        if x and not (len(x) < 3 and all(_kana_or_mark(ch) for ch in x)) and x not in out:
+            out.append(x)
+    return out
+
+
+def _kana_or_mark(ch: str) -> bool:
+    return "\u3040" <= ch <= "\u309f" or ch == "ー" or ch.isspace() or unicodedata.category(ch)[0] in "PS"
+
+
+@lru_cache(maxsize=8192)
+def _fold_char(ch: str) -> str:
+    return fold(ch).lower()
+
+
+def ranges(text: str, marks: list[str]) -> list[tuple[int, int]]:
+    """[start, end) ranges of ``text`` (as printed) that match any of ``marks`` (search form),
+    merged, in order: each printed character folded alone (NFKC, lower case, white space
+    left out) and mapped back, so a match marks the original (static/page.js ``ranges``)."""
+    chars, at = [], []
+    for i, ch in enumerate(text):
+        if not ch.isspace():
+            f = _fold_char(ch)
+            chars.append(f)
+            at.extend([i] * len(f))
+    folded = "".join(chars)
+    found: list[tuple[int, int]] = []
+    for mark in marks:
+        mark = "".join(mark.split())
+        if not mark:
+            continue
+        p = folded.find(mark)
+        while p >= 0 and len(found) < 300:
+            found.append((at[p], at[p + len(mark) - 1] + 1))
+            p = folded.find(mark, p + len(mark))
+    found.sort(key=lambda r: (r[0], -r[1]))
+    out: list[tuple[int, int]] = []
+    for a, b in found:
+        if out and a <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], b))
+        else:
+            out.append((a, b))
+    return out

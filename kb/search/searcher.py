@@ -22,7 +22,7 @@ from pathlib import Path
 from ..corpus.normalize import key_form, query_text
 from ..corpus.refs import parse_reference
 from . import analysis
-from .present import ANSWER_CHARS, window
+from .present import ANSWER_CHARS, needles, ranges, window
 
 MAX_QUERY = 1000  # characters analysed; the rest of a pasted page adds nothing
 PART_WEIGHT = 0.35
@@ -79,7 +79,8 @@ class Word:
 class Result:
     query: str
     hits: list[Hit]
-    terms: list[str] = field(default_factory=list)  # matched terms, for highlighting
+    terms: list[str] = field(default_factory=list)  # the terms searched, by weight
+    needles: list[str] = field(default_factory=list)  # what a hit's text is marked with (present.needles)
     words: list[Word] = field(default_factory=list)
     rule: str = ""  # a rule entry the query names exactly (its id)
     reference: str = ""  # the reference the query holds, as read: Vol.1 問127
@@ -143,6 +144,12 @@ def _reference_label(ref) -> str:
                                 f"問{ref.number}" if ref.number is not None else "") if x)
 
 
+def topic_query(data: dict) -> str:
+    """What a bare reference (``Vol.1 問127``) is followed by, what else is said on the topic of
+    the ruling it names (its hit data): the topic, else the title."""
+    return " ".join(data.get("breadcrumb", [])[-1:]) or data.get("title", "")
+
+
 def clean_query(query: str) -> str:
     s = "".join(" " if unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co") else ch for ch in query)
     return s[:MAX_QUERY].strip()
@@ -180,7 +187,7 @@ class Searcher:
         self._whoosh = None
         dic = self.lookup.get("user_dic")
         # this index's own dictionary for every query (two open indexes never mix theirs);
-        # configured as the default too, for highlight() and callers without a Searcher
+        # configured as the default too, for callers without a Searcher
         self.user_dic = str(index_dir / dic) if dic else None
         analysis.configure(self.user_dic)  # only once the index is good
 
@@ -293,9 +300,7 @@ class Searcher:
         note = self._missing_reference(ref) if not ref.empty and not hits else ""
         rest = ref.rest if not ref.empty else q
         if not ref.empty and not rest and hits:
-            # a bare reference: follow it with what else is said on that topic
-            first = hits[0].data
-            rest = " ".join(first.get("breadcrumb", [])[-1:]) or first.get("title", "")
+            rest = topic_query(hits[0].data)
         rule = self._named_rule(rest, allowed, {h.id for h in hits})
         if rule is not None:
             hits.append(rule)
@@ -312,8 +317,9 @@ class Searcher:
             for t, w in g.items():
                 weights[t] = max(w, weights.get(t, 0.0))
         day = today or dt.date.today()
-        result = Result(query=query, hits=[_in_force(h, day) for h in hits[:limit]],
-                        terms=sorted(weights, key=lambda t: -weights[t]), words=typed,
+        terms = sorted(weights, key=lambda t: -weights[t])
+        result = Result(query=query, hits=[_in_force(h, day) for h in hits[:limit]], terms=terms,
+                        needles=needles([w.surface for w in words], terms), words=typed,
                         rule=rule.id if rule else "", reference_note=note, reference=_reference_label(ref))
         if not result.hits:
             result.unmatched, result.suggestions = self._help(words)
@@ -473,21 +479,14 @@ class Searcher:
         return found
 
 
-def highlight(flat: str, terms: list[str], width: int = ANSWER_CHARS) -> tuple[str, list[tuple[int, int]]]:
+def highlight(flat: str, marks: list[str], width: int = ANSWER_CHARS) -> tuple[str, list[tuple[int, int]]]:
     """A snippet of ``flat`` (a hit's :func:`~kb.search.present.shown_text`) around the first
-    matched word, cut where a reader pauses, and the spans to highlight in it."""
-    spans = []
-    termset = set(terms)
-    for tk in analysis.tokenize(flat):
-        if tk.term in termset and not tk.part:
-            spans.append((tk.start, tk.end))
-    if not spans:
-        for tk in analysis.tokenize(flat):
-            if tk.term in termset:
-                spans.append((tk.start, tk.end))
+    match of ``marks`` (a :class:`Result`'s ``needles``), cut where a reader pauses, and the
+    spans to highlight in it: as the site's result list shows a hit (static/results.js)."""
+    spans = ranges(flat, marks)
     start, end = window(flat, spans[0][0] if spans else None, width)
-    snippet = flat[start:end]
-    shifted = [(a - start, b - start) for a, b in spans if a >= start and b <= end]
     prefix = "…" if start > 0 else ""
     suffix = "…" if end < len(flat) else ""
-    return prefix + snippet + suffix, [(a + len(prefix), b + len(prefix)) for a, b in shifted]
+    shown = [(max(a, start) - start + len(prefix), min(b, end) - start + len(prefix)) for a, b in spans
+             if min(b, end) > max(a, start)]
+    return prefix + flat[start:end] + suffix, shown
