@@ -45,14 +45,18 @@ def corpus():
 @corpus_option
 @click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
 def corpus_check(corpus_dir, as_json):
-    """Validate every document's metadata and text; print counts.
+    """Run every check the build runs (documents, services, rules, thesaurus); print counts.
 
     \b
     Example:
       kaigo-kb corpus check
       kaigo-kb corpus check --corpus tests/fixtures/tiny
     """
-    c = _corpus(corpus_dir)
+    from ..locations import default_corpus_dir
+    from ..search.inputs import load_inputs
+
+    inputs = _run(lambda: load_inputs(corpus_dir or default_corpus_dir()))
+    c = inputs.corpus
     per_volume = {}
     for (sid, vol), (series, _date) in c.volumes().items():
         n = sum(1 for q in c.qas if q.series_id == sid and q.volume == vol)
@@ -60,12 +64,13 @@ def corpus_check(corpus_dir, as_json):
     other = sum(1 for q in c.qas if q.volume is None)
     counts = {
         "documents": len(c.documents), "clauses": len(c.clauses), "qas": len(c.qas),
-        "qas_per_volume": per_volume, "qas_without_volume": other,
+        "qas_per_volume": per_volume, "qas_without_volume": other, "rules": len(inputs.rules or []),
     }
     if as_json:
         _echo_json(counts)
         return
-    click.echo(f"ok: {counts['documents']} documents, {counts['clauses']} clauses, {counts['qas']} Q&As")
+    click.echo(f"ok: {counts['documents']} documents, {counts['clauses']} clauses, {counts['qas']} Q&As, "
+               f"{counts['rules']} rules")
     for name, n in per_volume.items():
         click.echo(f"  {name}: {n}")
     if other:
