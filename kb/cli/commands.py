@@ -12,10 +12,10 @@ from pathlib import Path
 import click
 
 from . import rules as rule_commands
-from .common import CONTEXT, _corpus, _echo_json, _run, _wareki, build_option, corpus_option
+from .common import CONTEXT, KbGroup, _corpus, _echo_json, _run, _wareki, build_option, corpus_option
 
 
-@click.group(context_settings=CONTEXT)
+@click.group(cls=KbGroup, context_settings=CONTEXT)
 @click.version_option(package_name="kaigo-kb")
 def main():
     """kaigo-kb: offline knowledge base of 介護保険・介護報酬 rules and MHLW Q&A rulings.
