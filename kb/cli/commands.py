@@ -356,7 +356,7 @@ def search(query, limit, as_json, service, vol, kind, since, until, build_dir):
     except QueryError as e:
         raise click.UsageError(str(e)) from None
     if as_json:
-        click.echo(json.dumps({"query": text, "hits": [h.as_json() for h in result.hits]}, ensure_ascii=False))
+        click.echo(json.dumps({"query": result.query, "hits": [h.as_json() for h in result.hits]}, ensure_ascii=False))
         return
     _print_hits(result)
 

@@ -59,7 +59,7 @@ class Hit:
 
 @dataclass
 class Result:
-    query: str
+    query: str  # as searched: after clean_query
     hits: list[Hit]
     terms: list[str] = field(default_factory=list)  # matched terms, for highlighting
 
@@ -73,9 +73,24 @@ class Filters:
     until: str | None = None
 
 
+DROPPED = ("Cc", "Cf", "Cs", "Co")  # control, format, surrogate (invalid input bytes), private use
+SPACE_CONTROLS = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f\x85"  # line breaks and tabs still separate words
+
+
 def clean_query(query: str) -> str:
-    s = "".join(" " if unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co") else ch for ch in query)
-    return s[:MAX_QUERY].strip()
+    """The input boundary (the browser's cleanQuery in search.js does the same): characters
+    of the DROPPED categories go (a tab or line break becomes a space), then the first
+    MAX_QUERY characters are kept, surrounding white space stripped."""
+    kept: list[str] = []
+    for ch in query:
+        if unicodedata.category(ch) in DROPPED:
+            if ch not in SPACE_CONTROLS:
+                continue
+            ch = " "
+        kept.append(ch)
+        if len(kept) == MAX_QUERY:  # stop early: a pasted page costs no more than MAX_QUERY characters
+            break
+    return "".join(kept).strip()
 
 
 class Searcher:
@@ -189,7 +204,7 @@ class Searcher:
         for g in groups:
             for t, w in g.items():
                 weights[t] = max(w, weights.get(t, 0.0))
-        return Result(query=query, hits=hits[:limit], terms=sorted(weights, key=lambda t: -weights[t]))
+        return Result(query=q, hits=hits[:limit], terms=sorted(weights, key=lambda t: -weights[t]))
 
     def _forms(self, group: dict[str, float]) -> list[tuple[float, array, array]]:
         """(weight, doc numbers, impacts) of the forms of a typed word that take part

@@ -15,6 +15,17 @@
   vocab.forEach(function (v, k) { if (k.length > MAXLEN) { MAXLEN = k.length; } });
   MAXLEN = Math.min(MAXLEN, 32);
 
+  /* ---- the input boundary: mirrors kb.search.searcher.clean_query ----------- */
+  var MAX_QUERY = IX.maxQuery, SPACE_CONTROLS = /[\t\n\v\f\r\x1c-\x1f\x85]/g;
+  var DROPPED = /[\p{Cc}\p{Cf}\p{Cs}\p{Co}]/gu;  // control, format, lone surrogate, private use
+  function cleanQuery(q) {
+    var s = String(q).replace(SPACE_CONTROLS, " ").replace(DROPPED, "");
+    // MAX_QUERY characters as Python counts them (code points, not UTF-16 units): a pasted page
+    // costs no more than that; 2 * MAX_QUERY units always hold MAX_QUERY whole code points
+    if (s.length > MAX_QUERY) { s = Array.from(s.slice(0, 2 * MAX_QUERY)).slice(0, MAX_QUERY).join(""); }
+    return s.trim();
+  }
+
   /* ---- normalization: mirrors kb.normalize.search_text ---------------------- */
   var DASHES = /[\u2010\u2011\u2012\u2013\u2014\u2015\u2212\uff0d\u2500\u2501\ufe63]/g;
   var TILDES = /[\u301c\uff5e\u223c\u223e\u2053]/g;
@@ -171,6 +182,7 @@
   }
   function run(query, limit, filters) {
     limit = limit || 10;
+    query = cleanQuery(query);
     var ref = parseReference(query), isRef = ref.volume !== null || ref.number !== null;
     var hits = [], seen = new Set();
     if (isRef) {
@@ -278,6 +290,7 @@
       return o;
     });
   };
+  window.kaigoCleanQuery = cleanQuery;  // for tests: compare with kb.search clean_query
   window.kaigoSearch = function (query, limit, filters) {
     return run(query, limit, filters).hits.map(function (h) {
       var u = h[1];
@@ -294,7 +307,7 @@
     return f;
   }
   function update() {
-    var q = box.value.trim();
+    var q = cleanQuery(box.value);
     document.body.classList.toggle("searching", q.length > 0);
     render(q, q ? run(q, 50, filters()) : { hits: [], needles: [] });
     try { history.replaceState(null, "", q ? "#q=" + encodeURIComponent(q) : location.pathname); } catch (e) { /* file:// may refuse */ }
