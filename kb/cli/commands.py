@@ -274,13 +274,15 @@ def build(corpus_dir, build_dir, no_site):
     """Check the corpus and rules, build the search index and the static site.
 
     Everything is written to a temporary folder and swapped in at the end, so an
-    interrupted build leaves the previous build in place.
+    interrupted build leaves the previous build in place. A second build of the same
+    folder while one runs is refused.
 
     \b
     Example:
       kaigo-kb build
       python build.py --build-dir /tmp/kb-build
     """
+    from ..build import BuildLocked
     from ..build import build as run_build
     from ..locations import default_build_dir, default_corpus_dir
 
@@ -299,7 +301,10 @@ def build(corpus_dir, build_dir, no_site):
         if done >= total:
             bar.__exit__(None, None, None)
 
-    counts = _run(lambda: run_build(corpus_dir, out, site=not no_site, progress=progress))
+    try:
+        counts = _run(lambda: run_build(corpus_dir, out, site=not no_site, progress=progress))
+    except BuildLocked as e:
+        raise click.ClickException(str(e)) from None
     click.echo(
         f"built {out}: {counts['documents']} documents, {counts['clauses']} clauses, "
         f"{counts['qas']} Q&As, {counts['rules']} rules"
