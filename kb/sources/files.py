@@ -55,20 +55,27 @@ def read_bytes(path: Path | str, limit: int = MAX_FILE_BYTES) -> bytes:
         raise DataError(path, None, what) from None
     except OSError as e:
         raise DataError(path, None, f"cannot read file ({e.strerror})") from None
-    with os.fdopen(fd, "rb") as f:
+    too_big = f"file is larger than the limit of {_size(limit)}"
+    try:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
             raise DataError(path, None, f"{_file_type(st.st_mode)}, not a regular file; give a plain file")
-        too_big = f"file is larger than the limit of {_size(limit)}"
         if st.st_size > limit:
             raise DataError(path, None, f"{too_big} ({_size(st.st_size)}); split it or check it is the right file")
-        try:
-            data = f.read(limit + 1)  # +1: a file growing while read is caught too
-        except OSError as e:
-            raise DataError(path, None, f"cannot read file ({e.strerror})") from None
-    if len(data) > limit:
+        chunks, size = [], 0
+        while size <= limit:  # one byte past the limit: a file growing while read is caught too
+            chunk = os.read(fd, min(1 << 20, limit + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    except OSError as e:
+        raise DataError(path, None, f"cannot read file ({e.strerror})") from None
+    finally:
+        os.close(fd)
+    if size > limit:
         raise DataError(path, None, f"{too_big}; split it or check it is the right file")
-    return data
+    return b"".join(chunks)
 
 
 def control_character(text: str) -> tuple[int, str] | None:
