@@ -35,7 +35,7 @@ CLI_QUERY = "ショートステイ 算定"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
-PAYLOAD_FILES = ("search-index.js", "static/search.js", "static/page.js")  # what index.html loads for search
+PAYLOAD_FILES = ("search-index.js", "static/search.js", "static/results.js", "static/page.js")  # what index.html loads for search
 SNIPPET_FILES = ("search-text.js",)  # unit texts for snippets, loaded beside the index; ranking never reads it
 
 # The build runs in a child process so its peak RSS is its own, not this process's.

@@ -17,6 +17,10 @@ from pathlib import Path
 from .search.inputs import load_inputs
 
 
+class BuildFailed(Exception):
+    """A step of the build failed (the message says which and why); the last build stays."""
+
+
 class BuildLocked(RuntimeError):
     """Another build is writing the same build directory."""
 
@@ -35,15 +39,17 @@ def build(corpus_dir: Path | str, build_dir: Path | str, *, site: bool = True, p
         tmp = build_dir.parent / f".{build_dir.name}.tmp-{os.getpid()}"
         try:
             units = build_units(inputs.corpus, inputs.rules, inputs.services)
-            user_dic = prepare_analysis(tmp / "index", inputs.thesaurus, inputs.services, inputs.rules)
+            user_dic = prepare_analysis(tmp / "index", inputs)
             tokens = analysis.analyse(searchable_texts(units), progress=progress)
             with analysis.using(tokens):  # the index and the browser index reuse this one analysis
-                write_index(units, tmp / "index", inputs.thesaurus, inputs.services, user_dic, progress=progress)
+                # the Whoosh index on the other core while this process renders the site
+                indexing = _in_background(write_index, units, tmp / "index", inputs.thesaurus, inputs.services, user_dic)
                 if site:
                     from .site.render import render_site
 
                     (tmp / "site").mkdir(parents=True)
                     render_site(inputs, units, tmp / "site", progress=progress)
+                indexing()
             _swap(tmp, build_dir)
             if user_dic is not None:  # the analysis now reads it from its final place
                 analysis.configure(str(build_dir / "index" / user_dic.name))
@@ -51,6 +57,42 @@ def build(corpus_dir: Path | str, build_dir: Path | str, *, site: bool = True, p
             shutil.rmtree(tmp, ignore_errors=True)  # after an exchange: the previous build
     return {"documents": len(inputs.corpus.documents), "clauses": len(inputs.corpus.clauses),
             "qas": len(inputs.corpus.qas), "rules": len(inputs.rules or []), "units": len(units)}
+
+
+def _in_background(fn, *args):
+    """Start ``fn(*args)`` in a forked child, which shares this process's memory (units,
+    analysis) copy-on-write; return a function that waits for it and raises its error.
+    Where fork is not available, ``fn`` runs at once and the function returned does nothing."""
+    import multiprocessing as mp
+
+    if "fork" not in mp.get_all_start_methods():
+        fn(*args)
+        return lambda: None
+    ctx = mp.get_context("fork")
+    receive, send = ctx.Pipe(duplex=False)
+    child = ctx.Process(target=_child, args=(send, fn, args), daemon=True)
+    child.start()
+    send.close()
+
+    def wait() -> None:
+        try:
+            error = receive.recv()
+        except EOFError:  # the child died before it could say why
+            error = None
+        child.join()
+        if error or child.exitcode:
+            raise BuildFailed(error or f"{fn.__name__} ended with exit code {child.exitcode}")
+
+    return wait
+
+
+def _child(send, fn, args) -> None:
+    try:
+        fn(*args)
+        send.send(None)
+    except BaseException as e:  # the parent re-raises it as one line
+        send.send(f"{fn.__name__}: {type(e).__name__}: {e}")
+        raise SystemExit(1) from None
 
 
 @contextlib.contextmanager

@@ -4,8 +4,11 @@ Example:
   .venv/bin/python build.py && .venv/bin/python scripts/screenshot.py
   .venv/bin/python scripts/screenshot.py --site build/site --out docs
 
-Writes docs/screenshot-home.png and docs/screenshot-search.png. Needs /usr/bin/chromium
-(apt-get install chromium fonts-noto-cjk) and the playwright Python package.
+Writes docs/screenshot-home.png and docs/screenshot-search.png (desktop), and
+docs/screenshot-phone-search.png and docs/screenshot-phone-rule.png (a 375 px wide phone).
+Needs /usr/bin/chromium (apt-get install chromium fonts-noto-cjk) and the playwright Python
+package. The rule page is shown as of --on (default 2025-04-01), so the picture does not
+change with the day it is taken.
 """
 from __future__ import annotations
 
@@ -23,6 +26,8 @@ def main() -> int:
     ap.add_argument("--site", type=Path, default=ROOT / "build" / "site")
     ap.add_argument("--out", type=Path, default=ROOT / "docs")
     ap.add_argument("--query", default="ショートステイ 算定")
+    ap.add_argument("--rule", default="kyoryoku-iryokikan-renkei-kasan")
+    ap.add_argument("--on", default="2025-04-01", help="date the rule page is shown for")
     ap.add_argument("--chromium", default="/usr/bin/chromium")
     a = ap.parse_args()
     index = (a.site / "index.html").resolve()
@@ -40,8 +45,19 @@ def main() -> int:
         page.goto(index.as_uri() + "?q=" + quote(a.query))
         page.wait_for_selector(".hit")
         page.screenshot(path=str(a.out / "screenshot-search.png"))
+        phone = browser.new_page(viewport={"width": 375, "height": 740}, device_scale_factor=1, is_mobile=True,
+                                 has_touch=True)
+        phone.goto(index.as_uri() + "?q=" + quote("Vol.1 問127"))
+        phone.wait_for_selector(".hit")
+        phone.screenshot(path=str(a.out / "screenshot-phone-search.png"))
+        rule = (a.site / "rules" / f"{a.rule}.html").resolve()
+        phone.goto(rule.as_uri() + "?on=" + a.on)
+        phone.wait_for_load_state("load")
+        phone.evaluate("document.querySelector('.asof').scrollIntoView()")
+        phone.screenshot(path=str(a.out / "screenshot-phone-rule.png"))
         browser.close()
-    print(f"wrote {a.out / 'screenshot-home.png'} and {a.out / 'screenshot-search.png'}")
+    print(f"wrote {a.out}/screenshot-home.png, screenshot-search.png, screenshot-phone-search.png, "
+          "screenshot-phone-rule.png")
     return 0
 
 

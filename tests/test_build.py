@@ -2,7 +2,7 @@
 from collections import Counter
 from pathlib import Path
 
-from kb.build import build
+from kb.build import BuildFailed, build
 from kb.search import analysis, units
 
 TINY = Path(__file__).resolve().parent / "fixtures" / "tiny"
@@ -41,3 +41,23 @@ def test_outside_the_build_tokenize_analyses_afresh():
     with analysis.using({text: []}):
         assert analysis.tokenize(text) == []
     assert analysis.tokenize(text) == fresh
+
+
+def test_an_error_while_indexing_in_the_background_fails_the_build_and_keeps_the_last_one(tmp_path, monkeypatch):
+    import pytest
+
+    from kb.search import index
+
+    out = tmp_path / "build"
+    build(TINY, out, site=False)
+    before = sorted(p.name for p in (out / "index").iterdir())
+
+    def broken(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(index, "write_index", broken)
+    with pytest.raises(BuildFailed, match="disk full"):
+        build(TINY, out, site=True)
+    assert sorted(p.name for p in (out / "index").iterdir()) == before
+    assert not (out / "site").exists()
+    assert not list(tmp_path.glob(".build.tmp-*"))

@@ -171,9 +171,36 @@ def test_report_json(pdfs, corpus_dir):
     r = ingest_vol17(pdfs, corpus_dir, "--json")
     assert r.exit_code == 0, r.output
     rep = json.loads(r.output)
+    assert rep["kind"] == "ingest" and "bulletin" not in rep["proposed"]
     assert rep["numbers"] == [1, 2, 3, 4, 5] and rep["gaps"] == [] and rep["duplicates"] == []
     assert rep["unanswered"] == [] and rep["metadata"]["volume"] == 17
     assert {"id", "series", "volume", "kind", "date", "title"} <= set(rep["proposed"])
+
+
+COVER = ["介護保険最新情報", "", "Ｖｏｌ．１４００", "令和７年10月１日", "厚生労働省老健局高齢者支援課", "",
+         "今回の内容", "令和６年度介護報酬改定に関するＱ＆Ａ（Vol.17）の送付について",
+         "計５枚（本紙を除く）", "連絡先　ＴＥＬ：03-5253-1111（内線3971）"]
+
+
+def test_the_bulletin_number_of_the_cover_sheet_is_kept(tmp_path, corpus_dir):
+    pdf = make_pdf(tmp_path / "vol17-with-cover.pdf", [COVER, *VOL17_PAGES])
+    r = run("ingest", pdf, "--corpus", corpus_dir, "--yes", "--json")
+    assert r.exit_code == 0, r.output
+    rep = json.loads(r.output)
+    assert rep["kind"] == "ingest" and rep["metadata"]["bulletin"] == "介護保険最新情報 Vol.1400"
+    assert "bulletin" in rep["proposed"] and rep["numbers"] == [1, 2, 3, 4, 5]
+    toml = (corpus_dir / "documents" / "r6-kaigo-qa-vol17.toml").read_text(encoding="utf-8")
+    assert 'bulletin = "介護保険最新情報 Vol.1400"' in toml
+    assert load_corpus(corpus_dir).docs_by_id["r6-kaigo-qa-vol17"].bulletin == "介護保険最新情報 Vol.1400"
+
+
+def test_bulletin_given_or_read_from_a_text_head():
+    assert check_metadata({"bulletin": "Vol.１４００"})["bulletin"] == "介護保険最新情報 Vol.1400"
+    assert check_metadata({"bulletin": "1225"})["bulletin"] == "介護保険最新情報 Vol.1225"
+    with pytest.raises(IngestError, match="--bulletin"):
+        check_metadata({"bulletin": "最新情報"})
+    assert propose("介護保険最新情報 vol.941\n事務連絡\n")["bulletin"] == "介護保険最新情報 Vol.941"
+    assert "bulletin" not in propose("事務連絡\n令和７年10月１日\n")
 
 
 def test_report_gaps_duplicates_unanswered(tmp_path, corpus_dir):

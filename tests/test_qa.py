@@ -32,7 +32,7 @@ def test_q127_answer_mislabelled_as_question_is_split(corpus):
     qa = corpus.qas_by_id["r6-qa-vol1-q127"]
     assert qa.question.endswith("どんな職種を想定しているか。")
     assert qa.answer.startswith("職種は問わない") and qa.answer.endswith("出席すること。")
-    assert qa.citation == "「令和６年度介護報酬改定に関するＱ＆Ａ（Vol.1）（令和6年3月15日）」問127"
+    assert qa.citation == "「令和６年度介護報酬改定に関するＱ＆Ａ（Vol.１）（令和６年３月15日）」問127"
 
 
 def test_vol16_ruling_without_number(corpus):
@@ -90,3 +90,36 @@ def test_a_volume_document_owns_its_rulings():
     assert [x.doc_id for x in q2.quoted_in] == ["guide-x"]
     assert c.qas_by_id["r6-qa-vol17-q1"].answer == "こうである。"
     assert q2.service == "通所系サービス" and q2.topic == "入浴介助加算について"
+
+
+def test_citation_as_the_source_prints_it(corpus):
+    # the guide prints Vol.１ and 令和６年３月 15 日 (PDF spaces are not part of the title)
+    assert corpus.qas_by_id["r6-qa-vol1-q127"].citation == \
+        "「令和６年度介護報酬改定に関するＱ＆Ａ（Vol.１）（令和６年３月15日）」問127"
+    # Vol.16's notice prints 令和７年９月５日, and so does its citation
+    [vol16] = [q for q in corpus.qas if q.volume == 16]
+    assert vol16.citation == "「令和６年度介護報酬改定に関するＱ＆Ａ（Vol.16）（令和７年９月５日）」"
+    assert vol16.date == "2025-09-05" and vol16.date_shown == "令和７年９月５日"
+
+
+def test_one_printed_form_per_volume():
+    """The guide prints Vol.2 once and Vol.２ once: every ruling of the volume is cited
+    alike, in the full-width form of MHLW's titles; the date is kept ISO in data."""
+    quote = "「令和６年度介護報酬改定に関するＱ＆Ａ（{v}）（令和６年３月19日）」より\n問{n} 何か。\n答{n} こうである。\n"
+    guide = Document(id="guide-x", title="手引き", kind="自治体資料",
+                     text=quote.format(v="Vol.2", n=13) + "\n" + quote.format(v="Vol.２", n=18))
+    c = build_corpus([guide])
+    cites = {q.number: q.citation for q in c.qas}
+    assert cites == {13: "「令和６年度介護報酬改定に関するＱ＆Ａ（Vol.２）（令和６年３月19日）」問13",
+                     18: "「令和６年度介護報酬改定に関するＱ＆Ａ（Vol.２）（令和６年３月19日）」問18"}
+    assert {q.date for q in c.qas} == {"2024-03-19"}
+
+
+def test_a_volume_document_prints_its_own_label_and_a_quote_fills_in_the_date():
+    vol = Document(id="r6-kaigo-qa-vol17", title="令和６年度介護報酬改定に関するＱ＆Ａ（Vol.17）", kind="Q&A",
+                   text="問１ 何か。\n（答）\nこうである。\n", date="2025-10-01",
+                   series="令和６年度介護報酬改定に関するＱ＆Ａ", volume=17)
+    guide = Document(id="guide-x", title="手引き", kind="自治体資料",
+                     text="「令和６年度介護報酬改定に関するＱ＆Ａ（Vol.１７）（令和７年10月１日）」より\n問１ 何か。\n答１ こうである。\n")
+    [q] = build_corpus([vol, guide]).qas
+    assert q.citation == "「令和６年度介護報酬改定に関するＱ＆Ａ（Vol.17）（令和７年10月１日）」問1"

@@ -107,7 +107,7 @@ def test_kyoryoku_renkei_kasan_tokuyo_fy2024():
 def test_kyoryoku_renkei_kasan_gh():
     rec = rule_json("協力医療機関連携加算", "--service", "GH")
     assert levels(rec) == {"(1)": (100, "単位", "月"), "(2)": (40, "単位", "月")}
-    assert rule_json("協力医療機関連携加算", "--service", "予防GH")["in_force"] == []
+    # 予防GH (要支援2) has no such 加算: an error, not an empty answer (test below)
 
 
 def test_kyoryoku_iryokikan_effort_for_tokutei():
@@ -165,6 +165,36 @@ def test_cli_errors():
     assert res.exit_code == 2 and "unknown service" in res.output
     res = CliRunner().invoke(main, ["rule", "協力医療機関連携加算", "--on", "someday", "--corpus", str(CORPUS)])
     assert res.exit_code == 2 and "not a date" in res.output
+
+
+def test_a_partial_name_lists_the_rules_it_matches():
+    res = CliRunner().invoke(main, ["rule", "協力", "--corpus", str(CORPUS)])
+    assert res.exit_code == 1 and "no rule named" not in res.output
+    listed = [ln.split()[0] for ln in res.output.splitlines()[1:]]
+    assert listed == ["協力医療機関連携加算", "協力医療機関の要件", "協力対象施設入所者入院加算"]
+    res = CliRunner().invoke(main, ["rule", "協力", "--json", "--corpus", str(CORPUS)])
+    data = json.loads(res.output)
+    assert res.exit_code == 1 and data["kind"] == "rule-candidates" and len(data["rules"]) == 3
+    # an id picks one
+    assert rule_json("kyoryoku-iryokikan-yoken")["name"] == "協力医療機関の要件"
+
+
+def test_a_rule_for_a_service_it_does_not_apply_to_is_an_error():
+    # 協力医療機関連携加算 is not for 要支援 (介護予防GH: Vol.1 問151) nor for 訪問介護
+    for svc in ("介護予防認知症対応型共同生活介護", "訪問介護"):
+        res = CliRunner().invoke(main, ["rule", "協力医療機関連携加算", "--service", svc, "--corpus", str(CORPUS)])
+        assert res.exit_code == 1, res.output
+        assert "does not apply to" in res.output and "認知症対応型共同生活介護" in res.output
+    assert rule_json("協力医療機関連携加算", "--service", "GH")["kind"] == "rule"
+
+
+def test_rule_texts_shown_to_users_have_no_iso_dates_or_field_names(corpus_copy):
+    f = corpus_copy / "rules" / "kyoryoku-iryokikan-yoken.toml"
+    _edit(f, "(施設系サービスは令和6年4月1日)を開始日とした", "(施設系サービスは2024-04-01) を effective_from とした")
+    errors = check_rules(load_corpus(corpus_copy), load_rules(corpus_copy), load_services(corpus_copy))
+    assert len(errors) == 1 and "field 'notes[3]': '2024-04-01'" in errors[0] and "和暦" in errors[0]
+    for r in load_rules(CORPUS):
+        assert not re.search(r"\d{4}-\d{2}-\d{2}|effective_|transition_", rule_text(r)), r.id
 
 
 @pytest.mark.parametrize("args", [["rule"], ["rules"], ["rules", "check"]])

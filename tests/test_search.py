@@ -5,7 +5,7 @@ from click.testing import CliRunner
 
 from kb.cli import main
 from kb.search.searcher import Filters, QueryError
-from tests.conftest import DEV_QUERIES, ROOT
+from tests.conftest import DEV_QUERIES, REAL_DEV_QUERIES, ROOT
 
 
 def ids(result):
@@ -91,11 +91,15 @@ def test_cli_json_shape(index_build):
     r = _cli(index_build, "Vol.1 問127", "--json", "--limit", "3")
     assert r.exit_code == 0, r.output
     data = json.loads(r.output)
-    assert data["query"] == "Vol.1 問127" and len(data["hits"]) == 3
+    assert data["kind"] == "search" and data["query"] == "Vol.1 問127" and len(data["hits"]) == 3
     hit = data["hits"][0]
-    assert set(hit) >= {"id", "kind", "title", "text", "citation", "source", "score"}
-    assert set(hit["source"]) == {"id", "title", "date", "url"}
-    assert hit["citation"] == "「令和６年度介護報酬改定に関するＱ＆Ａ（Vol.1）（令和6年3月15日）」問127"
+    assert set(hit) >= {"id", "kind", "title", "text", "citation", "source", "score", "category", "headline",
+                        "date_printed", "exact"}
+    assert set(hit["source"]) == {"id", "title", "kind", "date", "date_printed", "url", "bulletin"}
+    assert hit["exact"] and not any(h["exact"] for h in data["hits"][1:])
+    assert (hit["category"], hit["reference"], hit["date_printed"]) == ("Q&A", "Vol.1 問127", "令和６年３月15日")
+    assert hit["answer"].startswith("職種は問わない") and hit["question"].endswith("どんな職種を想定しているか。")
+    assert hit["citation"] == "「令和６年度介護報酬改定に関するＱ＆Ａ（Vol.１）（令和６年３月15日）」問127"
     assert "職種は問わない" in hit["text"] and "どんな職種を想定" in hit["text"]
 
 
@@ -103,6 +107,23 @@ def test_cli_human_output_is_plain_when_piped(index_build):
     r = _cli(index_build, "ショートステイ", "算定")
     assert r.exit_code == 0 and "\x1b[" not in r.output
     assert " 1. [" in r.output and "id: " in r.output
+
+
+def test_cli_human_output_answers_first_and_sets_the_reference_apart(index_build):
+    r = _cli(index_build, "Vol.1 問127", "--limit", "3")
+    reading, *lines = r.output.splitlines()
+    assert reading == "読み取り: Vol.1 問127（参照）"  # how the query was read, in one line
+    assert lines[0].startswith(" 1. [Q&A] Vol.1 問127  令和６年３月15日") and "該当" in lines[0]
+    assert lines[2].startswith("    答 職種は問わない")  # the answer right under the question
+    assert lines[3] == "    「令和６年度介護報酬改定に関するＱ＆Ａ（Vol.１）（令和６年３月15日）」問127"
+    assert "関連する結果" in r.output.split(" 2. ")[0]  # the rest below a line of its own
+    r = _cli(index_build, "協力医療機関", "会議", "--kind", "事務連絡", "--limit", "3")
+    assert r.exit_code == 0 and r.output.count("[事務連絡] 令和6年7月5日") == 3
+
+
+def test_cli_zero_hits_say_what_to_try(index_build):
+    r = _cli(index_build, "協力医療機関", "--vol", "99")
+    assert r.exit_code == 0 and "no hits with --vol 99; try without them" in r.output
 
 
 def test_cli_errors(index_build, tmp_path):
@@ -213,3 +234,10 @@ def test_a_damaged_index_says_to_rebuild(tmp_path):
     shutil.rmtree(out / "index")
     r = CliRunner().invoke(main, ["search", "介護記録", "--build-dir", str(out)])
     assert r.exit_code == 1 and "build it first" in r.output
+
+
+@pytest.mark.skipif(not REAL_DEV_QUERIES.exists(), reason="../shared/eval not present")
+def test_real_dev_queries_on_the_workbook(real_searcher):
+    """../shared/eval/real_dev_queries.tsv on a scratch corpus with ../shared/real/qa-shu.xlsx ingested."""
+    ok, n, mrr = _score(real_searcher, REAL_DEV_QUERIES)
+    assert ok == n, f"{ok}/{n} (MRR {mrr:.3f})"

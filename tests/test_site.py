@@ -15,6 +15,7 @@ from kb.site.render import render_site
 
 ROOT = Path(__file__).resolve().parents[1]
 XSS = ROOT / "tests" / "fixtures" / "xss"
+TINY = ROOT / "tests" / "fixtures" / "tiny"
 
 
 def render(corpus_dir: Path, out: Path) -> Path:
@@ -43,9 +44,19 @@ class _Page(HTMLParser):
         self.ids: set[str] = set()
         self.refs: list[tuple[str, str, str]] = []  # (tag, attribute, value)
         self.tags: list[tuple[str, dict]] = []
+        self.text: list[str] = []  # what a reader sees (no attributes, no scripts)
+        self._script = False
+
+    def handle_data(self, data):
+        if not self._script:
+            self.text.append(data)
+
+    def handle_endtag(self, tag):
+        self._script = False if tag in ("script", "style") else self._script
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
+        self._script = tag in ("script", "style")
         self.tags.append((tag, a))
         if a.get("id"):
             self.ids.add(a["id"])
@@ -140,6 +151,7 @@ def test_xss_fixture_is_escaped(xss_site):
         assert "<script>alert" not in text, p
         assert "<img" not in text, p
         assert "<b>発出者" not in text, p
+        assert "<svg" not in text, p
     doc = (xss_site / "docs" / "xss-doc.html").read_text(encoding="utf-8")
     assert "&lt;script&gt;alert(&#39;body&#39;)&lt;/script&gt;" in doc
     assert "&#34;&gt;&lt;img src=x onerror=alert(&#39;text&#39;)&gt;" in doc
@@ -147,7 +159,7 @@ def test_xss_fixture_is_escaped(xss_site):
 
 def test_qa_page_has_citation_question_answer_and_quotes(site):
     html = (site / "qa" / "r6-qa-vol1-q127.html").read_text(encoding="utf-8")
-    assert "「令和６年度介護報酬改定に関するＱ＆Ａ（Vol.1）（令和6年3月15日）」問127" in html
+    assert "「令和６年度介護報酬改定に関するＱ＆Ａ（Vol.１）（令和６年３月15日）」問127" in html
     assert 'data-copy="citation"' in html
     from kb.corpus.load import load_corpus
 
@@ -166,7 +178,15 @@ def test_index_payload_is_consistent(site):
                    for k, i in enumerate(data["units"]["id"]))
     texts = (site / "search-text.js").read_text(encoding="utf-8")
     assert texts.startswith("window.KAIGO_TEXT=")
-    assert len(json.loads(texts[len("window.KAIGO_TEXT="):].rstrip().rstrip(";"))) == n
+    shown = json.loads(texts[len("window.KAIGO_TEXT="):].rstrip().rstrip(";"))
+    assert set(shown) == {"text", "q", "head", "date", "ref", "topic", "src"}
+    assert all(len(col) == n for col in shown.values())
+    # what a hit shows is the text as printed: (Ⅱ) and full-width digits are not normalized away
+    assert any("（Ⅱ）" in t for t in shown["text"]) and any("１" in t for t in shown["text"])
+    q127 = data["units"]["id"].index("r6-qa-vol1-q127")
+    assert shown["text"][q127].startswith("職種は問わない") and shown["q"][q127].startswith("協力医療機関連携加算について")
+    assert (shown["ref"][q127], shown["date"][q127]) == ("Vol.1 問127", "令和６年３月15日")
+    assert data["cats"][data["units"]["cat"][q127]] == "Q&A"
     # every posting points at a unit: gaps from -1, a negative gap followed by its tf
     for field in data["post"]:
         for plist in field:
@@ -185,3 +205,112 @@ def test_service_page_lists_rulings_of_its_groups_and_rules(site):
     assert "協力医療機関連携加算" in page  # a rule stated for the service
     # Vol.1 問127 never names 特養: it is listed through the rule it is linked to
     assert qa_path("r6-qa-vol1-q127").split("/")[-1] in page
+
+
+@pytest.fixture(scope="module")
+def tiny_site(tmp_path_factory) -> Path:
+    return render(TINY, tmp_path_factory.mktemp("tiny") / "site")
+
+
+def test_no_iso_dates_or_field_names_reach_readers(site):
+    for p in pages(site):
+        text = " ".join(parse(p).text)
+        assert not re.search(r"\b\d{4}-\d{2}-\d{2}\b", text), (p, re.search(r".{30}\d{4}-\d{2}-\d{2}.{10}", text))
+        assert not re.search(r"effective_|transition_until|\bsection\b", text), p
+
+
+def test_every_page_has_a_search_box(site):
+    for p in pages(site):
+        forms = [a for tag, a in parse(p).tags if tag == "form" and a.get("role") == "search"]
+        boxes = [a for tag, a in parse(p).tags if tag == "input" and a.get("name") == "q"]
+        assert len(forms) == 1 and len(boxes) == 1, p
+        assert forms[0]["action"].endswith("index.html"), p
+
+
+def test_filters_in_japanese_in_the_order_people_think_of(site):
+    page = parse(site / "index.html")
+    options: dict[str, list[tuple[str, str]]] = {}
+    current = None
+    for tag, a in page.tags:
+        if tag == "select":
+            current = options.setdefault(a["name"], [])
+        elif tag == "option" and current is not None:
+            current.append(a.get("value", ""))
+    kinds = options["kind"][1:]
+    assert kinds[:2] == ["Q&A", "加算・基準"] and "事務連絡" in kinds and "自治体資料" in kinds
+    assert not [k for k in kinds if re.fullmatch(r"[a-z-]+", k)]  # no internal kinds (section …)
+    services = options["service"][1:]
+    assert services[:4] == ["介護老人福祉施設", "地域密着型介護老人福祉施設入所者生活介護", "介護老人保健施設", "介護医療院"]
+    html = (site / "index.html").read_text(encoding="utf-8")
+    assert ">特養（介護老人福祉施設）</option>" in html and ">デイサービス（通所介護）</option>" in html
+    assert services.index("介護保険施設等") > services.index("通所介護")  # group terms after the services
+
+
+def test_qa_pages_say_where_the_text_was_quoted_from(site):
+    q127 = (site / "qa" / "r6-qa-vol1-q127.html").read_text(encoding="utf-8").split("<footer")[0]
+    assert "原典（令和６年度介護報酬改定に関するＱ＆Ａ（Vol.１））ではなく、自治体資料「（８）協力医療機関" in q127
+    assert "（令和６年３月15日）" in q127 and "令和6年3月15日" not in q127
+    [vol16] = [p for p in (site / "qa").glob("r6-qa-vol16-*.html")]
+    text = vol16.read_text(encoding="utf-8").split("<footer")[0]
+    assert "「令和６年度介護報酬改定に関するＱ＆Ａ（Vol.16）（令和７年９月５日）」" in text
+    assert "令和7年9月5日" not in text and "団体通知「高齢者施設等が定める協力医療機関" in text
+
+
+def test_volumes_say_what_the_corpus_holds_and_mark_the_newest(site):
+    home = " ".join(parse(site / "index.html").text)
+    assert "巻の全問ではありません" in home
+    assert re.search(r"Ｑ＆Ａ（Vol\.１）\s*令和６年３月15日\s*収録 4 問（自治体資料での引用から）", home), home[:2000]
+    vols = (site / "volumes.html").read_text(encoding="utf-8")
+    assert vols.count("新着") == 1
+    assert re.search(r'新着</span> 令和６年度介護報酬改定に関するＱ＆Ａ（Vol.16）', vols)
+
+
+def test_footer_says_which_date_the_build_shows(site, corpus):
+    import os
+
+    from kb.site.views import build_stamp
+
+    newest = build_stamp(corpus, {})
+    assert newest.date == "2025-09-05" and newest.label.startswith("収録資料の最新の日付 令和7年9月5日 時点のデータ")
+    epoch = build_stamp(corpus, {"SOURCE_DATE_EPOCH": "1767225600"})  # 2026-01-01 UTC
+    assert epoch.label == "ビルド日 令和8年1月1日（SOURCE_DATE_EPOCH による）"
+    for p in (site / "index.html", site / "qa" / "r6-qa-vol1-q127.html"):
+        assert build_stamp(corpus, os.environ).label in p.read_text(encoding="utf-8")
+
+
+def test_downloads_per_volume_and_per_service(site):
+    import csv
+
+    vol1 = (site / "downloads" / "vol-r6-qa-1.csv").read_bytes()
+    assert vol1.startswith("\ufeff".encode("utf-8"))  # Excel reads it as UTF-8
+    rows = list(csv.DictReader(vol1.decode("utf-8-sig").splitlines()))
+    assert [r["問番号"] for r in rows] == ["127", "151", "152", "153"]
+    assert rows[0]["引用"] == "「令和６年度介護報酬改定に関するＱ＆Ａ（Vol.１）（令和６年３月15日）」問127"
+    tokuyo = json.loads((site / "downloads" / "service-tokuyo.json").read_text(encoding="utf-8"))
+    assert tokuyo["kind"] == "export" and tokuyo["service"] == "介護老人福祉施設"
+    kasan = next(r for r in tokuyo["rules"] if r["name"] == "協力医療機関連携加算")
+    assert {a["value"] for a in kasan["amounts"]} == {100, 50, 5}  # 特養's amounts only (not 特定施設's 40)
+    assert 'href="../downloads/service-tokuyo.csv"' in (site / "services" / "tokuyo.html").read_text(encoding="utf-8")
+    assert 'href="downloads/vol-r6-qa-1.json"' in (site / "volumes.html").read_text(encoding="utf-8")
+
+
+def test_rule_and_service_pages_carry_periods_for_the_date_picker(site):
+    page = parse(site / "rules" / "kyoryoku-iryokikan-renkei-kasan.html")
+    rows = [(a["data-from"], a["data-until"]) for tag, a in page.tags if tag == "tr" and "data-from" in a]
+    assert ("2024-04-01", "2025-03-31") in rows and ("2025-04-01", "") in rows
+    assert any(tag == "input" and a.get("type") == "date" for tag, a in page.tags)
+    text = " ".join(page.text)
+    assert "令和6年4月1日〜令和7年3月31日" in text
+    yoken = parse(site / "rules" / "kyoryoku-iryokikan-yoken.html")
+    assert any(a.get("data-from") == "2027-04-01" and a.get("data-transition") == "2027-03-31"
+               for tag, a in yoken.tags if tag == "li")
+    svc = (site / "services" / "gh.html").read_text(encoding="utf-8")
+    assert "40単位/月" in svc and "50単位/月" not in svc  # GH's amounts, not 特養's
+
+
+def test_document_page_shows_url_and_bulletin(tiny_site):
+    html = (tiny_site / "docs" / "tiny-qa-vol20.html").read_text(encoding="utf-8")
+    assert "介護保険最新情報 Vol.9020" in html and "https://www.example.org/kaigo/qa-vol20.pdf" in html
+    assert 'href="https://' not in html  # shown and copyable, never loaded
+    qa = (tiny_site / "qa" / "r6-qa-vol20-q1.html").read_text(encoding="utf-8")
+    assert "介護保険最新情報 Vol.9020" in qa and "provenance" not in qa  # the volume itself: no quote note

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import click
 
+from . import export as export_commands
 from . import rules as rule_commands
-from .common import CONTEXT, KbGroup, _corpus, _echo_json, _run, _wareki, build_option, corpus_option
+from .common import CONTEXT, KbGroup, _corpus, _echo_json, _run, build_option, corpus_option
 
 
 @click.group(cls=KbGroup, context_settings=CONTEXT)
@@ -67,7 +68,7 @@ def corpus_check(corpus_dir, as_json):
         "qas_per_volume": per_volume, "qas_without_volume": other, "rules": len(inputs.rules or []),
     }
     if as_json:
-        _echo_json(counts)
+        _echo_json("corpus-check", counts)
         return
     click.echo(f"ok: {counts['documents']} documents, {counts['clauses']} clauses, {counts['qas']} Q&As, "
                f"{counts['rules']} rules")
@@ -114,13 +115,18 @@ def _print_record(rec: dict) -> None:
         click.echo("答 " + rec["answer"])
         if rec["quoted_in"]:
             click.echo("")
+            if not rec["source_doc"]:
+                click.echo(f"本文は原典（{rec['volume_title']}）ではなく、次の引用から取り込んだもの:")
             for q in rec["quoted_in"]:
                 click.echo(f"引用: {q['title']} ({q['clause_id']})")
         return
-    click.echo(f"{rec['id']}  [{rec['kind']}]")
+    click.echo(f"{rec['id']}  [{rec['clause_kind']}]")
     if rec.get("breadcrumb"):
         click.echo(" > ".join(rec["breadcrumb"]))
-    click.echo(f"出典: {rec['source']['title']}" + (f"（{_wareki(rec['source']['date'])}）" if rec["source"]["date"] else ""))
+    src = rec["source"]
+    click.echo(f"出典: {src['title']}" + (f"（{src['date_printed']}）" if src["date_printed"] else ""))
+    if src["url"]:
+        click.echo(f"URL: {src['url']}")
     click.echo("")
     click.echo(rec.get("text", ""))
 
@@ -141,14 +147,14 @@ def show(ident, as_json, corpus_dir):
     rec = _find(c, ident)
     if rec is None:
         raise click.ClickException(f"no clause, Q&A or rule with id {ident!r}; find ids with: kaigo-kb search QUERY")
-    _echo_json(rec) if as_json else _print_record(rec)
+    _echo_json(rec["kind"], rec) if as_json else _print_record(rec)
 
 
 @main.command(context_settings=CONTEXT)
 @click.argument("vol")
 @click.argument("num", required=False)
 @click.option("--series", default="r6-qa", show_default=True, help="Series id (r6-qa = 令和６年度介護報酬改定に関するＱ＆Ａ).")
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON list of Q&A objects.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object {kind: qas, qas: [...]}.")
 @corpus_option
 def qa(vol, num, series, as_json, corpus_dir):
     """List the Q&As of a volume, or show one.
@@ -175,14 +181,14 @@ def qa(vol, num, series, as_json, corpus_dir):
         what = f"Vol.{v} 問{n}" if n is not None else f"Vol.{v}"
         raise click.ClickException(f"{what} is not in the corpus (volumes known: {known}); add it with kaigo-kb ingest")
     if as_json:
-        _echo_json([qa_dict(q, c) for q in found])
+        _echo_json("qas", {"series_id": series, "volume": v, "number": n, "qas": [qa_dict(q, c) for q in found]})
         return
     if n is not None:
         for q in found:
             _print_record(qa_dict(q, c))
         return
     first = found[0]
-    click.echo(f"{first.series}（Vol.{v}）" + (f"（{qa_dict(first, c)['date_wareki']}）" if first.date else ""))
+    click.echo(first.volume_title + (f"（{first.date_shown}）" if first.date_shown else ""))
     for q in found:
         label = f"問{q.number}" if q.number is not None else "問"
         click.echo(f"  {label:6} {q.question.splitlines()[0][:60]}  [{q.id}]")
@@ -205,17 +211,22 @@ def _interactive() -> bool:
 @click.option("--series", help="Q&A series title, e.g. 令和６年度介護報酬改定に関するＱ＆Ａ.")
 @click.option("--vol", "volume", type=click.IntRange(min=1), help="Volume number of a Q&A volume.")
 @click.option("--url", help="Official URL.")
+@click.option("--bulletin", help="介護保険最新情報 issue that sent it, e.g. \"介護保険最新情報 Vol.1400\" "
+                                 "(default: read from the cover sheet).")
 @click.option("--note", help="Free-text note.")
 @click.option("--replace", is_flag=True, help="Overwrite an existing entry with the same id.")
 @click.option("--yes", "-y", is_flag=True, help="Never ask: take what the document says, fail if something is missing.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @corpus_option
-def ingest(file, doc_id, title, date, kind, issuer, series, volume, url, note, replace, yes, as_json, corpus_dir):
-    """Add a document (PDF or UTF-8 text) to the corpus and report its clauses and Q&As.
+def ingest(file, doc_id, title, date, kind, issuer, series, volume, url, bulletin, note, replace, yes, as_json,
+           corpus_dir):
+    """Add a document (PDF or UTF-8 text) or MHLW's workbook 介護サービスQ＆A集 (.xlsx) to the
+    corpus and report its clauses and Q&As (or rulings).
 
     Title, date, series and Vol.N are read from the document when not given; what cannot be
     read is asked for (or, with --yes or without a terminal, the command fails naming the
-    option). Page numbers, running headers and 介護保険最新情報 cover sheets are removed.
+    option). Page numbers, running headers and 介護保険最新情報 cover sheets are removed; the
+    cover sheet's number (介護保険最新情報 Vol.N) is kept as the entry's bulletin.
     Nothing is written unless the new entry validates; an existing entry needs --replace.
 
     \b
@@ -224,16 +235,21 @@ def ingest(file, doc_id, title, date, kind, issuer, series, volume, url, note, r
       kaigo-kb ingest vol17.pdf --id r6-kaigo-qa-vol17 --kind "Q&A" \\
           --series 令和６年度介護報酬改定に関するＱ＆Ａ --vol 17 --date 2025-10-01
       kaigo-kb ingest jimu.txt --id r7-jimu-2025-10-01 --kind 事務連絡 --json
+      kaigo-kb ingest qa-shu.xlsx --yes              # the workbook: every row a ruling
+      kaigo-kb ingest qa-shu-new.xlsx --replace      # a new edition: added/removed/changed
     """
     from ..ingest.document import IngestError, check_metadata, missing, propose, propose_id, read_source
     from ..ingest.document import ingest as run_ingest
     from ..locations import default_corpus_dir
 
+    if _is_workbook(file):
+        _ingest_workbook(file, doc_id, replace, as_json, corpus_dir or default_corpus_dir())
+        return
     try:
         source = read_source(file)
         given = check_metadata({"id": doc_id, "title": title, "date": date, "kind": kind, "issuer": issuer,
-                                "series": series, "volume": volume, "url": url, "note": note})
-        found = propose(source.text)
+                                "series": series, "volume": volume, "url": url, "bulletin": bulletin, "note": note})
+        found = propose(source.text, bulletin=source.bulletin)
         proposed = [k for k in found if k not in given and not (k == "date_printed" and "date" in given)]
         meta = {**{k: found[k] for k in proposed}, **given}
         if "id" not in meta and (pid := propose_id(meta)):
@@ -251,10 +267,33 @@ def ingest(file, doc_id, title, date, kind, issuer, series, volume, url, note, r
     except IngestError as e:
         raise click.ClickException(str(e)) from None
     if as_json:
+        _echo_json("ingest", report.as_dict())
+        return
+    for line in report.lines():
+        click.echo(line)
+
+
+def _is_workbook(file: str) -> bool:
+    """An .xlsx (a zip package); an .xls or anything else that claims to be a workbook is refused."""
+    path = Path(file)
+    return path.suffix.lower() in (".xlsx", ".xlsm", ".xls") or (
+        path.is_file() and path.suffix.lower() not in (".pdf", ".txt") and path.read_bytes()[:4] == b"PK\x03\x04")
+
+
+def _ingest_workbook(file, workbook_id, replace, as_json, corpus_dir) -> None:
+    from ..ingest.document import IngestError
+    from ..ingest.workbook import ingest_workbook
+
+    try:
+        report = ingest_workbook(file, corpus_dir, workbook_id=workbook_id, replace_existing=replace)
+    except IngestError as e:
+        raise click.ClickException(str(e)) from None
+    if as_json:
         _echo_json(report.as_dict())
         return
     for line in report.lines():
         click.echo(line)
+    click.echo("next: kaigo-kb build, then e.g. kaigo-kb search \"送迎減算\" --standard 報酬")
 
 
 def _kinds():
@@ -282,7 +321,6 @@ def build(corpus_dir, build_dir, no_site):
       kaigo-kb build
       python build.py --build-dir /tmp/kb-build
     """
-    from ..build import BuildLocked
     from ..build import build as run_build
     from ..locations import default_build_dir, default_corpus_dir
 
@@ -301,10 +339,7 @@ def build(corpus_dir, build_dir, no_site):
         if done >= total:
             bar.__exit__(None, None, None)
 
-    try:
-        counts = _run(lambda: run_build(corpus_dir, out, site=not no_site, progress=progress))
-    except BuildLocked as e:
-        raise click.ClickException(str(e)) from None
+    counts = _run(lambda: run_build(corpus_dir, out, site=not no_site, progress=progress))
     click.echo(
         f"built {out}: {counts['documents']} documents, {counts['clauses']} clauses, "
         f"{counts['qas']} Q&As, {counts['rules']} rules"
@@ -327,14 +362,17 @@ def _parse_iso(value: str | None, name: str) -> str | None:
 @main.command(context_settings=CONTEXT)
 @click.argument("query", nargs=-1)
 @click.option("--limit", "-n", default=10, show_default=True, type=click.IntRange(1, 1000), help="Number of hits.")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object {query, hits}.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object {kind: search, query, filters, hits}.")
 @click.option("--service", help="Only hits about this service (official name or abbreviation: 特養, GH …).")
 @click.option("--vol", type=int, help="Only Q&As of this volume.")
-@click.option("--kind", help="Only this kind: qa, rule, heading, item, paragraph, table.")
+@click.option("--kind", help="Only this kind: Q&A, 加算・基準, a document kind (事務連絡, 自治体資料 …), "
+                             "or qa, rule, heading, item, paragraph, table, section.")
 @click.option("--since", help="Only documents dated on/after (2024-04-01 or 令和6年4月1日).")
 @click.option("--until", help="Only documents dated on/before.")
+@click.option("--standard", type=click.Choice(["人員", "設備", "運営", "報酬", "その他"]),
+              help="Only workbook rulings of this 基準種別.")
 @build_option
-def search(query, limit, as_json, service, vol, kind, since, until, build_dir):
+def search(query, limit, as_json, service, vol, kind, since, until, standard, build_dir):
     """Search clauses, Q&As and rules.
 
     Words, abbreviations (特養, ショートステイ, GH), sentences, or a reference
@@ -345,12 +383,13 @@ def search(query, limit, as_json, service, vol, kind, since, until, build_dir):
       kaigo-kb search "ショートステイ 算定"
       kaigo-kb search "Vol.1 問127" --json
       kaigo-kb search 協力医療機関 --service 特養 --since 2024-04-01
+      kaigo-kb search 送迎減算 --service デイ --standard 報酬
     """
     from ..locations import default_build_dir
     from ..search.searcher import Filters, IndexMissing, QueryError, Searcher
 
     text = " ".join(query)
-    filters = Filters(service=service, volume=vol, kind=kind,
+    filters = Filters(service=service, volume=vol, kind=kind, standard=standard,
                       since=_parse_iso(since, "since"), until=_parse_iso(until, "until"))
     out = Path(build_dir) if build_dir else default_build_dir()
     try:
@@ -361,35 +400,79 @@ def search(query, limit, as_json, service, vol, kind, since, until, build_dir):
     except QueryError as e:
         raise click.UsageError(str(e)) from None
     if as_json:
-        click.echo(json.dumps({"query": result.query, "hits": [h.as_json() for h in result.hits]}, ensure_ascii=False))
+        # one line (score.py and scripts read it whole); the same convention as _echo_json
+        used = {k: v for k, v in filters.__dict__.items() if v not in (None, "")}
+        click.echo(json.dumps({"kind": "search", "query": result.query, "filters": used, "reading": result.reading(),
+                               "count": len(result.hits), "hits": [h.as_json() for h in result.hits]},
+                              ensure_ascii=False))
         return
-    _print_hits(result)
+    _print_hits(result, filters)
 
 
-def _print_hits(result) -> None:
+def _no_hits(result, filters=None) -> str:
+    """Why nothing was found, and what to try: the reference's volume, words nothing contains,
+    the filters that narrowed it."""
+    if result.reference_note:
+        return f"no hits: {result.reference_note}"
+    if result.unmatched:
+        said = "、".join(f"「{w}」" for w in result.unmatched)
+        near = f"; close words in the corpus: {'、'.join(result.suggestions)}" if result.suggestions else ""
+        return f"no hits: {said} is in no clause, Q&A or rule{near}"
+    option = {"volume": "vol"}  # Filters field -> option name
+    used = [f"--{option.get(k, k)} {v}" for k, v in sorted((filters.__dict__ if filters else {}).items())
+            if v not in (None, "")]
+    return ("no hits" + (f" with {' '.join(used)}; try without them, or" if used else ";")
+            + " try fewer or other words (abbreviations like 特養 work too); list a volume with: kaigo-kb qa 1")
+
+
+def _print_hits(result, filters=None) -> None:
+    """Each hit as the site shows it: badge, reference and date as printed, a headline,
+    the answer first; the Q&A a typed reference names stands apart from the rest."""
+    from ..search.present import shown_text
     from ..search.searcher import highlight
 
+    line = result.reading_line()
+    if line:
+        click.echo(click.style(f"読み取り: {line}", dim=sys.stdout.isatty()))
     if not result.hits:
-        click.echo("no hits; try fewer or other words (abbreviations like 特養 work too)")
+        click.echo(_no_hits(result, filters))
         return
     color = sys.stdout.isatty()
+
+    def marked(snippet: str, spans) -> str:
+        if not color:
+            return snippet
+        out, pos = [], 0
+        for a, b in spans:
+            out += [snippet[pos:a], click.style(snippet[a:b], fg="yellow", bold=True)]
+            pos = b
+        return "".join(out + [snippet[pos:]])
+
     for rank, h in enumerate(result.hits, 1):
         d = h.data
-        click.echo(click.style(f"{rank:2}. [{h.kind}] ", bold=True) + click.style(d.get("citation") or d["title"], bold=color))
-        if d.get("breadcrumb"):
-            click.echo("    " + " > ".join(d["breadcrumb"]))
-        snippet, spans = highlight(d.get("text", ""), result.terms)
-        if color:
-            out, pos = [], 0
-            for a, b in spans:
-                out.append(snippet[pos:a])
-                out.append(click.style(snippet[a:b], fg="yellow", bold=True))
-                pos = b
-            out.append(snippet[pos:])
-            snippet = "".join(out)
-        click.echo("    " + snippet)
+        if rank > 1 and result.hits[rank - 2].exact and not h.exact:
+            click.echo("\n    ── 関連する結果 ──")
+        meta = "  ".join(x for x in (d.get("reference"), d.get("date_printed"), d.get("topic")) if x)
+        click.echo(click.style(f"{rank:2}. [{d.get('category') or h.kind}]", bold=True) + (f" {meta}" if meta else "")
+                   + (click.style("  ◀ 該当", bold=True) if h.exact else ""))
+        click.echo("    " + click.style(d.get("headline") or d["title"], bold=color))
+        if h.kind == "qa" and "answer" in d:
+            click.echo("    答 " + marked(*highlight(shown_text(h.kind, d), result.terms)))
+            click.echo("    " + d["citation"])
+        else:
+            snippet, spans = highlight(shown_text(h.kind, d), result.terms)
+            if snippet != d.get("headline"):
+                click.echo("    " + marked(snippet, spans))
+            if h.kind != "rule":
+                click.echo("    " + " > ".join([d.get("source", {}).get("title") or d["title"], *d.get("breadcrumb", [])]))
+        if d.get("status"):
+            click.echo(f"    【{d['status']}】 a newer ruling {'deleted' if d['status'] == '削除' else 'corrected'} this one"
+                       + (f": {', '.join(d['amended_by'])}" if d.get("amended_by") else ""))
+        for e in d.get("earlier", []):
+            click.echo(f"    以前の回答: {e['citation']}  [{e['id']}]")
         click.echo(f"    id: {h.id}")
 
 
 main.add_command(rule_commands.rule_cmd)
 main.add_command(rule_commands.rules_cmd)
+main.add_command(export_commands.export_cmd)

@@ -18,18 +18,22 @@ class KbError(Exception):
     """An error the user can fix; printed as one line."""
 
 
-def _echo_json(data) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False))
+def _echo_json(kind: str, payload: dict) -> None:
+    """Every ``--json`` output: one object, ``kind`` naming what it holds, then its payload
+    (README, *JSON output*)."""
+    body = {k: v for k, v in payload.items() if k != "kind"}
+    click.echo(json.dumps({"kind": kind, **body}, ensure_ascii=False, indent=2, sort_keys=False))
 
 
 def _run(fn):
     """Call fn() turning the library's errors into ClickException (exit 1)."""
+    from ..build import BuildFailed, BuildLocked
     from ..search.inputs import CheckError
     from ..sources.files import DataError
 
     try:
         return fn()
-    except (DataError, KbError, CheckError) as e:
+    except (DataError, KbError, CheckError, BuildFailed, BuildLocked) as e:
         raise click.ClickException(str(e)) from None
 
 

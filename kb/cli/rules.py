@@ -53,7 +53,7 @@ def _print_rule(rec: dict, c=None) -> None:
         click.echo("別名: " + "、".join(rec["aliases"]))
     click.echo("対象: " + "、".join(rec["services"]))
     who = rec["service"] or "全サービス"
-    click.echo(f"\n{_wareki(rec['on'])}（{rec['on']}）時点の単位数・点数 ({who}):")
+    click.echo(f"\n{_wareki(rec['on'])}時点の単位数・点数 ({who}):")
     for a in rec["in_force"]:
         click.echo("  " + _amount_line(a))
     if not rec["in_force"]:
@@ -93,16 +93,35 @@ def rule_cmd(name, on, service, as_json, corpus_dir):
       kaigo-kb rule 協力医療機関連携加算 --service 特養 --on 2025-04-01
       kaigo-kb rule 協力医療機関 --service 老健 --json
     """
-    from ..rules.entries import find_rule
+    from ..rules.entries import applies_to, rule_candidates
     from ..rules.records import rule_dict
 
     c, services, rules = _rules_env(corpus_dir)
     day, svc = _on_date(on), _service(services, service)
-    r = find_rule(rules, name, services, service=svc)
-    if r is None:
+    found = rule_candidates(rules, name, services, service=svc)
+    if not found:
         raise click.ClickException(f"no rule named {name!r}; list the rules with: kaigo-kb rules")
+    if len(found) > 1:
+        _print_candidates(name, found, as_json)
+        raise SystemExit(1)
+    r = found[0]
+    if svc and not applies_to(r, svc, services):
+        raise click.ClickException(
+            f"{r.name} does not apply to {svc}: it is for {'、'.join(r.services)}. "
+            f"The rules for {svc}: kaigo-kb rules --service {service}")
     rec = rule_dict(r, c, on=day, service=svc, services=services, all_rules=rules)
-    _echo_json(rec) if as_json else _print_rule(rec, c)
+    _echo_json("rule", rec) if as_json else _print_rule(rec, c)
+
+
+def _print_candidates(name: str, found, as_json: bool) -> None:
+    """More than one rule matches: list them (exit status 1: nothing was answered)."""
+    if as_json:
+        _echo_json("rule-candidates", {"query": name, "rules": [
+            {"id": r.id, "name": r.name, "rule_kind": r.kind, "aliases": list(r.aliases)} for r in found]})
+        return
+    click.echo(f"{name!r} matches {len(found)} rules; give one of these names (or its id):")
+    for r in found:
+        click.echo(f"  {r.name}  [{r.kind}]  id: {r.id}")
 
 
 @click.group("rules", invoke_without_command=True, context_settings=CONTEXT)
@@ -137,7 +156,7 @@ def rules_cmd(ctx, service, on, as_json, corpus_dir):
                     "in_force": in_force_dicts(r, day, svc, services),
                     "obligation": obligation_for(r, svc, day, services) if svc else None})
     if as_json:
-        _echo_json({"service": svc, "on": day.isoformat(), "groups": services.groups_of(svc) if svc else [],
+        _echo_json("rules", {"service": svc, "on": day.isoformat(), "groups": services.groups_of(svc) if svc else [],
                     "rules": out})
         return
     if svc:

@@ -54,6 +54,16 @@ def find_wareki(text: str) -> dt.date | None:
         return None
 
 
+PRINTED_WAREKI = re.compile(r"(?:令和|平成|昭和)\s*(?:元|[0-9０-９]{1,2})\s*年\s*[0-9０-９]{1,2}\s*月\s*[0-9０-９]{1,2}\s*日")
+
+
+def printed_wareki(text: str) -> str:
+    """The first 和暦 date in ``text`` as printed (令和６年３月15日: full-width digits kept),
+    PDF spaces inside it removed; "" when there is none."""
+    m = PRINTED_WAREKI.search(text)
+    return re.sub(r"\s+", "", m.group(0)) if m and find_wareki(m.group(0)) else ""
+
+
 def wareki(date: dt.date | str | None) -> str:
     """令和6年3月15日 for 2024-03-15 (half-width digits, as in citations)."""
     if date is None or date == "":
@@ -66,3 +76,22 @@ def wareki(date: dt.date | str | None) -> str:
             n = date.year - base
             return f"{era}{'元' if n == 1 else n}年{date.month}月{date.day}日"
     return date.isoformat()
+
+
+_SHORT = re.compile(r"(?P<y>元|\d{1,2})\s*[.．]\s*(?P<m>\d{1,2})\s*[.．]\s*(?P<d>\d{1,2})")
+
+
+def short_wareki(text: str) -> dt.date | None:
+    """The short dates of MHLW's Q&A workbook: ``6.3.15`` = 令和6年3月15日 (2024-03-15).
+
+    Years 12–31 are 平成 (the workbook begins in 平成12年), 1–11 and 元 are 令和; full-width
+    digits and ``．`` are accepted. None when ``text`` does not start with such a date."""
+    m = _SHORT.match(_nfkc(text).strip())
+    if not m:
+        return None
+    y = 1 if m["y"] == "元" else int(m["y"])
+    year = (ERAS["平成"] if 12 <= y <= 31 else ERAS["令和"]) + y
+    try:
+        return dt.date(year, int(m["m"]), int(m["d"]))
+    except ValueError:
+        return None

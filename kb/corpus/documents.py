@@ -23,6 +23,8 @@ DOCUMENT_SCHEMA: dict[str, Field] = {
     "date_printed": Field(str, required=False, default="", help="the date as printed (令和6年7月5日)"),
     "url": Field(str, required=False, default="", pattern=r"https?://\S+",
                  help="official URL, http(s)://…"),
+    "bulletin": Field(str, required=False, default="", pattern=r"介護保険最新情報\s*Vol\.\s*\d+",
+                      help="the 介護保険最新情報 issue that sent it, e.g. 介護保険最新情報 Vol.1225"),
     "series": Field(str, required=False, default="",
                     help="Q&A series title, e.g. 令和６年度介護報酬改定に関するＱ＆Ａ"),
     "volume": Field(int, required=False, default=None, check=int_range(1, 999), help="Vol.N of a Q&A series"),
@@ -41,6 +43,7 @@ class Document:
     date: str = ""  # ISO or ""
     date_printed: str = ""
     url: str = ""
+    bulletin: str = ""  # 介護保険最新情報 Vol.1225
     series: str = ""
     volume: int | None = None
     note: str = ""

@@ -1,7 +1,8 @@
-"""The whole corpus in memory: documents, their clauses and the merged Q&A records."""
+"""The whole corpus in memory: documents, their clauses, the workbooks, and the merged Q&A
+records with the links between them (amendments, questions asked again)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
@@ -9,6 +10,8 @@ from ..locations import default_corpus_dir
 from .clauses import Clause, segment
 from .documents import Document, load_documents
 from .qa import QA, extract, merge
+from .rulings import Link, amendment_links, merge_rulings, repeated_questions, status_of, workbook_rulings
+from .workbooks import Workbook, load_workbooks
 
 
 @dataclass
@@ -17,6 +20,7 @@ class Corpus:
     documents: list[Document]
     clauses: list[Clause]
     qas: list[QA]
+    workbooks: list[Workbook] = field(default_factory=list)
 
     @cached_property
     def docs_by_id(self) -> dict[str, Document]:
@@ -28,13 +32,19 @@ class Corpus:
 
     @cached_property
     def qas_by_id(self) -> dict[str, QA]:
-        return {q.id: q for q in self.qas}
+        """Every ruling by its id, and by the ids merged into it (a workbook row's id)."""
+        out = {q.id: q for q in self.qas}
+        for q in self.qas:
+            for alias in q.aliases:
+                out.setdefault(alias, q)
+        return out
 
     @cached_property
     def qa_by_clause(self) -> dict[str, QA]:
         out = {}
         for q in self.qas:
-            out[q.clause_id] = q
+            if q.clause_id:
+                out[q.clause_id] = q
             for quote in q.quoted_in:
                 out[quote.clause_id] = q
         return out
@@ -52,17 +62,67 @@ class Corpus:
     def clauses_of(self, doc_id: str) -> list[Clause]:
         return [c for c in self.clauses if c.doc_id == doc_id]
 
+    # ---- links between rulings
+    @cached_property
+    def links(self) -> list[Link]:
+        """Every amendment: which ruling deletes or corrects which (resolved where the corpus can)."""
+        return amendment_links(self.qas)
 
-def build_corpus(documents: list[Document], root: Path | None = None) -> Corpus:
+    @cached_property
+    def _links_by_end(self) -> tuple[dict[str, list[Link]], dict[str, list[Link]]]:
+        newer: dict[str, list[Link]] = {}
+        older: dict[str, list[Link]] = {}
+        for link in self.links:
+            if link.newer:
+                newer.setdefault(link.newer, []).append(link)
+            if link.older:
+                older.setdefault(link.older, []).append(link)
+        return newer, older
+
+    def links_from(self, qa_id: str) -> list[Link]:
+        """What this ruling deletes or corrects."""
+        return list(self._links_by_end[0].get(qa_id, []))
+
+    def links_to(self, qa_id: str) -> list[Link]:
+        """What deleted or corrected this ruling."""
+        return list(self._links_by_end[1].get(qa_id, []))
+
+    @cached_property
+    def statuses(self) -> dict[str, str]:
+        """ruling id -> 削除 / 修正, for the rulings a newer one (or its notice) deleted or corrected."""
+        return {q.id: st for q in self.qas if (st := status_of(q, self.links))}
+
+    @cached_property
+    def repeats(self) -> dict[str, list[str]]:
+        """ruling id -> the rulings with the same question, newest first (asked more than once)."""
+        return repeated_questions(self.qas)
+
+    def earlier(self, qa_id: str) -> list[str]:
+        """The older rulings on the same question, when this is the newest."""
+        group = self.repeats.get(qa_id, [])
+        return group[1:] if group and group[0] == qa_id else []
+
+    def newest(self, qa_id: str) -> str:
+        """The newest ruling on the same question (itself when there is none newer)."""
+        return self.repeats.get(qa_id, [qa_id])[0]
+
+
+def build_corpus(documents: list[Document], root: Path | None = None,
+                 workbooks: list[Workbook] | None = None) -> Corpus:
     clauses: list[Clause] = []
     qas: list[QA] = []
     for doc in documents:
         cl = segment(doc)
         clauses.extend(cl)
         qas.extend(extract(doc, cl))
-    return Corpus(root=Path(root) if root else Path("."), documents=documents, clauses=clauses, qas=merge(qas))
+    qas = merge(qas)
+    workbooks = list(workbooks or [])
+    for wb in workbooks:
+        qas = merge_rulings(qas, workbook_rulings(wb))
+    return Corpus(root=Path(root) if root else Path("."), documents=documents, clauses=clauses, qas=qas,
+                  workbooks=workbooks)
 
 
 def load_corpus(root: Path | str | None = None) -> Corpus:
     root = Path(root) if root else default_corpus_dir()
-    return build_corpus(load_documents(root), root)
+    return build_corpus(load_documents(root), root, load_workbooks(root))

@@ -14,10 +14,14 @@ import unicodedata
 from dataclasses import dataclass, field, replace
 
 from . import markers as mk
+from .amendments import Amendment
 from .clauses import Clause
-from .dates import find_wareki, wareki
+from .dates import find_wareki, printed_wareki, wareki
 from .documents import Document
 from .normalize import compact, reflow, search_text, strip_markup
+from .notices import Notice
+from .series import series_id
+from .workbooks import WorkbookRow
 
 
 @dataclass(frozen=True)
@@ -42,15 +46,47 @@ class QA:
     clause_id: str
     source_doc: str = ""  # the volume's own corpus entry, when the corpus has it
     quoted_in: tuple[Quote, ...] = field(default_factory=tuple)
+    volume_printed: str = ""  # Vol.１ as the source prints it ("" -> Vol.1)
+    date_printed: str = ""  # 令和６年３月15日 as the source prints it ("" -> from the ISO date)
+    # from MHLW's workbook 介護サービスQ＆A集 (kb.corpus.workbooks), when a row carries this ruling
+    standard: str = ""  # 基準種別: 人員 / 設備 / 運営 / 報酬 / その他
+    rows: tuple[WorkbookRow, ...] = ()  # the rows, as printed (one per service it is listed under)
+    notices: tuple[Notice, ...] = ()  # where it was issued (the first) and also sent out
+    amends: tuple[Amendment, ...] = ()  # 問N of earlier Q&As this ruling deletes or corrects
+    amended_by: tuple[Amendment, ...] = ()  # what the workbook says deleted or corrected this one
+    aliases: tuple[str, ...] = ()  # other ids it answers to (a workbook id merged into 問N)
+
+    @property
+    def date_shown(self) -> str:
+        """The date as the source prints it (令和６年３月15日), else as 和暦 of the ISO date."""
+        return self.date_printed or (wareki(self.date) if self.date else "")
+
+    @property
+    def volume_title(self) -> str:
+        """令和６年度介護報酬改定に関するＱ＆Ａ（Vol.１）; the series alone when unnumbered."""
+        if self.volume is None:
+            return self.series
+        return f"{self.series}（{self.volume_printed or f'Vol.{self.volume}'}）"
+
+    @property
+    def reference(self) -> str:
+        """What users type for it: Vol.1 問127 (Vol.16 for an unnumbered ruling)."""
+        vol = f"Vol.{self.volume}" if self.volume is not None else ""
+        num = f"問{self.number}" if self.number is not None else ""
+        return " ".join(x for x in (vol, num) if x)
 
     @property
     def citation(self) -> str:
-        """「令和６年度介護報酬改定に関するＱ＆Ａ（Vol.1）（令和6年3月15日）」問127"""
-        date = f"（{wareki(self.date)}）" if self.date else ""
+        """「令和６年度介護報酬改定に関するＱ＆Ａ（Vol.１）（令和６年３月15日）」問127, as the source
+        prints title and date (officials cite it character for character); for a ruling known
+        only from the workbook, the notice it was issued in as printed there."""
+        if self.notices and not self.clause_id:
+            return notice_citation(self.notices[0], self.number)
+        date = f"（{self.date_shown}）" if self.date_shown else ""
         if self.volume is None:
             return f"「{self.series}」{date}"
         num = f"問{self.number}" if self.number is not None else ""
-        return f"「{self.series}（Vol.{self.volume}）{date}」{num}"
+        return f"「{self.volume_title}{date}」{num}"
 
     @property
     def text(self) -> str:
@@ -61,19 +97,40 @@ class QA:
         return search_text(self.question + "\n" + self.answer)
 
 
+def notice_citation(notice: Notice, number: int | None = None) -> str:
+    """「令和６年度介護報酬改定に関するＱ＆Ａ（ Vol. １）（令和６年３月15日）」 as the notice prints it,
+    its date added when the name has none, 問N when the number is known."""
+    name = notice.name
+    dated = any(era in name for era in ("令和", "平成", "昭和")) and "日" in name
+    when = "" if dated or not notice.date else f"（{notice.date_wareki}）"
+    return f"「{name}」{when}" + (f"問{number}" if number is not None else "")
+
+
 _SRC = re.compile(r"「?(?P<series>.+?に関するQ&A)\(Vol\.?(?P<vol>\d+)\)(?:\((?P<date>[^)]*)\))?")
+_VOL_PRINTED = re.compile(r"[VvＶｖ][OoＯｏ][LlＬｌ]\s*[.．]?\s*[0-9０-９]+")
 
 
-def series_id(series: str) -> str:
-    s = re.sub(r"\s+", "", unicodedata.normalize("NFKC", series))
-    m = re.fullmatch(r"令和(\d+)年度介護報酬改定に関するQ&A", s)
-    if m:
-        return f"r{int(m[1])}-qa"
-    return "qa-" + hashlib.sha1(s.encode()).hexdigest()[:6]
+@dataclass(frozen=True)
+class SourceLine:
+    """A 「…（Vol.N）（令和…）」より line: the volume a quoted ruling belongs to."""
+    series: str  # as printed
+    volume: int
+    date: str  # ISO, "" if not printed
+    volume_printed: str  # Vol.１
+    date_printed: str  # 令和６年３月15日
 
 
-def parse_source(line: str) -> tuple[str, int, str] | None:
-    """(series as printed, volume, ISO date) from a 「…（Vol.N）（令和…）」より line."""
+def printed_volume(text: str, volume: int) -> str:
+    """``Vol.１`` as ``text`` prints volume ``volume`` (spaces removed); "" when it does not."""
+    for m in _VOL_PRINTED.finditer(text):
+        printed = re.sub(r"\s+", "", m.group(0))
+        if int(re.sub(r"\D", "", unicodedata.normalize("NFKC", printed))) == volume:
+            return printed
+    return ""
+
+
+def parse_source(line: str) -> SourceLine | None:
+    """Series, volume and date of a 「…（Vol.N）（令和…）」より line, as printed and parsed."""
     c = re.sub(r"\s+", "", unicodedata.normalize("NFKC", line))
     m = _SRC.search(c)
     if not m:
@@ -82,7 +139,9 @@ def parse_source(line: str) -> tuple[str, int, str] | None:
     # keep the printed (full-width) series title: take it from the original line
     raw = re.sub(r"[\s]+", "", line).lstrip("「").lstrip("（(")
     printed = raw[: raw.find("（Vol") if "（Vol" in raw else raw.find("(Vol")] if "Vol" in raw else m["series"]
-    return printed or m["series"], int(m["vol"]), d.isoformat() if d else ""
+    volume = int(m["vol"])
+    return SourceLine(printed or m["series"], volume, d.isoformat() if d else "", printed_volume(line, volume),
+                      printed_wareki(line) if d else "")
 
 
 def split_qa(clause: Clause, text: str) -> tuple[str, str]:
@@ -150,10 +209,13 @@ def extract(doc: Document, clauses: list[Clause]) -> list[QA]:
         question, answer = split_qa(c, raw)
         src = _ancestor(c, by_id, ("qasrc",))
         parsed = parse_source(doc.text[src.start:src.end]) if src else None
+        vol_printed, date_printed = "", doc.date_printed
         if parsed:
-            series, volume, date = parsed
+            series, volume, date = parsed.series, parsed.volume, parsed.date
+            vol_printed, date_printed = parsed.volume_printed, parsed.date_printed
         elif src is None and doc.series and doc.volume is not None:
             series, volume, date = doc.series, doc.volume, doc.date
+            vol_printed = printed_volume(doc.title, doc.volume)
         elif src is not None:
             series, volume, date = _clean_heading(src.title, ""), None, doc.date
         else:
@@ -175,6 +237,7 @@ def extract(doc: Document, clauses: list[Clause]) -> list[QA]:
             question=question, answer=answer, doc_id=doc.id, clause_id=c.id,
             source_doc=doc.id if own else "",
             quoted_in=() if own else (Quote(doc.id, c.id),),
+            volume_printed=vol_printed, date_printed=date_printed if date else "",
         ))
     return out
 
@@ -193,7 +256,37 @@ def merge(qas: list[QA]) -> list[QA]:
             base, quoted_in=quotes, source_doc=prev.source_doc or qa.source_doc,
             date=base.date or prev.date or qa.date,
         )
-    return sorted(merged.values(), key=qa_sort_key)
+    return sorted(_as_printed(qas, merged.values()), key=qa_sort_key)
+
+
+def _fullwidth(s: str) -> int:
+    return sum(1 for ch in s if "\uff01" <= ch <= "\uff5e")
+
+
+def _as_printed(occurrences: list[QA], merged) -> list[QA]:
+    """One printed volume label and one printed date per volume, for every ruling in it:
+    the volume's own document's if the corpus has it, else the quote with the most
+    full-width characters (MHLW's titles print single digits full width,
+    （Vol.２）（令和６年３月19日）; a guide that retyped one as Vol.2 is the less faithful
+    copy), the first on a tie. Label and date are chosen apart: a document may print one only."""
+    best: dict[tuple[str, int, str], tuple] = {}
+    for n, q in enumerate(occurrences):
+        for name in ("volume_printed", "date_printed"):
+            value = getattr(q, name)
+            if q.volume is None or not value:
+                continue
+            rank = (bool(q.source_doc), _fullwidth(value), -n)
+            key = (q.series_id, q.volume, name)
+            if key not in best or rank > best[key][0]:
+                best[key] = (rank, value)
+    out = []
+    for q in merged:
+        if q.volume is not None:
+            vol = best.get((q.series_id, q.volume, "volume_printed"), (None, ""))[1]
+            date = best.get((q.series_id, q.volume, "date_printed"), (None, ""))[1]
+            q = replace(q, volume_printed=vol, date_printed=date if q.date else "")
+        out.append(q)
+    return out
 
 
 def qa_sort_key(qa: QA) -> tuple:

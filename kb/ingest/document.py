@@ -19,11 +19,11 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..corpus.dates import DateError, find_wareki, parse_date
+from ..corpus.dates import PRINTED_WAREKI, DateError, find_wareki, parse_date, printed_wareki
 from ..corpus.documents import DOCUMENT_SCHEMA, KINDS, Document, load_document
 from ..corpus.markers import classify, is_qa_source
 from ..sources.files import MAX_FILE_BYTES, DataError, decode_text, read_bytes
-from ..sources.pdf import MAX_PDF_BYTES, Extracted, PdfError, extract_pdf, filter_text
+from ..sources.pdf import MAX_PDF_BYTES, Extracted, Line, PdfError, bulletin_of, extract_pdf, filter_text
 
 
 class IngestError(Exception):
@@ -31,12 +31,12 @@ class IngestError(Exception):
 
 
 # the order fields are written in, as in the seed entries
-FIELDS = ("id", "title", "kind", "issuer", "date", "date_printed", "url", "series", "volume", "source_file", "note")
+FIELDS = ("id", "title", "kind", "issuer", "date", "date_printed", "url", "bulletin", "series", "volume", "source_file",
+          "note")
 REQUIRED = ("id", "title", "kind")
 
 _SERIES = re.compile(r"(?P<series>令和\s*[0-9０-９]+\s*年度介護報酬改定に関する\s*[ＱQ]\s*[＆&]\s*[ＡA])"
                      r"\s*[（(]\s*[ＶVｖv][ＯOｏo][ＬLｌl]\s*[.．]?\s*(?P<vol>[0-9０-９]+)\s*[）)]")
-_WAREKI_PRINTED = re.compile(r"(?:令和|平成|昭和)\s*(?:元|[0-9０-９]{1,2})\s*年\s*[0-9０-９]{1,2}\s*月\s*[0-9０-９]{1,2}\s*日")
 _ISSUER = re.compile(r"^厚生労働省[^。、]{0,40}$")
 _TITLE_END = re.compile(r"(?:について|の送付|の周知|に関するＱ＆Ａ|[（(][^）)]{1,10}[）)])$")
 _SKIP_TITLE = re.compile(r"^(?:事\s*務\s*連\s*絡|記|別\s*添|別\s*紙|各|殿|御中)|御中$|殿$|^[0-9０-９\s]+$")
@@ -50,6 +50,7 @@ class Source:
     pages: int = 1
     removed: list[str] = field(default_factory=list)
     empty_pages: list[int] = field(default_factory=list)
+    bulletin: str = ""  # 介護保険最新情報 Vol.N from the cover sheet (removed from the text)
 
 
 @dataclass
@@ -133,7 +134,7 @@ def read_source(path: Path | str) -> Source:
     if len(ex.text.encode("utf-8")) > MAX_FILE_BYTES:
         raise IngestError(f"{path}: the text is larger than a corpus file may be ({MAX_FILE_BYTES // 2**20} MB); "
                           "split the document")
-    return Source(path, ex.text, kind, ex.pages, ex.removed, ex.empty_pages)
+    return Source(path, ex.text, kind, ex.pages, ex.removed, ex.empty_pages, ex.bulletin)
 
 
 def _decode(raw: bytes, path: Path) -> str:
@@ -152,11 +153,16 @@ def _nfkc(s: str) -> str:
     return unicodedata.normalize("NFKC", s)
 
 
-def propose(text: str) -> dict:
-    """Metadata read from the text: title, date, series/volume, kind, issuer. Only what is printed."""
+def propose(text: str, bulletin: str = "") -> dict:
+    """Metadata read from the text: title, date, series/volume, kind, issuer, and the
+    介護保険最新情報 number (``bulletin``: the one read from a cover sheet, else the text's
+    head). Only what is printed."""
     lines = [ln.strip() for ln in text.splitlines()[:60] if ln.strip()]
     head = lines[:15]
     out: dict = {}
+    bulletin = bulletin or bulletin_of([Line(ln) for ln in head])
+    if bulletin:
+        out["bulletin"] = bulletin
     # the issuer block of a 事務連絡/通知: consecutive 厚生労働省… lines near the top
     issuers = [i for i, ln in enumerate(head) if _ISSUER.match(ln)]
     if issuers:
@@ -182,10 +188,10 @@ def propose(text: str) -> dict:
             out["kind"] = "事務連絡"
     # the date: on the title line first (「…（Vol.17）（令和７年10月1日）」), else near the top
     for ln in ([title_line] if title_line else []) + head:
-        m = _WAREKI_PRINTED.search(ln)
-        if m and find_wareki(m.group(0)):
-            out["date"] = find_wareki(m.group(0)).isoformat()
-            out["date_printed"] = re.sub(r"\s+", "", m.group(0))
+        printed = printed_wareki(ln)
+        if printed:
+            out["date"] = find_wareki(printed).isoformat()
+            out["date_printed"] = printed
             break
     return out
 
@@ -197,7 +203,7 @@ def _title(lines: list[str], after: int) -> str | None:
                     len(lines))
     for i in range(after, min(after + 15, first_qa)):
         ln = lines[i]
-        if (_SKIP_TITLE.search(ln) or _WAREKI_PRINTED.fullmatch(ln) or _ISSUER.match(ln)
+        if (_SKIP_TITLE.search(ln) or PRINTED_WAREKI.fullmatch(ln) or _ISSUER.match(ln)
                 or re.match(r"^[0-9０-９]", ln) or classify(ln) is not None or not 6 <= len(ln) <= 100
                 or ln.endswith(("。", "、"))):
             continue
@@ -223,6 +229,12 @@ def check_metadata(meta: dict) -> dict:
         if not meta.get("date_printed") and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(meta["date"]).strip()):
             meta["date_printed"] = str(meta["date"]).strip()
         meta["date"] = d.isoformat()
+    if "bulletin" in meta:
+        m = re.fullmatch(r"(?:介護保険最新情報)?\s*(?:vol\.?)?\s*(\d{1,5})", _nfkc(str(meta["bulletin"])).strip(), re.I)
+        if not m:
+            raise IngestError(f"--bulletin: {meta['bulletin']!r} is not a 介護保険最新情報 number; "
+                              "write it as \"介護保険最新情報 Vol.1400\" or 1400")
+        meta["bulletin"] = f"介護保険最新情報 Vol.{int(m[1])}"
     if "kind" in meta and meta["kind"] not in KINDS:
         raise IngestError(f"--kind: {meta['kind']!r} is not one of: {', '.join(KINDS)}")
     if "id" in meta and not re.fullmatch(DOCUMENT_SCHEMA["id"].pattern, meta["id"]):
@@ -243,7 +255,7 @@ def check_metadata(meta: dict) -> dict:
 
 def propose_id(meta: dict) -> str | None:
     """r6-kaigo-qa-vol17 for Vol.17 of 令和６年度介護報酬改定に関するＱ＆Ａ; None for other documents."""
-    from ..corpus.qa import series_id
+    from ..corpus.series import series_id
 
     if meta.get("kind") != "Q&A" or not meta.get("series") or not meta.get("volume"):
         return None

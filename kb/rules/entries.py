@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..corpus.dates import wareki
 from ..corpus.normalize import search_text
 from ..corpus.schema import ID_PATTERN, Field, as_iso, int_range, iso_date, validate
 from ..sources.files import DataError, load_toml
@@ -208,7 +209,22 @@ def check_rule(corpus, rule: Rule, services: Services) -> list[str]:
         if o.effective_from and o.transition_until and o.transition_until >= o.effective_from:
             err(f"obligations[{i}].transition_until", "the transition must end before effective_from")
     errors += _overlaps(rule)
+    for fname, text in _shown_texts(rule):
+        if m := _NOT_FOR_READERS.search(text):
+            err(fname, f"{m.group(0)!r}: this text is shown to users; write dates in 和暦 (令和6年4月1日) "
+                       "and say 開始日/終了日/経過措置 instead of field names")
     return errors
+
+
+_NOT_FOR_READERS = re.compile(r"\d{4}-\d{2}-\d{2}|\b(?:effective_from|effective_until|transition_until)\b")
+
+
+def _shown_texts(rule: Rule) -> list[tuple[str, str]]:
+    out = [(f"notes[{i}]", n) for i, n in enumerate(rule.notes)]
+    out += [(f"requirements[{i}].text", r.text) for i, r in enumerate(rule.requirements)]
+    for name, items in (("amounts", rule.amounts), ("obligations", rule.obligations)):
+        out += [(f"{name}[{i}].note", x.note) for i, x in enumerate(items) if x.note]
+    return out
 
 
 def _where_now(corpus, rule: Rule, fname: str, ident: str) -> str:
@@ -259,18 +275,26 @@ def check_rules(corpus, rules: list[Rule], services: Services) -> list[str]:
 # --------------------------------------------------------------------------- as of a date
 
 
+def rule_candidates(rules: list[Rule], name_or_alias: str, services: Services | None = None,
+                    service: str | None = None) -> list[Rule]:
+    """The rules a name means: the one whose name or alias it is, else every rule whose
+    name or alias contains it (narrowed to rules for ``service`` when that leaves some)."""
+    k = key(name_or_alias)
+    if not k:
+        return []
+    for r in rules:
+        if r.id == name_or_alias.strip() or k in (key(t) for t in (r.name, *r.aliases)):
+            return [r]
+    hits = [r for r in rules if any(k in key(t) for t in (r.name, *r.aliases))]
+    if len(hits) > 1 and services is not None and service:
+        hits = [r for r in hits if any(services.covers(s, service) for s in r.services)] or hits
+    return hits
+
+
 def find_rule(rules: list[Rule], name_or_alias: str, services: Services | None = None,
               service: str | None = None) -> Rule | None:
     """Exact name or alias first, then a unique substring match (preferring rules for ``service``)."""
-    k = key(name_or_alias)
-    if not k:
-        return None
-    for r in rules:
-        if k in (key(t) for t in (r.name, *r.aliases)):
-            return r
-    hits = [r for r in rules if any(k in key(t) for t in (r.name, *r.aliases))]
-    if len(hits) > 1 and services is not None and service:
-        hits = [r for r in hits if any(services.covers(s, service) for s in r.services)]
+    hits = rule_candidates(rules, name_or_alias, services, service)
     return hits[0] if len(hits) == 1 else None
 
 
@@ -325,11 +349,17 @@ def amount_dict(rule: Rule, a: Amount) -> dict:
             "services": list(rule.amount_services(a)), "source": a.source, "note": a.note}
 
 
+def period_text(start: str, until: str = "") -> str:
+    """（令和6年4月1日〜令和7年3月31日） for an ISO period; "" when the sources give none."""
+    if not start and not until:
+        return ""
+    return f"（{wareki(start) if start else ''}〜{wareki(until) if until else ''}）"
+
+
 def amount_text(a: Amount) -> str:
     cond = f"（{a.condition}）" if a.condition else ""
-    period = f" {a.effective_from or ''}〜{a.effective_until or ''}" if a.effective_from or a.effective_until else ""
     per = f"/{a.per}" if a.per else ""
-    return f"{a.level}{cond} {a.value}{a.unit}{per}{period}"
+    return f"{a.level}{cond} {a.value}{a.unit}{per}{period_text(a.effective_from, a.effective_until)}"
 
 
 def in_force_dicts(rule: Rule, on: dt.date, service: str | None, services: Services) -> list[dict]:
@@ -349,8 +379,8 @@ def rule_text(rule: Rule) -> str:
         lines.append(who + amount_text(a))
     for o in rule.obligations:
         what = "義務" if o.kind == "duty" else "努力義務"
-        when = f"（{o.effective_from}から" + (f"、経過措置{o.transition_until}まで）" if o.transition_until else "）") \
-            if o.effective_from else ""
+        when = f"（{wareki(o.effective_from)}から" + (
+            f"、経過措置{wareki(o.transition_until)}まで）" if o.transition_until else "）") if o.effective_from else ""
         lines.append(f"{what}{when}: " + "、".join(o.services))
     lines += [r.text for r in rule.requirements]
     return "\n".join(lines)

@@ -28,6 +28,8 @@ SERVICE_SCHEMA: dict[str, Field] = {
     "id": Field(str, pattern=ID_PATTERN, help="ASCII slug, e.g. tokuyo"),
     "name": Field(str, help="the official name, e.g. 介護老人福祉施設"),
     "aliases": Field(list, required=False, default=[], check=str_list, help="abbreviations people type"),
+    "codes": Field(list, required=False, default=[], check=str_list,
+                   help="サービス種別 codes of MHLW's 介護サービスQ＆A集, e.g. [\"16\"]"),
     "note": Field(str, required=False, default=""),
 }
 GROUP_SCHEMA: dict[str, Field] = {
@@ -53,6 +55,25 @@ class Service:
     kind: str  # "service" | "group"
     members: tuple[str, ...] = ()  # direct members, for a group
     note: str = ""
+    codes: tuple[str, ...] = ()  # the workbook's サービス種別 codes
+
+
+@dataclass(frozen=True)
+class WorkbookService:
+    """What a workbook サービス種別 cell names: 「０１.全サービス共通（１３.訪問看護事業…を除く）」."""
+    code: str  # 01, as printed (NFKC); "" when the cell has none
+    label: str  # 全サービス共通
+    names: tuple[str, ...]  # official service or group names it applies to
+    excluded: tuple[str, ...] = ()  # services 「…を除く」 takes out
+    category: str = ""  # a further line such as 「50 介護職員処遇改善加算・…」
+
+    @property
+    def unknown(self) -> bool:
+        return not self.names
+
+
+_CODE_NAME = re.compile(r"^\s*(?P<code>\d{1,3})?\s*[.．、]?\s*(?P<name>.*?)\s*$")
+_EXCLUDED = re.compile(r"(?P<code>\d{1,3})\s*[.．]\s*(?P<name>[^、,（）()]+?)(?=、|,|を除く|[)）]|$)")
 
 
 class Services:
@@ -62,9 +83,12 @@ class Services:
         self._entries = list(entries)
         self._by_name = {s.name: s for s in entries}
         self._by_key: dict[str, str] = {}
+        self._by_code: dict[str, str] = {}
         for s in entries:
             for term in (s.name, *s.aliases):
                 self._by_key.setdefault(key(term), s.name)
+            for code in s.codes:
+                self._by_code.setdefault(code.lstrip("0") or "0", s.name)
 
     def all(self) -> list[Service]:
         return list(self._entries)
@@ -108,6 +132,32 @@ class Services:
         s = self.get(official)
         return list(s.aliases) if s else []
 
+    def by_workbook(self, code: str, name: str) -> str | None:
+        """The official name a workbook code (or, failing that, its printed name) stands for."""
+        found = self._by_code.get(code.lstrip("0") or "0") if code else None
+        if found is None and name:
+            bare = re.sub(r"(?:事業|事業所)$", "", name.strip())
+            found = self.resolve(name) or self.resolve(bare)
+        return found
+
+    def workbook_service(self, cell: str) -> WorkbookService:
+        """Read a workbook サービス種別 cell: its code and name, the services 「…を除く」 leaves
+        out, a further category line; ``names`` is empty when the list does not know it."""
+        lines = [ln.strip() for ln in unicodedata.normalize("NFKC", cell).splitlines() if ln.strip()]
+        if not lines:
+            return WorkbookService("", "", ())
+        m = _CODE_NAME.match(lines[0])
+        code, label = (m["code"] or ""), m["name"]
+        excluded: list[str] = []
+        category = ""
+        for line in lines[1:]:
+            if "除く" in line:
+                excluded += [n for e in _EXCLUDED.finditer(line) if (n := self.by_workbook(e["code"], e["name"]))]
+            else:
+                category = line
+        found = self.by_workbook(code, label)
+        return WorkbookService(code, label, (found,) if found else (), tuple(excluded), category)
+
     def covers(self, rule_service: str, asked: str) -> bool:
         """True when ``asked`` is ``rule_service`` or a member of the group ``rule_service``."""
         rule, q = self.resolve(rule_service), self.resolve(asked)
@@ -125,6 +175,7 @@ def load_services(corpus_root: Path | str) -> Services:
     data = validate(load_toml(path), FILE_SCHEMA, path)
     entries: list[Service] = []
     seen: dict[str, str] = {}  # match key -> field that claimed it
+    codes: dict[str, str] = {}  # workbook code -> the name that claimed it
     ids: set[str] = set()
     for table, schema, kind in (("service", SERVICE_SCHEMA, "service"), ("group", GROUP_SCHEMA, "group")):
         for i, raw in enumerate(data[table]):
@@ -140,8 +191,14 @@ def load_services(corpus_root: Path | str) -> Services:
                 if key(term) in seen and seen[key(term)] != item["name"]:
                     raise DataError(path, fname, f"{term!r} already names {seen[key(term)]!r}; a term names one service")
                 seen[key(term)] = item["name"]
+            for j, code in enumerate(item["codes"]):
+                if not code.isdigit():
+                    raise DataError(path, f"{where}.codes[{j}]", f"{code!r}: a workbook code is digits, e.g. \"16\"")
+                if codes.setdefault(code.lstrip("0") or "0", item["name"]) != item["name"]:
+                    raise DataError(path, f"{where}.codes[{j}]", f"code {code} already names {codes[code.lstrip('0') or '0']!r}")
             entries.append(Service(id=item["id"], name=item["name"], aliases=tuple(item["aliases"]), kind=kind,
-                                   members=tuple(item.get("members") or ()), note=item["note"]))
+                                   members=tuple(item.get("members") or ()), note=item["note"],
+                                   codes=tuple(item["codes"])))
     names = {s.name for s in entries}
     for i, g in enumerate(s for s in entries if s.kind == "group"):
         for j, m in enumerate(g.members):

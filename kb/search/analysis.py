@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import threading
+from sys import intern
 import unicodedata
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -31,7 +32,7 @@ _user_dic: str | None = None  # set by configure(); the index stores its own cop
 _reuse: dict[str, list["Tok"]] | None = None  # set by using(): a build's one analysis of its texts
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Tok:
     term: str
     surface: str
@@ -160,44 +161,81 @@ def using(tokens: dict[str, list[Tok]]) -> Iterator[None]:
 
 def tokenize(text: str, user_dic: str | None = ...) -> list[Tok]:  # type: ignore[assignment]
     """Tokens of ``text`` (search text): mode C words, each followed by its parts."""
-    from sudachipy import SplitMode
-
     if user_dic is ... or user_dic == _user_dic:
         user_dic = _user_dic
         if _reuse is not None and (known := _reuse.get(text)) is not None:
             return known
     tok = _tokenizer(user_dic)
+    memo = _memo(user_dic)
+    mode_c = _mode_c()
     out: list[Tok] = []
     for off, chunk in _chunks(text):
-        for m in tok.tokenize(chunk, SplitMode.C):
-            if m.part_of_speech()[0] in STOP_POS:
+        for m in tok.tokenize(chunk, mode_c):
+            info = _word(m, user_dic, memo)
+            if info is None:
                 continue
-            surface = m.surface()
-            if not surface.strip():
-                continue
+            term, surface, length, parts = info
             b = off + m.begin()
-            term = fold_term(m.normalized_form())
-            out.append(Tok(term, surface, b, off + m.end()))
-            if m.dictionary_id() > 0:  # a user-dictionary compound
-                parts = [(t, s, b + pb, b + pe) for t, s, pb, pe in _system_parts(surface)]
-                parts += [(t, s, b + pb, b + pe) for t, s, pb, pe in _nested_user_words(surface, user_dic)]
-            else:
-                parts = []
-                for mode in (SplitMode.B, SplitMode.A):
-                    sub = m.split(mode)
-                    if len(sub) > 1:
-                        parts.extend(
-                            (fold_term(p.normalized_form()), p.surface(), off + p.begin(), off + p.end())
-                            for p in sub if p.part_of_speech()[0] not in STOP_POS
-                        )
-            if m.part_of_speech()[0] == "動詞":
-                parts.extend(_nominal(term, surface, b, off + m.end()))
-            seen = {term}
+            out.append(Tok(term, surface, b, b + length))
             for t, s, pb, pe in parts:
-                if t not in seen:
-                    seen.add(t)
-                    out.append(Tok(t, s, pb, pe, True))
+                out.append(Tok(t, s, b + pb, b + pe, True))
     return out
+
+
+@lru_cache(maxsize=1)
+def _mode_c():
+    from sudachipy import SplitMode
+
+    return SplitMode.C
+
+
+def _memo(user_dic: str | None) -> dict:
+    memos = getattr(_local, "memos", None)
+    if memos is None:
+        memos = _local.memos = {}
+    return memos.setdefault(user_dic, {})
+
+
+def _word(m, user_dic: str | None, memo: dict):
+    """(term, surface, length, parts) of a mode C morpheme, parts as (term, surface, start,
+    end) relative to it; None for a word that is not indexed (particles, blanks …).
+
+    What a dictionary entry splits into is fixed by the entry, so it is worked out once
+    per entry and surface (splitting every occurrence again was most of a build's analysis
+    time); unknown words (OOV) are not remembered."""
+    surface = m.surface()
+    key = None if m.is_oov() else (m.dictionary_id(), m.word_id(), surface)
+    if key is not None and key in memo:
+        return memo[key]
+    pos = m.part_of_speech()[0]
+    info = None
+    if pos not in STOP_POS and surface.strip():
+        term = fold_term(m.normalized_form())
+        length = m.end() - m.begin()
+        if m.dictionary_id() > 0:  # a user-dictionary compound
+            parts = list(_system_parts(surface)) + list(_nested_user_words(surface, user_dic))
+        else:
+            from sudachipy import SplitMode
+
+            begin = m.begin()
+            parts = []
+            for mode in (SplitMode.B, SplitMode.A):
+                sub = m.split(mode)
+                if len(sub) > 1:
+                    parts.extend((fold_term(p.normalized_form()), p.surface(), p.begin() - begin, p.end() - begin)
+                                 for p in sub if p.part_of_speech()[0] not in STOP_POS)
+        if pos == "動詞":
+            parts.extend(_nominal(term, surface, 0, length))
+        seen = {term}
+        kept = []
+        for t, s, pb, pe in parts:
+            if t not in seen:
+                seen.add(t)
+                kept.append((intern(t), intern(s), pb, pe))  # a build holds millions of tokens of few words
+        info = (intern(term), intern(surface), length, tuple(kept))
+    if key is not None:
+        memo[key] = info
+    return info
 
 
 class SudachiTokenizer(Tokenizer):

@@ -1,11 +1,17 @@
-"""Precomputed BM25F impacts: Whoosh's own per-posting scores, cached for speed.
+"""Precomputed BM25F impacts: Whoosh's per-posting scores, cached for speed.
 
 A query's score is a weighted sum over its terms of Whoosh's BM25F score of each
 term in each field (times the field boost). That score depends only on the term,
-the document and the field, so the build computes it once, with Whoosh's scorer,
-and stores one posting list per term: documents and their field-boosted score.
-A query then adds up a few arrays instead of walking Whoosh's matchers in Python
-(about 10 µs a posting, a second per query at 10,000 Q&As; see BENCHMARKS.md).
+the document and the field, so the build computes it once and stores one posting list
+per term: documents and their field-boosted score. A query then adds up a few arrays
+instead of walking Whoosh's matchers in Python (about 10 µs a posting, a second per
+query at 10,000 Q&As; see BENCHMARKS.md).
+
+The build computes the scores from its own analysis of the units with Whoosh's formula
+(:func:`whoosh.scoring.bm25`; idf ``log(N / (df + 1)) + 1`` per field; the document's
+field length as Whoosh stores it, in one lossy byte; the exact average): the same
+numbers as asking Whoosh's scorer for every posting (tests/test_index.py compares
+them), without reading the index back.
 
 Files in the index folder: ``impacts.bin`` (per term: uint32 doc numbers, then
 float32 scores) and ``impacts.idx`` (marshal: term -> (byte offset, count)).
@@ -15,28 +21,50 @@ from __future__ import annotations
 import marshal
 import mmap
 from array import array
+from collections import Counter
+from math import log
 from pathlib import Path
 
 BIN, IDX = "impacts.bin", "impacts.idx"
 
 
-def write_impacts(index_dir: Path, field_boosts: dict[str, float], B: float, K1: float) -> None:
-    from whoosh import index, scoring
+def field_counts(texts: list[str], tokenize) -> tuple[list[Counter], list[int]]:
+    """Per document: the term counts (Whoosh's tf) and the token count (its field length)."""
+    counts, lengths = [], []
+    for text in texts:
+        toks = tokenize(text) if text else []
+        counts.append(Counter(t.term for t in toks))
+        lengths.append(len(toks))
+    return counts, lengths
 
-    ix = index.open_dir(str(index_dir))
-    with ix.searcher(weighting=scoring.BM25F(B=B, K1=K1)) as searcher:
-        reader = searcher.reader()
-        impacts: dict[str, dict[int, float]] = {}
-        for fname, boost in field_boosts.items():
-            for raw in reader.lexicon(fname):
-                term = raw.decode("utf-8") if isinstance(raw, bytes) else raw
-                scorer = searcher.weighting.scorer(searcher, fname, term)
-                m = reader.postings(fname, term)
+
+def compute_impacts(fields: dict[str, list[str]], tokenize, field_boosts: dict[str, float], B: float,
+                    K1: float) -> dict[str, dict[int, float]]:
+    """term -> {document number: field-boosted BM25F score}, as Whoosh scores it.
+
+    ``fields``: field name -> the field's text of every document, in document order."""
+    from whoosh.scoring import bm25
+    from whoosh.util.numeric import byte_to_length, length_to_byte
+
+    impacts: dict[str, dict[int, float]] = {}
+    for fname, boost in field_boosts.items():
+        counts, lengths = field_counts(fields[fname], tokenize)
+        n_docs = len(lengths)
+        avgfl = (sum(lengths) / n_docs if n_docs else 0) or 1
+        stored = [byte_to_length(length_to_byte(n)) for n in lengths]
+        df: Counter = Counter()
+        for c in counts:
+            df.update(c.keys())
+        idf = {t: log(n_docs / (n + 1)) + 1 for t, n in df.items()}
+        for d, c in enumerate(counts):
+            fl = stored[d]
+            for term, tf in c.items():
                 acc = impacts.setdefault(term, {})
-                while m.is_active():
-                    d = m.id()
-                    acc[d] = acc.get(d, 0.0) + boost * scorer.score(m)
-                    m.next()
+                acc[d] = acc.get(d, 0.0) + boost * bm25(idf[term], tf, fl, avgfl, B, K1)
+    return impacts
+
+
+def write_impacts(index_dir: Path, impacts: dict[str, dict[int, float]]) -> None:
     table = {}
     with open(Path(index_dir) / BIN, "wb") as out:
         offset = 0

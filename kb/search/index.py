@@ -7,7 +7,11 @@ corpus loading).
 """
 from __future__ import annotations
 
+import hashlib
 import json
+import re
+import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -15,7 +19,10 @@ from pathlib import Path
 
 from whoosh import fields, index
 
+from ..corpus.normalize import fold
+from ..locations import cache_dir
 from . import analysis
+from .inputs import Inputs
 from .thesaurus import Thesaurus
 from .units import Unit
 
@@ -27,72 +34,120 @@ def schema() -> fields.Schema:
     return fields.Schema(
         id=fields.ID(stored=True, unique=True),
         kind=fields.ID(stored=True),
+        category=fields.ID(stored=True),
         doc_id=fields.ID(stored=True),
         series=fields.ID(stored=True),
         volume=fields.ID(stored=True),
         number=fields.ID(stored=True),
         date=fields.ID(stored=True),
+        standard=fields.ID(stored=True),
         services=fields.KEYWORD(stored=True, commas=True),
-        title=fields.TEXT(analyzer=ana, phrase=True),
+        # no positions: queries are scored from the precomputed impacts, never as phrases
+        title=fields.TEXT(analyzer=ana, phrase=False),
         heading=fields.TEXT(analyzer=ana, phrase=False),
-        question=fields.TEXT(analyzer=ana, phrase=True),
-        body=fields.TEXT(analyzer=ana, phrase=True),
+        question=fields.TEXT(analyzer=ana, phrase=False),
+        body=fields.TEXT(analyzer=ana, phrase=False),
         source=fields.TEXT(analyzer=ana, phrase=False),
         data=fields.STORED(),
     )
 
 
-def user_dictionary_words(thesaurus: Thesaurus, services=None, rules=None) -> list[str]:
-    """Domain compounds Sudachi should keep whole: service, group and 加算 names."""
+def user_dictionary_words(inputs: Inputs) -> list[str]:
+    """Domain compounds Sudachi should keep whole: service, group and 加算 names (the rule
+    entries', the thesaurus's, and those the rulings are filed under)."""
     words = set()
-    for e in thesaurus.entries:
+    for e in inputs.thesaurus.entries:
         words.add(e.term)
         words.update(e.targets)
-    if services is not None:
-        for s in services.all():
+    if inputs.services is not None:
+        for s in inputs.services.all():
             words.add(s.name)
             words.update(s.aliases)
-    for r in rules or ():
+    for r in inputs.rules or ():
         words.add(r.name)
         words.update(r.aliases)
+    words |= topic_names(inputs.corpus)
     # only multi-character words without spaces or punctuation make sense as entries
     return sorted(w for w in words if 2 <= len(w) <= 40 and w.replace("・", "").isalnum())
 
 
+_TOPIC_SPLIT = re.compile(r"[・、，,（）()「」]|及び|又は|並びに|について|に係る|に関する|における|の取扱い?|の算定")
+_NAME = re.compile(r"[一-龥ァ-ヶーA-Za-z0-9]{2,24}(?:加算|減算)")
+
+
+def topic_names(corpus) -> set[str]:
+    """加算・減算 names the rulings are filed under (the workbook's 項目, a document's ○ topic):
+    「認知症加算・中重度者ケア体制加算について」 -> 認知症加算, 中重度者ケア体制加算."""
+    names = set()
+    for q in corpus.qas if corpus is not None else ():
+        for piece in _TOPIC_SPLIT.split(fold(q.topic)):
+            if _NAME.fullmatch(piece.strip()) and not piece.startswith(("当該", "各", "同", "本")):
+                names.add(piece.strip())
+    return names
+
+
 def build_user_dictionary(words: list[str], out: Path) -> Path | None:
-    """Compile ``words`` into a Sudachi user dictionary with ``sudachipy ubuild``."""
+    """Compile ``words`` into a Sudachi user dictionary at ``out`` with ``sudachipy ubuild``.
+
+    ubuild loads the whole system dictionary (about 8 s and 700 MB here, in its own
+    process), so a compiled dictionary is kept in the cache (:func:`kb.locations.cache_dir`)
+    under the digest of its word list and the Sudachi versions, and copied from there when
+    the words have not changed."""
     if not words:
         return None
     import sudachidict_core
+    import sudachipy
 
     system = Path(sudachidict_core.__file__).parent / "resources" / "system.dic"
-    from ..corpus.normalize import fold
-
     lines = []
     for w in words:
         surface = fold(w)
         if "," in surface:
             continue
         lines.append(f"{surface},5146,5146,2000,{surface},名詞,普通名詞,一般,*,*,*,*,{surface},*,A,*,*,*,*")
-    with tempfile.TemporaryDirectory() as tmp:
-        csv = Path(tmp) / "user.csv"
-        csv.write_text("\n".join(sorted(set(lines))) + "\n", encoding="utf-8")
-        exe = Path(sys.executable).with_name("sudachipy")
-        cmd = [str(exe) if exe.exists() else "sudachipy", "ubuild", "-s", str(system), "-o", str(out), str(csv)]
-        proc = subprocess.run(cmd, capture_output=True, text=True)
-        if proc.returncode != 0:
-            raise RuntimeError(f"sudachipy ubuild failed: {proc.stderr.strip()[-500:]}")
+    csv_text = "\n".join(sorted(set(lines))) + "\n"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    from importlib.metadata import version
+
+    key = hashlib.sha1("\n".join([csv_text, sudachipy.__version__, version("sudachidict-core"),
+                                   str(system.stat().st_size)]).encode()).hexdigest()[:16]
+    cache = cache_dir()
+    cached = cache / "userdic" / f"{key}.dic" if cache else None
+    if cached is not None and cached.is_file():
+        shutil.copyfile(cached, out)
+    else:
+        _ubuild(system, csv_text, out)
+        if cached is not None:
+            try:
+                cached.parent.mkdir(parents=True, exist_ok=True)
+                tmp = cached.with_suffix(f".tmp-{os.getpid()}")
+                shutil.copyfile(out, tmp)
+                tmp.replace(cached)
+            except OSError:
+                pass  # a read-only cache costs the next build time, nothing else
     # the word list beside it lets the analyzer find words nested in a compound
     out.with_suffix(".words").write_text("\n".join(sorted({ln.split(",")[0] for ln in lines})) + "\n",
                                           encoding="utf-8")
     return out
 
 
-def prepare_analysis(out_dir: Path, thesaurus: Thesaurus, services=None, rules=None) -> Path | None:
+def _ubuild(system: Path, csv_text: str, out: Path) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        csv = Path(tmp) / "user.csv"
+        csv.write_text(csv_text, encoding="utf-8")
+        exe = Path(sys.executable).with_name("sudachipy")
+        cmd = [str(exe) if exe.exists() else "sudachipy", "ubuild", "-s", str(system), "-o", str(out), str(csv)]
+        out.unlink(missing_ok=True)
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise RuntimeError(f"sudachipy ubuild failed: {proc.stderr.strip()[-500:]}")
+
+
+def prepare_analysis(out_dir: Path, inputs: Inputs) -> Path | None:
     """Compile the user dictionary into ``out_dir`` and point the analysis at it;
     return its path (None when there are no domain words)."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    dic = build_user_dictionary(user_dictionary_words(thesaurus, services, rules), out_dir / "user.dic")
+    dic = build_user_dictionary(user_dictionary_words(inputs), out_dir / "user.dic")
     analysis.configure(str(dic) if dic else None)
     return dic
 
@@ -105,26 +160,40 @@ def write_index(units: list[Unit], out_dir: Path, thesaurus: Thesaurus, services
         "thesaurus": thesaurus.as_map(),
         "services": _services_lookup(services),
         "user_dic": user_dic.name if user_dic else None,
+        "rules": rule_names(units),
     }
     (out_dir / "lookup.json").write_text(json.dumps(lookup, ensure_ascii=False, sort_keys=True), encoding="utf-8")
     ix = index.create_in(str(out_dir), schema())
-    writer = ix.writer(limitmb=256)
+    writer = ix.writer(limitmb=64)
     total = len(units)
     for i, u in enumerate(units, 1):
         writer.add_document(
-            id=u.id, kind=u.kind, doc_id=u.doc_id, series=u.series_id,
+            id=u.id, kind=u.kind, category=u.category, doc_id=u.doc_id, series=u.series_id,
             volume=str(u.volume) if u.volume is not None else "",
-            number=str(u.number) if u.number is not None else "", date=u.date,
+            number=str(u.number) if u.number is not None else "", date=u.date, standard=u.standard,
             services=",".join(u.services), title=u.title, heading=u.heading, question=u.question,
             body=u.body, source=u.source, data=json.dumps(u.data, ensure_ascii=False, sort_keys=True),
         )
         if progress and (i % 500 == 0 or i == total):
             progress("index", i, total)
     writer.commit(optimize=True)  # one segment: doc numbers 0..N-1, as the impacts assume
-    from .impact import write_impacts
+    from .impact import compute_impacts, write_impacts
     from .searcher import BM25_B, BM25_K1
 
-    write_impacts(out_dir, FIELD_BOOSTS, BM25_B, BM25_K1)
+    texts = {f: [getattr(u, f) for u in units] for f in FIELD_BOOSTS}
+    write_impacts(out_dir, compute_impacts(texts, analysis.tokenize, FIELD_BOOSTS, BM25_B, BM25_K1))
+
+
+def rule_names(units: list[Unit]) -> dict[str, str]:
+    """A rule's name and aliases (key form) -> its id: the query that names a rule puts it first."""
+    from .thesaurus import key_form
+
+    out: dict[str, str] = {}
+    for u in units:
+        if u.kind == "rule":
+            for name in [u.data["title"], *u.data.get("aliases", [])]:
+                out.setdefault(key_form(name), u.id)
+    return dict(sorted(out.items()))
 
 
 def _services_lookup(services) -> dict:

@@ -10,6 +10,7 @@ by kind. A reference (``Vol.1 問127``) puts that Q&A first. Filters narrow by s
 """
 from __future__ import annotations
 
+import datetime as dt
 import heapq
 import json
 import re
@@ -18,9 +19,11 @@ from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..corpus.dates import wareki
 from ..corpus.normalize import query_text, search_text
 from ..corpus.refs import parse_reference
 from . import analysis
+from .present import ANSWER_CHARS, window
 from .thesaurus import key_form
 
 MAX_QUERY = 1000  # characters analysed; the rest of a pasted page adds nothing
@@ -34,6 +37,13 @@ COMMON_DF = 0.25  # a part or expansion in more than this share of units adds co
 # a bare heading names a topic but answers nothing: rank it below content;
 # a ruling (Q&A) is what most searches are after
 KIND_WEIGHT = {"heading": 0.6, "qa-source": 0.5, "qa": 1.4}
+# ... but only for a query asked as a question (「…できるか」「…如何」); words alone weigh all kinds alike
+KEYWORD_KIND_WEIGHT = {"heading": 0.6, "qa-source": 0.5, "rule": 0.8}
+QUESTION = re.compile(r"(?:か|如何|いかが|可能|[?？])[。.\s]*$")
+# words that ask what a rule entry states: with a rule's name, they put the entry first
+RULE_ASKS = frozenset({"単位", "単位数", "点数", "何単位", "いくら", "報酬"})
+# a ruling a newer one deleted or corrected ranks below it
+STATUS_WEIGHT = {"削除": 0.5, "修正": 0.8}
 
 
 class QueryError(ValueError):
@@ -50,11 +60,21 @@ class Hit:
     kind: str
     score: float
     data: dict
+    exact: bool = False  # the Q&A a typed reference (Vol.1 問127) names
 
     def as_json(self) -> dict:
         d = dict(self.data)
         d["score"] = round(self.score, 4)
+        d["exact"] = self.exact
         return d
+
+
+@dataclass(frozen=True)
+class Word:
+    """A typed word as the search read it."""
+    surface: str  # as typed (after normalization)
+    group: dict  # term -> weight: the word, its parts, its expansions
+    expansions: tuple[str, ...] = ()  # what the thesaurus added (特養 -> 介護老人福祉施設 …)
 
 
 @dataclass
@@ -62,15 +82,65 @@ class Result:
     query: str  # as searched: after clean_query
     hits: list[Hit]
     terms: list[str] = field(default_factory=list)  # matched terms, for highlighting
+    words: list[Word] = field(default_factory=list)
+    rule: str = ""  # a rule entry the query names exactly (its id)
+    reference: str = ""  # the reference the query holds, as read: Vol.1 問127
+    reference_note: str = ""  # a reference that is not in the corpus: what the corpus has
+    unmatched: list[str] = field(default_factory=list)  # typed words no unit contains
+    suggestions: list[str] = field(default_factory=list)  # vocabulary words near them
+
+    def reading(self) -> dict:
+        """How the query was read, for --json and the one-line summary."""
+        return {"words": [{"word": w.surface, "expansions": list(w.expansions)} for w in self.words],
+                "reference": self.reference, "rule": self.rule, "reference_note": self.reference_note,
+                "unmatched": self.unmatched, "suggestions": self.suggestions}
+
+    def reading_line(self) -> str:
+        """「SS → 短期入所生活介護 ／ 算定」: the words, each with what it was expanded to."""
+        parts = [f"{self.reference}（参照）"] if self.reference else []
+        for w in self.words:
+            shown = "・".join(w.expansions[:3]) + ("…" if len(w.expansions) > 3 else "")
+            parts.append(f"{w.surface} → {shown}" if shown else w.surface)
+        return " ／ ".join(parts)
 
 
 @dataclass(frozen=True)
 class Filters:
     service: str | None = None
     volume: int | None = None
-    kind: str | None = None
+    kind: str | None = None  # a unit kind (qa, rule, paragraph …) or a category (Q&A, 事務連絡 …)
     since: str | None = None  # ISO
     until: str | None = None
+    standard: str | None = None  # 基準種別 of a workbook ruling: 人員 / 設備 / 運営 / 報酬 / その他
+
+
+def _in_force(hit: Hit, day: dt.date) -> Hit:
+    """A rule hit with the amounts in force on ``day`` (as of the query, not the build) first
+    in its text: 「現在（令和8年12月2日）: 介護老人福祉施設ほか (1) 50単位/月 …」."""
+    amounts = hit.data.get("amounts")
+    if hit.kind != "rule" or not amounts:
+        return hit
+    iso = day.isoformat()
+    now = [a for a in amounts if (not a["effective_from"] or a["effective_from"] <= iso)
+           and (not a["effective_until"] or iso <= a["effective_until"])]
+    by_services: dict[tuple, list[str]] = {}
+    for a in now:
+        cond = f"（{a['condition']}）" if a.get("condition") else ""
+        per = f"/{a['per']}" if a["per"] else ""
+        by_services.setdefault(tuple(a["services"]), []).append(f"{a['level']}{cond} {a['value']}{a['unit']}{per}")
+    def who(services: tuple) -> str:
+        return "・".join(services[:2]) + ("ほか" if len(services) > 2 else "")
+
+    line = "；".join(f"{who(k)}: {'、'.join(v)}" for k, v in by_services.items()) or "（この日に適用される単位数の記載なし）"
+    data = dict(hit.data, in_force=now, text=f"現在（{wareki(day)}）: {line}\n{hit.data.get('text', '')}")
+    return Hit(hit.id, hit.kind, hit.score, data)
+
+
+def _reference_label(ref) -> str:
+    if ref.empty:
+        return ""
+    return " ".join(x for x in (f"Vol.{ref.volume}" if ref.volume is not None else "",
+                                f"問{ref.number}" if ref.number is not None else "") if x)
 
 
 DROPPED = ("Cc", "Cf", "Cs", "Co")  # control, format, surrogate (invalid input bytes), private use
@@ -117,19 +187,29 @@ class Searcher:
             ) from None
         self.ndocs = self.searcher.doc_count_all()
         dic = self.lookup.get("user_dic")
-        analysis.configure(str(index_dir / dic) if dic else None)  # only once the index is good
+        # this index's own dictionary for every query (two open indexes never mix theirs);
+        # configured as the default too, for highlight() and callers without a Searcher
+        self.user_dic = str(index_dir / dic) if dic else None
+        analysis.configure(self.user_dic)  # only once the index is good
 
     def close(self):
         self.searcher.close()
 
     # ------------------------------------------------------------------ query terms
     def query_groups(self, text: str) -> list[dict[str, float]]:
-        """One group per typed word: {term: weight}. A word's parts (医療 in 医療機関)
-        and its thesaurus expansions (特養 -> 介護老人福祉施設, 介護保険施設等) join
-        its group with lower weights, so a hit is credited once per typed word."""
-        toks = analysis.tokenize(text)
+        """One group per typed word: {term: weight} (see :meth:`read_query`)."""
+        return [w.group for w in self.read_query(text)]
+
+    def read_query(self, text: str) -> list[Word]:
+        """How a query is read: one :class:`Word` per typed word, its group {term: weight}
+        holding the word, its parts (医療 in 医療機関) and its thesaurus expansions
+        (特養 -> 介護老人福祉施設, 介護保険施設等) at lower weights, so that a hit is credited
+        once per typed word."""
+        toks = analysis.tokenize(text, self.user_dic)
         words = [t for t in toks if not t.part]
         groups: list[dict[str, float]] = []  # groups[i] belongs to words[i]
+        surfaces = [w.surface for w in words]
+        expansions: list[list[str]] = [[] for _ in words]
 
         def add(g: dict, t: str, w: float):
             if w > g.get(t, 0.0):
@@ -151,26 +231,30 @@ class Searcher:
                     for k in range(i + 1, j):  # a multi-word key is one typed word
                         g.update({t: max(wt, g.get(t, 0)) for t, wt in groups[k].items()})
                         groups[k] = {}
+                    surfaces[i] = text[words[i].start:words[j - 1].end]
                     for target, wt in thes[key]:
+                        expansions[i].append(target)
                         # whole words only: the parts of 介護老人福祉施設 (介護, 施設)
                         # would match nearly everything
-                        for tk in analysis.tokenize(search_text(target)):
+                        for tk in analysis.tokenize(search_text(target), self.user_dic):
                             if not tk.part:
                                 add(g, tk.term, wt)
                     i = j
                     break
             else:
                 i += 1
-        return [g for g in groups if g]
+        return [Word(surfaces[k], g, tuple(dict.fromkeys(expansions[k]))) for k, g in enumerate(groups) if g]
 
     def _filter(self, f: Filters):
         from whoosh import query as Q
 
         parts = []
         if f.kind:
-            parts.append(Q.Term("kind", f.kind))
+            parts.append(Q.Or([Q.Term("kind", f.kind), Q.Term("category", f.kind)]))
         if f.volume is not None:
             parts.append(Q.Term("volume", str(f.volume)))
+        if f.standard:
+            parts.append(Q.Term("standard", f.standard))
         if f.service:
             accept = self.lookup["services"].get(key_form(f.service))
             if not accept:
@@ -183,28 +267,104 @@ class Searcher:
             return None
         return parts[0] if len(parts) == 1 else Q.And(parts)
 
-    def search(self, query: str, limit: int = 10, filters: Filters = Filters()) -> Result:
+    def search(self, query: str, limit: int = 10, filters: Filters = Filters(),
+               today: dt.date | None = None) -> Result:
+        """Hits for ``query``: a reference first (``Vol.1 問127``), then a rule entry the query
+        names exactly, then the ranked units. ``today`` dates a rule's amounts in force."""
         q = clean_query(query)
         if not q:
             raise QueryError("empty query; type a few words, e.g. kaigo-kb search \"ショートステイ 算定\"")
         ref = parse_reference(q)
         flt = self._filter(filters)
+        allowed = set(self.searcher.docs_for_query(flt)) if flt is not None else None
         hits = self._reference_hits(ref, flt) if not ref.empty else []
+        note = self._missing_reference(ref) if not ref.empty and not hits else ""
         rest = ref.rest if not ref.empty else q
         if not ref.empty and not rest and hits:
             # a bare reference: follow it with what else is said on that topic
             first = hits[0].data
             rest = " ".join(first.get("breadcrumb", [])[-1:]) or first.get("title", "")
+        rule = self._named_rule(rest, allowed, {h.id for h in hits})
+        if rule is not None:
+            hits.append(rule)
         text = query_text(rest)
-        groups = self.query_groups(text) if text else []
+        words = self.read_query(text) if text else []
+        typed = [] if not ref.empty and not ref.rest else words  # a bare reference: its topic was not typed
+        groups = [w.group for w in words]
         if groups:
-            allowed = set(self.searcher.docs_for_query(flt)) if flt is not None else None
-            hits += self._ranked(groups, allowed, limit, {h.id for h in hits})
+            # a question (「…できるか」) or a rule's name: its rulings before the slides that mention it
+            asked = bool(QUESTION.search(query_text(q))) or rule is not None
+            hits += self._ranked(groups, allowed, limit, {h.id for h in hits}, asked)
         weights: dict[str, float] = {}
         for g in groups:
             for t, w in g.items():
                 weights[t] = max(w, weights.get(t, 0.0))
-        return Result(query=q, hits=hits[:limit], terms=sorted(weights, key=lambda t: -weights[t]))
+        day = today or dt.date.today()
+        result = Result(query=q, hits=[_in_force(h, day) for h in hits[:limit]],
+                        terms=sorted(weights, key=lambda t: -weights[t]), words=typed,
+                        rule=rule.id if rule else "", reference_note=note, reference=_reference_label(ref))
+        if not result.hits:
+            result.unmatched, result.suggestions = self._help(words)
+        return result
+
+    def _named_rule(self, text: str, allowed: set[int] | None, seen: set[str]) -> Hit | None:
+        """The rule entry the query names: its name or alias alone, or with what its entry
+        answers (one service, 単位): 協力医療機関連携加算, GH 協力医療機関連携加算 put the rule
+        first; with other words the query asks something the rulings answer, and ranks as usual."""
+        names = self.lookup.get("rules", {})
+        chunks = text.split()
+        named = [c for c in chunks if key_form(c) in names]
+        rest = [c for c in chunks if c not in named]
+        if key_form(text) in names:
+            named, rest = [text], []
+        services = [c for c in rest if key_form(c) in self.lookup["services"]]
+        if len(named) != 1 or len(services) > 1 or any(c not in services and key_form(c) not in RULE_ASKS
+                                                       for c in rest):
+            return None  # two services (GH ショートステイ …) ask about a case, which a ruling answers
+        for chunk in named:
+            rule_id = names.get(key_form(chunk))
+            if rule_id and rule_id not in seen:
+                docnum = self.searcher.document_number(id=rule_id)
+                if docnum is not None and (allowed is None or docnum in allowed):
+                    f = self.searcher.stored_fields(docnum)
+                    return Hit(rule_id, "rule", 1000.0, json.loads(f["data"]))
+        return None
+
+    def _missing_reference(self, ref) -> str:
+        """What the corpus has, for a reference it does not: the volume's 問 numbers, or the volumes."""
+        from whoosh import query as Q
+
+        wanted = f"Vol.{ref.volume}" if ref.volume is not None else ""
+        if ref.number is not None:
+            wanted += f" 問{ref.number}"
+        if ref.volume is not None:
+            parts = [Q.Term("kind", "qa"), Q.Term("volume", str(ref.volume))]
+            if ref.series_id:
+                parts.append(Q.Term("series", ref.series_id))
+            found = self.searcher.search(Q.And(parts), limit=None)
+            numbers = sorted({int(r["number"]) for r in found if r["number"]})
+            if numbers:
+                return f"{wanted} is not in the corpus; Vol.{ref.volume} has " + ", ".join(f"問{n}" for n in numbers)
+            if len(found):
+                return f"{wanted} is not in the corpus; Vol.{ref.volume} has {len(found)} rulings without 問 numbers"
+        vols = sorted({int(v) for v in self.searcher.lexicon("volume") if v.isdigit()}) if self.ndocs else []
+        listed = ", ".join(f"Vol.{v}" for v in vols) or "none"
+        return f"{wanted.strip()} is not in the corpus; volumes in the corpus: {listed}"
+
+    def _help(self, words: list[Word]) -> tuple[list[str], list[str]]:
+        """(typed words no unit contains, vocabulary words close to them) for a query with no hits."""
+        import difflib
+
+        unmatched = [w.surface for w in words if not any(self.impacts.df(t) for t in w.group)]
+        suggestions: list[str] = []
+        terms = list(self.impacts.table)
+        for surface in unmatched:
+            term = analysis.fold_term(surface)
+            near = sorted((t for t in terms if len(t) > 1 and (term in t or t in term) and t != term),
+                          key=lambda t: (-self.impacts.df(t), t))[:3]
+            near += [t for t in difflib.get_close_matches(term, terms, n=3, cutoff=0.6) if t not in near]
+            suggestions += [t for t in near[:3] if t not in suggestions]
+        return unmatched, suggestions
 
     def _forms(self, group: dict[str, float]) -> list[tuple[float, array, array]]:
         """(weight, doc numbers, impacts) of the forms of a typed word that take part
@@ -249,7 +409,7 @@ class Searcher:
             touched |= mine
         return acc, touched
 
-    def _ranked(self, groups, allowed: set[int] | None, limit: int, seen: set[str]) -> list[Hit]:
+    def _ranked(self, groups, allowed: set[int] | None, limit: int, seen: set[str], asked: bool = True) -> list[Hit]:
         """The BM25F top candidates re-ranked by how many typed words each matched (a
         whole word counts fully, a part or broader term less) and by kind."""
         forms = [self._forms(g) for g in groups]
@@ -275,9 +435,30 @@ class Searcher:
         for score, docnum in prelim[: 3 * (limit + len(seen)) + 10]:
             f = self.searcher.stored_fields(docnum)
             if f["id"] not in seen:
-                ranked.append((score * KIND_WEIGHT.get(f["kind"], 1.0), f["id"], f))
+                data = json.loads(f["data"])
+                kinds = KIND_WEIGHT if asked else KEYWORD_KIND_WEIGHT
+                weight = kinds.get(f["kind"], 1.0) * STATUS_WEIGHT.get(data.get("status", ""), 1.0)
+                ranked.append((score * weight, f["id"], f["kind"], data))
         ranked.sort(key=lambda x: (-x[0], x[1]))
-        return [Hit(f["id"], f["kind"], sc, json.loads(f["data"])) for sc, _, f in ranked[:limit]]
+        return self._collapse(ranked, seen)[:limit]
+
+    def _collapse(self, ranked: list[tuple], seen: set[str]) -> list[Hit]:
+        """One hit per question: a ruling whose question was answered again stands in the
+        list as the newest answer (at the place of the best-scoring one), the older ones
+        listed under it (its ``earlier``)."""
+        out: list[Hit] = []
+        taken = set(seen)
+        for score, hid, kind, data in ranked:
+            leader = data.get("group") or hid
+            if leader in taken:
+                continue
+            taken.add(leader)
+            if leader != hid:
+                docnum = self.searcher.document_number(id=leader)
+                if docnum is not None:
+                    hid, data = leader, json.loads(self.searcher.stored_fields(docnum)["data"])
+            out.append(Hit(hid, kind, score, data))
+        return out
 
     def _reference_hits(self, ref, flt) -> list[Hit]:
         from whoosh import query as Q
@@ -290,14 +471,14 @@ class Searcher:
         if ref.number is not None:
             parts.append(Q.Term("number", str(ref.number)))
         results = self.searcher.search(Q.And(parts), limit=None, filter=flt, sortedby=None)
-        found = [Hit(r["id"], "qa", 1000.0, json.loads(r["data"])) for r in results]
+        found = [Hit(r["id"], "qa", 1000.0, json.loads(r["data"]), exact=True) for r in results]
         found.sort(key=lambda h: (h.data.get("series_id", ""), h.data.get("volume") or 0, h.data.get("number") or 0, h.id))
         return found
 
 
-def highlight(text: str, terms: list[str], width: int = 160) -> tuple[str, list[tuple[int, int]]]:
-    """A snippet of ``text`` around the first matched word, and the spans to highlight in it."""
-    flat = re.sub(r"\s+", " ", text).strip()
+def highlight(flat: str, terms: list[str], width: int = ANSWER_CHARS) -> tuple[str, list[tuple[int, int]]]:
+    """A snippet of ``flat`` (a hit's :func:`~kb.search.present.shown_text`) around the first
+    matched word, cut where a reader pauses, and the spans to highlight in it."""
     spans = []
     termset = set(terms)
     for tk in analysis.tokenize(flat):
@@ -307,8 +488,7 @@ def highlight(text: str, terms: list[str], width: int = 160) -> tuple[str, list[
         for tk in analysis.tokenize(flat):
             if tk.term in termset:
                 spans.append((tk.start, tk.end))
-    start = max(0, spans[0][0] - 40) if spans else 0
-    end = min(len(flat), start + width)
+    start, end = window(flat, spans[0][0] if spans else None, width)
     snippet = flat[start:end]
     shifted = [(a - start, b - start) for a, b in spans if a >= start and b <= end]
     prefix = "…" if start > 0 else ""

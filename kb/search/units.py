@@ -8,9 +8,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Iterator
 
+from ..corpus.dates import wareki
 from ..corpus.load import Corpus
 from ..corpus.normalize import search_text
-from ..corpus.records import clause_dict, qa_dict, source_dict
+from ..corpus.records import clause_dict, qa_source, source_dict
+from .present import QA_CATEGORY, RULE_CATEGORY, clause_category, qa_headline
 from .thesaurus import key_form
 
 SEARCH_FIELDS = ("title", "heading", "question", "body", "source")  # the analysed text fields
@@ -30,7 +32,9 @@ class Unit:
     volume: int | None = None
     number: int | None = None
     date: str = ""
+    standard: str = ""  # 基準種別 of a workbook ruling
     services: list[str] = field(default_factory=list)
+    category: str = ""  # the badge: Q&A, 加算・基準, or the document's kind (事務連絡 …)
     data: dict = field(default_factory=dict)  # the hit as printed by search --json
 
 
@@ -76,6 +80,51 @@ def _short_sections(corpus: Corpus) -> dict[str, list]:
     return out
 
 
+def _workbook_services(q, services) -> tuple[set[str], set[str]]:
+    """(services, excluded) of a workbook ruling's サービス種別 cells. A group with
+    「…を除く」 becomes its members less those taken out."""
+    if services is None or not q.rows:
+        return set(), set()
+    names: set[str] = set()
+    excluded: set[str] = set()
+    for row in q.rows:
+        ws = services.workbook_service(row.service)
+        excluded |= set(ws.excluded)
+        for name in ws.names:
+            names |= set(services.members(name)) if ws.excluded and services.is_group(name) else {name}
+    return names - excluded, excluded
+
+
+def _notice_words(q) -> list[str]:
+    """What a query may name a ruling's source by: title, bulletin (介護保険最新情報Vol.1225), kind."""
+    return [w for n in q.notices for w in (n.title, n.bulletin, n.kind, n.date_printed) if w]
+
+
+def _qa_data(q, corpus: Corpus, crumbs: list[str]) -> dict:
+    """The hit as search --json prints it (and the browser shows it)."""
+    data = {
+        "id": q.id, "kind": "qa", "title": q.citation, "text": q.text, "citation": q.citation,
+        "breadcrumb": crumbs, "source": qa_source(q, corpus),
+        "volume": q.volume, "number": q.number, "series_id": q.series_id,
+        "category": QA_CATEGORY, "headline": qa_headline(q.question), "reference": q.reference,
+        "date": q.date, "date_printed": q.date_shown, "topic": q.topic, "service": q.service,
+        "question": q.question, "answer": q.answer,
+        "quoted_from": [] if q.source_doc else [corpus.docs_by_id[x.doc_id].title for x in q.quoted_in
+                                                 if x.doc_id in corpus.docs_by_id],
+    }
+    if q.standard:
+        data["standard"] = q.standard
+    if status := corpus.statuses.get(q.id):
+        data["status"] = status  # 削除 / 修正: ranked below what replaced it
+        data["amended_by"] = [x.newer for x in corpus.links_to(q.id) if x.newer]
+    if group := corpus.repeats.get(q.id):
+        data["group"] = group[0]  # the newest ruling on the same question stands for the group
+        if group[0] == q.id:
+            older = [corpus.qas_by_id[i] for i in group[1:]]
+            data["earlier"] = [{"id": o.id, "citation": o.citation, "date": o.date} for o in older]
+    return data
+
+
 def build_units(corpus: Corpus, rules=None, services=None) -> list[Unit]:
     find_services = _service_finder(services)
     units: list[Unit] = []
@@ -93,45 +142,50 @@ def build_units(corpus: Corpus, rules=None, services=None) -> list[Unit]:
             kind = "section"
             display = "\n".join([c.display, *(d.display for d in sections[c.id])])
             body = " ".join([c.search, *(d.search for d in sections[c.id])])
+        # a heading is its own title; other text goes under its nearest heading, else its document
+        own = c.title if kind in ("heading", "section") else (c.breadcrumb[-1] if c.breadcrumb else "")
         data = {
             "id": c.id, "kind": kind, "title": title, "text": display,
             "citation": rec["citation"], "breadcrumb": list(c.breadcrumb), "source": rec["source"],
+            "category": clause_category(doc.kind), "headline": own.strip() or doc.title,
+            "date": doc.date, "date_printed": doc.date_printed or wareki(doc.date),
         }
         units.append(Unit(
             # no title field: a clause's title is its own first line, already in the body
             id=c.id, kind=kind, doc_id=c.doc_id, title="", heading=search_text(crumbs),
             question="", body=body, date=doc.date, services=find_services(crumbs + " " + body),
             source=search_text(" ".join([doc.title, doc.issuer, doc.kind, doc.date_printed])),
-            data=data,
+            category=data["category"], data=data,
         ))
     for q in corpus.qas:
-        rec = qa_dict(q, corpus)
         crumbs = [x for x in (q.service, q.topic) if x]
-        data = {
-            "id": q.id, "kind": "qa", "title": q.citation, "text": q.text, "citation": q.citation,
-            "breadcrumb": crumbs, "source": rec["source"],
-            "volume": q.volume, "number": q.number, "series_id": q.series_id,
-        }
+        mapped, excluded = _workbook_services(q, services)
+        found = set(find_services(" ".join(crumbs) + " " + q.question + " " + q.answer)) - excluded
         units.append(Unit(
-            id=q.id, kind="qa", doc_id=q.source_doc or q.doc_id, title=search_text(q.citation),
+            # no title: the series title (「…介護報酬改定に関するＱ＆Ａ」, on every ruling) says only
+            # where a ruling came from, so it is searched with the source, at a low weight
+            id=q.id, kind="qa", doc_id=q.source_doc or q.doc_id, title="",
             heading=search_text(" ".join(crumbs)), question=search_text(q.question),
-            body=search_text(q.answer), series_id=q.series_id, volume=q.volume, number=q.number,
-            date=q.date, services=find_services(" ".join(crumbs) + " " + q.question + " " + q.answer),
-            data=data,
+            body=search_text(q.answer), source=search_text(" ".join([q.citation, *_notice_words(q)])),
+            series_id=q.series_id, volume=q.volume, number=q.number, date=q.date, standard=q.standard,
+            services=sorted(found | mapped), category=QA_CATEGORY, data=_qa_data(q, corpus, crumbs),
         ))
     if rules:
-        from ..rules.entries import rule_text
+        from ..rules.entries import amount_dict, rule_text
 
         for r in rules:
             text = rule_text(r)
             data = {
                 "id": r.id, "kind": "rule", "title": r.name, "text": text, "citation": r.name,
-                "breadcrumb": [r.kind], "source": source_dict(None),
+                "breadcrumb": [r.kind], "source": source_dict(None), "aliases": list(r.aliases),
+                # the search shows those in force on the day it is asked (kb.search.searcher._in_force)
+                "amounts": [amount_dict(r, a) for a in r.amounts],
+                "category": RULE_CATEGORY, "headline": r.name, "date": "", "date_printed": "",
             }
             units.append(Unit(
                 id=r.id, kind="rule", doc_id="", title=search_text(" ".join([r.name, *r.aliases])),
                 heading=search_text(r.kind), question="", body=search_text(text),
-                services=sorted(set(r.services)), data=data,
+                services=sorted(set(r.services)), category=RULE_CATEGORY, data=data,
             ))
     return units
 

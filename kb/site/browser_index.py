@@ -15,11 +15,13 @@ first, as the build does; it also hands over its one analysis of the units).
 * ``thes``: thesaurus key (key form) -> ``[[term id, weight], ...]`` for the target words;
 * ``svcAccept``: service filter key -> accepted service names (as the CLI's lookup);
 * ``maxQuery``: characters of a query searched (as the CLI's ``clean_query``);
-* ``units``: per unit columns (``id``, ``kind``, ``title`` ...) for hits.
+* ``units``: per unit columns (``id``, ``kind``, ``cat`` (index into ``cats``, the
+  category a 種類 filter also accepts), ``title`` ...) for ranking and filtering.
 
-The units' text (snippets, and what the eval matches) ships apart, in
-``search-text.js`` (``window.KAIGO_TEXT``, one string per unit): it is most of the
-bytes, and the ranking does not need it.
+What a hit shows ships apart, in ``search-text.js`` (``window.KAIGO_TEXT``, columns of
+one entry per unit: ``text`` as printed, ``q`` a Q&A's question, ``head``, ``date``,
+``ref``, ``topic``, ``src``; see :func:`unit_texts`): it is most of the bytes,
+and the ranking does not need it.
 
 The query side is ``site_templates/static/search.js``; change both together.
 """
@@ -30,10 +32,11 @@ from collections import Counter, defaultdict
 
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
-from ..corpus.normalize import search_text
-from ..search.index import FIELD_BOOSTS
-from ..search.searcher import (BM25_B, BM25_K1, COMMON_DF, GROUP_TIEBREAK, KIND_WEIGHT, MAX_QUERY, PART_WEIGHT,
-                               STRONG_WEIGHT, WEAK_MATCH)
+from ..corpus.normalize import join_ja_spaces, search_text
+from ..search.index import FIELD_BOOSTS, rule_names
+from ..search.searcher import (BM25_B, BM25_K1, COMMON_DF, GROUP_TIEBREAK, KEYWORD_KIND_WEIGHT, KIND_WEIGHT,
+                               MAX_QUERY, PART_WEIGHT, QUESTION, RULE_ASKS, STATUS_WEIGHT, STRONG_WEIGHT, WEAK_MATCH)
+from ..search.present import shown_text
 from ..search.units import SEARCH_FIELDS, Unit
 from . import paths
 
@@ -124,6 +127,9 @@ def build_index(units: list[Unit], *, thesaurus=None, services=None, words=(), t
         df.update(set().union(*(per_field[f] for f in FIELDS)))
     common = sorted(ids[t] for t, n in df.items() if n > COMMON_DF * len(units))
     kinds = sorted({u.kind for u in units})
+    standards = sorted({u.standard for u in units if u.standard})
+    position = {u.id: n for n, u in enumerate(units)}
+    cats = sorted({u.category for u in units})
     service_names = sorted({s for u in units for s in u.services})
     series = sorted({u.series_id for u in units if u.series_id})
     return {
@@ -139,6 +145,19 @@ def build_index(units: list[Unit], *, thesaurus=None, services=None, words=(), t
         "len": [[byte_to_length(length_to_byte(n)) for n in lengths[f]] for f in FIELDS],
         "avgLen": [round(sum(lengths[f]) / max(len(units), 1), 6) or 1 for f in FIELDS],
         "kindWeight": KIND_WEIGHT,
+        "keywordKindWeight": KEYWORD_KIND_WEIGHT,
+        "question": QUESTION.pattern,
+        "ruleAsks": sorted(RULE_ASKS),
+        # a rule's name or alias (key form) -> its unit: the query that names a rule puts it first
+        "ruleNames": {k: position[v] for k, v in rule_names(units).items() if v in position},
+        # a rule's amounts (level, condition, value, unit, per, from, until, services): the
+        # hit shows those in force on the day the page is used, as the CLI does
+        "amounts": {str(n): [[a["level"], a["condition"], a["value"], a["unit"], a["per"], a["effective_from"],
+                              a["effective_until"], a["services"]] for a in u.data["amounts"]]
+                    for n, u in enumerate(units) if u.kind == "rule" and u.data.get("amounts")},
+        # what each thesaurus key expands to, as printed: the line that says how a query was read
+        "thesShow": {k: list(dict.fromkeys(t for t, _ in v)) for k, v in (thesaurus.as_map().items() if thesaurus else ())},
+        "statusWeight": STATUS_WEIGHT,
         "strongWeight": STRONG_WEIGHT,
         "weakMatch": WEAK_MATCH,
         "groupTiebreak": GROUP_TIEBREAK,
@@ -148,11 +167,14 @@ def build_index(units: list[Unit], *, thesaurus=None, services=None, words=(), t
         "thes": _thesaurus_map(thesaurus, ids, tokenize),
         "svcAccept": _services_accept(services),
         "kinds": kinds,
+        "cats": cats,
         "services": service_names,
         "series": series,
+        "standards": standards,
         "units": {
             "id": [u.id for u in units],
             "kind": [kinds.index(u.kind) for u in units],
+            "cat": [cats.index(u.category) for u in units],
             "title": [u.data.get("title", "") for u in units],
             "cite": [u.data.get("citation", "") for u in units],
             "crumb": [" > ".join(u.data.get("breadcrumb") or []) for u in units],
@@ -161,12 +183,39 @@ def build_index(units: list[Unit], *, thesaurus=None, services=None, words=(), t
             "ser": [series.index(u.series_id) if u.series_id else -1 for u in units],
             "vol": [u.volume if u.volume is not None else 0 for u in units],
             "num": [u.number if u.number is not None else 0 for u in units],
+            "std": [standards.index(u.standard) if u.standard else -1 for u in units],
+            # 削除 / 修正 (ranked lower); the unit that stands for the same question asked again (-1: itself)
+            "st": [u.data.get("status", "") for u in units],
+            "grp": [position.get(u.data.get("group", u.id), -1) if u.data.get("group") not in (None, u.id) else -1
+                    for u in units],
         },
+        # the newest ruling on a question -> the older ones, newest first (listed under its hit)
+        "earlier": {str(n): [position[e["id"]] for e in u.data["earlier"] if e["id"] in position]
+                    for n, u in enumerate(units) if u.data.get("earlier")},
     }
 
 
-def unit_texts(units: list[Unit]) -> list[str]:
-    return [search_text(u.data.get("text", "")) for u in units]
+def unit_texts(units: list[Unit]) -> dict[str, list[str]]:
+    """What each hit shows (``search-text.js``), as printed: the original characters
+    ((Ⅱ) stays (Ⅱ)), PDF line breaks inside Japanese joined. A Q&A's ``text`` is its
+    answer and ``q`` its question; ``src`` says where a hit stands (citation, or the
+    document and its headings)."""
+    def src(u: Unit) -> str:
+        if u.kind == "qa":
+            return u.data["citation"]
+        if u.kind == "rule":
+            return ""
+        return " > ".join([u.data["source"]["title"], *u.data.get("breadcrumb", [])])
+
+    return {
+        "text": [shown_text(u.kind, u.data) for u in units],
+        "q": [join_ja_spaces(u.data["question"]) if u.kind == "qa" else "" for u in units],
+        "head": [u.data.get("headline", "") for u in units],
+        "date": [u.data.get("date_printed", "") for u in units],
+        "ref": [u.data.get("reference", "") for u in units],
+        "topic": [u.data.get("topic", "") for u in units],
+        "src": [src(u) for u in units],
+    }
 
 
 def index_js(payload, name: str = JS_GLOBAL) -> str:

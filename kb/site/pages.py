@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from ..corpus.dates import wareki
 from ..corpus.load import Corpus
 from ..corpus.qa import QA, qa_sort_key
-from . import paths
+from . import paths, views
 
 
 @dataclass(frozen=True)
@@ -90,11 +91,27 @@ class SiteData:
         by_id = {r.id: r for r in self.rules}
         return [by_id[r] for r in self.links.rules_of(ident) if r in by_id]
 
+    def rules_for(self, service_name: str) -> list:
+        """The rules that apply to a service (directly or through a group it belongs to)."""
+        from ..rules.entries import applies_to
+
+        return [r for r in self.rules if applies_to(r, service_name, self.services)]
+
     def qas(self, ids: list[str]) -> list[QA]:
         return [self.corpus.qas_by_id[i] for i in ids if i in self.corpus.qas_by_id]
 
-    def volume_title(self, q: QA) -> str:
-        return f"{q.series}（Vol.{q.volume}）" if q.volume is not None else q.series
+    @cached_property
+    def _workbooks_by_ruling(self) -> dict[str, set[str]]:
+        out: dict[str, set[str]] = {}
+        for w in self.corpus.workbooks:
+            for r in w.rows:
+                out.setdefault(r.id, set()).add(w.id)
+        return out
+
+    def workbooks_of(self, q: QA) -> list:
+        """The stored workbooks a ruling's rows come from."""
+        ids = set().union(*(self._workbooks_by_ruling.get(r.id, set()) for r in q.rows))
+        return [w for w in self.corpus.workbooks if w.id in ids]
 
 
 def _volume_crumbs(q: QA) -> tuple[tuple[str, str], ...]:
@@ -102,27 +119,15 @@ def _volume_crumbs(q: QA) -> tuple[tuple[str, str], ...]:
     return (HOME, ("Q&A 各巻", paths.VOLUMES), vol)
 
 
-def volumes(corpus: Corpus) -> list[dict]:
-    """Each numbered volume with its date and questions, then the unnumbered rulings."""
-    out = []
-    for (sid, vol), (series, date) in corpus.volumes().items():
-        out.append({"anchor": paths.volume_anchor(sid, vol).split("#")[1], "title": f"{series}（Vol.{vol}）", "volume": vol,
-                    "date": date, "qas": [q for q in corpus.qas if q.series_id == sid and q.volume == vol]})
-    other = [q for q in corpus.qas if q.volume is None]
-    for sid in sorted({q.series_id for q in other}):
-        qs = [q for q in other if q.series_id == sid]
-        out.append({"anchor": sid, "title": qs[0].series, "date": qs[0].date, "qas": qs, "volume": None})
-    return out
-
-
 def pages(data: SiteData) -> list[Page]:
     c = data.corpus
     docs_latest = sorted(c.documents, key=lambda d: (d.date or "0000", d.id), reverse=True)
-    vols = volumes(c)
+    vols = views.volumes(c)
     out = [
         Page(paths.INDEX, "home.html", "検索", (HOME,),
-             {"volumes": vols, "latest": docs_latest, "kinds": data.payload.get("kinds", []),
-              "service_names": data.payload.get("services", [])}),
+             {"volumes": vols, "latest": docs_latest, "categories": views.category_options(data.payload.get("cats", [])),
+              "service_options": views.service_options(data.services),
+              "standards": data.payload.get("standards", [])}),
         Page(paths.VOLUMES, "volumes.html", "Q&A 各巻", (HOME, ("Q&A 各巻", "")), {"volumes": vols}),
         Page(paths.GLOSSARY, "glossary.html", "用語集", (HOME, ("用語集", "")),
              {"entries": list(data.thesaurus.entries) if data.thesaurus else []}),
@@ -134,7 +139,7 @@ def pages(data: SiteData) -> list[Page]:
                         {"doc": d, "clauses": c.clauses_of(d.id)}))
     for q in c.qas:
         label = f"問{q.number}" if q.number is not None else q.topic or "問"
-        out.append(Page(paths.qa_path(q.id), "qa.html", f"{data.volume_title(q)} {label}",
+        out.append(Page(paths.qa_path(q.id), "qa.html", f"{q.volume_title} {label}",
                         _volume_crumbs(q) + ((label, ""),), {"qa": q}))
     if data.rules:
         out.append(Page(paths.RULES, "rules.html", "加算・基準", (HOME, ("加算・基準", "")), {}))
@@ -142,18 +147,16 @@ def pages(data: SiteData) -> list[Page]:
             out.append(Page(paths.rule_path(r.id), "rule.html", r.name,
                             (HOME, ("加算・基準", paths.RULES), (r.name, "")), {"rule": r}))
     if data.services is not None:
-        from ..rules.entries import applies_to
-
         out.append(Page(paths.SERVICES, "services.html", "サービス", (HOME, ("サービス", "")), {}))
         for s in data.services.all():
-            rules = [r for r in data.rules if applies_to(r, s.name, data.services)]
+            rules = data.rules_for(s.name)
             out.append(Page(paths.service_path(s.id), "service.html", s.name,
                             (HOME, ("サービス", paths.SERVICES), (s.name, "")),
-                            {"service": s, "qas": _service_qas(data, s, rules), "rules": rules}))
+                            {"service": s, "qas": service_qas(data, s, rules), "rules": rules}))
     return out
 
 
-def _service_qas(data: "SiteData", service, rules) -> list[QA]:
+def service_qas(data: "SiteData", service, rules) -> list[QA]:
     """The rulings about a service: those that name it or a group it belongs to, and
     those linked to a rule that applies to it (Vol.1 問127 never names 特養, but it is
     linked to 協力医療機関連携加算, which 特養 can claim)."""

@@ -46,3 +46,16 @@ def service_path(service_id: str) -> str:
 
 def volume_anchor(series_id: str, volume: int | None) -> str:
     return f"{VOLUMES}#{series_id}-vol{volume}" if volume is not None else f"{VOLUMES}#{series_id}"
+
+
+def volume_stem(series_id: str, volume: int) -> str:
+    return f"vol-{safe_name(series_id)}-{volume}"
+
+
+def service_stem(service_id: str) -> str:
+    return f"service-{safe_name(service_id)}"
+
+
+def download(stem: str, fmt: str) -> str:
+    """A CSV or JSON download (kb/site/export.py) of a volume or a service."""
+    return f"downloads/{stem}.{fmt}"

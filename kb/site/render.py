@@ -16,7 +16,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from ..locations import PACKAGE_ROOT
 from ..search.inputs import Inputs
 from ..search.units import Unit
-from . import paths
+from . import export, paths, views
 from .browser_index import TEXT_GLOBAL, build_index, index_js, unit_texts
 from .pages import SiteData, pages
 
@@ -24,8 +24,6 @@ TEMPLATES = PACKAGE_ROOT / "site_templates"
 INDEX_FILE = "search-index.js"
 TEXT_FILE = "search-text.js"
 
-KIND_LABELS = {"qa": "Q&A", "rule": "加算・基準", "heading": "見出し", "item": "項目", "paragraph": "本文",
-               "table": "表", "qa-source": "Q&A 出典"}
 ENTRY_KINDS = {"abbrev": "略称", "synonym": "同義語", "group": "グループ", "broader": "上位語"}
 
 Progress = Callable[[str, int, int], None]
@@ -36,7 +34,7 @@ def environment() -> Environment:
         loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(default=True),
         undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
     )
-    env.globals.update(paths=paths, kind_labels=KIND_LABELS, entry_kinds=ENTRY_KINDS)
+    env.globals.update(paths=paths, views=views, entry_kinds=ENTRY_KINDS)
     return env
 
 
@@ -45,11 +43,11 @@ def _write(path: Path, text: str) -> None:
     path.write_bytes(text.encode("utf-8"))
 
 
-def _domain_words(thesaurus, services, rules) -> list[str]:
+def _domain_words(inputs: Inputs) -> list[str]:
     from ..search.index import user_dictionary_words
 
-    keys = [e.term for e in thesaurus.entries] if thesaurus else []
-    return sorted(set(keys) | set(user_dictionary_words(thesaurus, services, rules) if thesaurus else ()))
+    keys = [e.term for e in inputs.thesaurus.entries] if inputs.thesaurus else []
+    return sorted(set(keys) | set(user_dictionary_words(inputs) if inputs.thesaurus else ()))
 
 
 def render_site(inputs: Inputs, units: list[Unit], out_dir: Path, progress: Progress | None = None) -> None:
@@ -59,7 +57,7 @@ def render_site(inputs: Inputs, units: list[Unit], out_dir: Path, progress: Prog
     Sudachi user dictionary first, so browser and CLI segment alike)."""
     out_dir = Path(out_dir)
     corpus, rules, services, thesaurus = inputs.corpus, inputs.rules, inputs.services, inputs.thesaurus
-    payload = build_index(units, thesaurus=thesaurus, services=services, words=_domain_words(thesaurus, services, rules),
+    payload = build_index(units, thesaurus=thesaurus, services=services, words=_domain_words(inputs),
                           progress=progress)
     _write(out_dir / INDEX_FILE, index_js(payload))
     _write(out_dir / TEXT_FILE, index_js(unit_texts(units), TEXT_GLOBAL))
@@ -69,12 +67,16 @@ def render_site(inputs: Inputs, units: list[Unit], out_dir: Path, progress: Prog
             (out_dir / "static" / src.name).write_bytes(src.read_bytes())
 
     data = SiteData.collect(corpus, units, rules=rules, services=services, thesaurus=thesaurus, payload=payload)
+    for e in export.all_exports(data):
+        _write(out_dir / export.file_path(e, "csv"), "\ufeff" + export.to_csv(e, data))  # BOM: Excel reads UTF-8
+        _write(out_dir / export.file_path(e, "json"), export.json_text(e, data))
     env = environment()
+    stamp = views.build_stamp(corpus)
     todo = pages(data)
     for n, page in enumerate(todo, 1):
         root = "../" * page.path.count("/")
         html = env.get_template(page.template).render(
-            page=page, root=root, site=data, title=page.title, crumbs=page.crumbs, **page.context,
+            page=page, root=root, site=data, title=page.title, crumbs=page.crumbs, stamp=stamp, **page.context,
         )
         _write(out_dir / page.path, html)
         if progress and (n % 100 == 0 or n == len(todo)):

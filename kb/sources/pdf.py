@@ -45,6 +45,7 @@ class Extracted:
     pages: int
     removed: list[str] = field(default_factory=list)  # furniture taken out, for the report
     empty_pages: list[int] = field(default_factory=list)  # 1-based pages without a text layer
+    bulletin: str = ""  # 介護保険最新情報 Vol.N printed on the first page (the cover sheet), if any
 
 
 EDGE = 2  # furniture is looked for in this many lines at the top and bottom of a page
@@ -56,6 +57,7 @@ _PAGE_NO = re.compile(
     re.I,
 )
 _COVER = re.compile(r"介護保険最新情報")
+_BULLETIN = re.compile(r"介護保険最新情報\s*[（(]?\s*vol\s*\.?\s*(\d{1,5})", re.I)
 _COVER_HINT = re.compile(r"本紙を除く|計\s*\d+\s*枚|今回の内容|連絡先|TEL|FAX", re.I)
 
 
@@ -73,6 +75,13 @@ def is_cover_sheet(lines: list[Line]) -> bool:
     body = "\n".join(ln.text for ln in lines)
     return bool(_COVER.search(body)) and len(_COVER_HINT.findall(unicodedata.normalize("NFKC", body))) >= 2 \
         and len(lines) <= 40
+
+
+def bulletin_of(lines: list[Line]) -> str:
+    """「介護保険最新情報 Vol.1225」 when the page names the issue that sent the document
+    (its cover sheet does, on two lines or one); "" otherwise."""
+    m = _BULLETIN.search(unicodedata.normalize("NFKC", "\n".join(ln.text for ln in lines)))
+    return f"介護保険最新情報 Vol.{int(m[1])}" if m else ""
 
 
 def filter_pages(pages: list[list[Line]]) -> tuple[list[list[Line]], list[str]]:
@@ -186,7 +195,7 @@ def extract_pdf(path: Path, data: bytes | None = None) -> Extracted:
     kept, removed = filter_pages(pages)
     # the corpus refuses control characters (kb.sources.files); a font's odd mapping is no text
     text = CONTROL.sub("", join_pages(kept))
-    return Extracted(text=text, pages=len(pages), removed=removed, empty_pages=empty)
+    return Extracted(text=text, pages=len(pages), removed=removed, empty_pages=empty, bulletin=bulletin_of(pages[0]))
 
 
 def filter_text(text: str) -> Extracted:
@@ -199,7 +208,8 @@ def filter_text(text: str) -> Extracted:
         kept = [ln for ln in lines if not (ln.text.strip() and is_page_number(ln.text)
                                           and re.search(f"[{_DASH}/]", ln.text))]
         removed = [f"{ln.text.strip()}" for ln in lines if ln not in kept]
-        return Extracted("\n".join(ln.text for ln in kept).strip("\n") + "\n", 1, removed)
+        return Extracted("\n".join(ln.text for ln in kept).strip("\n") + "\n", 1, removed,
+                         bulletin=bulletin_of(lines[:15]))
     # blank lines are kept as lines of their own so paragraph gaps survive; edges skip them
     trimmed = []
     for lines in pages:
@@ -210,4 +220,4 @@ def filter_text(text: str) -> Extracted:
         trimmed.append(lines)
     kept, removed = filter_pages(trimmed)
     text = "\n".join("\n".join(ln.text for ln in p) for p in kept if p)
-    return Extracted(text.strip("\n") + "\n", len(pages), removed)
+    return Extracted(text.strip("\n") + "\n", len(pages), removed, bulletin=bulletin_of(trimmed[0]))

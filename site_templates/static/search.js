@@ -2,13 +2,15 @@
  * (search-index.js, window.KAIGO_INDEX) built by kb/site/browser_index.py with the same
  * Sudachi analyzer as the CLI. Query side: normalize as kb.normalize.search_text,
  * segment by longest match over the build's word forms, expand with the
- * thesaurus, rank with BM25. Results are built with DOM text nodes only. */
+ * thesaurus, rank with BM25. The result list is static/results.js. */
 (function () {
   "use strict";
   var IX = window.KAIGO_INDEX;
-  if (!IX) { return; }
+  if (!IX || !window.kaigoPage) { return; }
   var U = IX.units, N = U.id.length, K1 = IX.bm25.k1, B = IX.bm25.b;
-  var TEXT = window.KAIGO_TEXT || [];  // search-text.js: snippets only, the ranking never needs it
+  // search-text.js: what a hit shows (kb/site/browser_index.py unit_texts); the ranking never needs it
+  var TX = window.KAIGO_TEXT || {};
+  ["text", "q", "head", "date", "ref", "topic", "src"].forEach(function (k) { TX[k] = TX[k] || []; });
   var vocab = new Map(Object.entries(IX.vocab));
   var thes = new Map(Object.entries(IX.thes));
   var MAXLEN = 1;
@@ -27,15 +29,11 @@
   }
 
   /* ---- normalization: mirrors kb.normalize.search_text ---------------------- */
-  var DASHES = /[\u2010\u2011\u2012\u2013\u2014\u2015\u2212\uff0d\u2500\u2501\ufe63]/g;
-  var TILDES = /[\u301c\uff5e\u223c\u223e\u2053]/g;
   var TAG = /<\/?(?:p|u|b|i|br|span|div|td|tr|th|strong|em)\b[^>]*>/gi;
   var JA = "\u3000-\u303f\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff01-\uff60\u2460-\u24ff\u2160-\u217f";
   var SP_LEFT = new RegExp("(?<=[" + JA + "])\\s+(?=[" + JA + "A-Za-z0-9(\uff08])", "g");
   var SP_RIGHT = new RegExp("(?<=[" + JA + "A-Za-z0-9)\uff09%])\\s+(?=[" + JA + "])", "g");
-  function fold(s) {
-    return s.replace(DASHES, "-").replace(TILDES, "~").normalize("NFKC").replace(DASHES, "-").replace(TILDES, "~");
-  }
+  var fold = window.kaigoPage.fold;  // static/page.js: NFKC with dashes and tildes folded (kb.normalize.fold)
   function searchText(s) {
     s = fold(s.replace(TAG, " ").replace(/\*\*/g, ""));
     return s.replace(SP_LEFT, "").replace(SP_RIGHT, "").replace(/\s+/g, " ").trim();
@@ -106,6 +104,7 @@
   }
   function queryGroups(q) {
     var ws = words(q), groups = ws.map(function (w) { return w.group; }), i = 0;
+    var read = ws.map(function (w) { return { surface: w.surface, key: "" }; });  // as typed, for the reading line
     function add(g, t, w) { if (w > (g.get(t) || 0)) { g.set(t, w); } }
     while (i < ws.length) {
       var found = 0;
@@ -118,13 +117,16 @@
             ws[k].unknown = false;
           }
           exp.forEach(function (tw) { add(groups[i], tw[0], tw[1]); });
+          read[i] = { surface: ws.slice(i, j).map(function (w) { return w.surface; }).join(""), key: key };
           found = j;
           break;
         }
       }
       i = found || i + 1;
     }
-    return { groups: groups.filter(function (g, k) { return g.size || ws[k].unknown; }),
+    var kept = groups.map(function (g, k) { return g.size || ws[k].unknown; });
+    return { groups: groups.filter(function (g, k) { return kept[k]; }),
+             words: read.filter(function (r, k) { return kept[k]; }),
              surfaces: ws.map(function (w) { return w.surface; }) };
   }
 
@@ -145,8 +147,10 @@
   }
   function passes(u, f) {
     if (!f) { return true; }
-    if (f.kind && IX.kinds[U.kind[u]] !== f.kind) { return false; }
+    // a kind (qa, paragraph …) or a category (Q&A, 事務連絡 …), as the CLI's --kind
+    if (f.kind && IX.kinds[U.kind[u]] !== f.kind && IX.cats[U.cat[u]] !== f.kind) { return false; }
     if (f.volume && U.vol[u] !== +f.volume) { return false; }
+    if (f.standard && (U.std[u] < 0 || IX.standards[U.std[u]] !== f.standard)) { return false; }
     if (f.service) {
       var accept = IX.svcAccept[keyForm(f.service)] || [f.service];
       if (!U.svc[u].some(function (s) { return accept.indexOf(IX.services[s]) >= 0; })) { return false; }
@@ -203,7 +207,11 @@
       var first = hits[0][1], crumbs = U.crumb[first] ? U.crumb[first].split(" > ") : [];
       rest = crumbs.length ? crumbs[crumbs.length - 1] : U.title[first];
     }
+    var rule = namedRule(rest, filters, seen);  // as kb.search.Searcher._named_rule
+    if (rule >= 0) { hits.push([1000, rule]); seen.add(rule); }
     var qg = queryGroups(queryText(rest).toLowerCase()), n = qg.groups.length;
+    // Q&As weigh more for a question (「…できるか」) or a rule's name, as in the CLI
+    var asked = QUESTION.test(queryText(query)) || rule >= 0, kindW = asked ? IX.kindWeight : IX.keywordKindWeight;
     var per = new Map();
     qg.groups.forEach(function (g) {
       var strong = new Set();
@@ -219,70 +227,68 @@
     per.forEach(function (a, u) { prelim.push([a[0] * (0.2 + 0.8 * Math.pow(a[1] / n, 2)), u]); });
     prelim.sort(function (a, b) { return b[0] - a[0] || a[1] - b[1]; });
     var ranked = prelim.slice(0, 3 * (limit + seen.size) + 10).filter(function (x) { return !seen.has(x[1]); })
-      .map(function (x) { return [x[0] * (IX.kindWeight[IX.kinds[U.kind[x[1]]]] || 1), x[1]]; });
+      .map(function (x) {
+        return [x[0] * (kindW[IX.kinds[U.kind[x[1]]]] || 1) * (IX.statusWeight[U.st[x[1]]] || 1), x[1]];
+      });
     ranked.sort(function (a, b) { return b[0] - a[0] || (U.id[a[1]] < U.id[b[1]] ? -1 : U.id[a[1]] > U.id[b[1]] ? 1 : 0); });
-    hits = hits.concat(ranked.slice(0, limit)).slice(0, limit);
+    // as kb.search.Searcher._collapse: a question answered again is one hit, the newest answer
+    var taken = new Set(seen), collapsed = [];
+    ranked.forEach(function (x) {
+      var lead = U.grp[x[1]] >= 0 ? U.grp[x[1]] : x[1];
+      if (!taken.has(lead)) { taken.add(lead); collapsed.push([x[0], lead]); }
+    });
+    hits = hits.concat(collapsed.slice(0, limit)).slice(0, limit);
     var needles = qg.surfaces.slice();
     qg.groups.forEach(function (g) { g.forEach(function (w, t) { needles.push(IX.terms[t]); }); });
-    needles = needles.filter(function (x, j) { return x && !(x.length < 2 && ONLY_KANA.test(x)) && needles.indexOf(x) === j; });
-    return { hits: hits, needles: needles };
+    needles = needles.filter(function (x, j) { return x && !(x.length < 3 && ONLY_KANA.test(x)) && needles.indexOf(x) === j; });
+    var typed = isRef && !ref.rest ? [] : originalCase(queryText(rest), qg.words);
+    return { hits: hits, needles: needles, exact: seen, isRef: isRef, ref: ref, rule: rule,
+             reading: reading(isRef ? ref : null, typed), unmatched: hits.length ? [] : unmatched(qg) };
   }
 
-  /* ---- rendering (text nodes only) --------------------------------------------- */
-  function ranges(text, needles) {
-    var low = text.toLowerCase(), rs = [];
-    needles.forEach(function (n) {
-      for (var p = low.indexOf(n); p >= 0 && rs.length < 200; p = low.indexOf(n, p + n.length)) { rs.push([p, p + n.length]); }
-    });
-    rs.sort(function (a, b) { return a[0] - b[0] || b[1] - a[1]; });
-    var out = [];
-    rs.forEach(function (r) {
-      if (out.length && r[0] <= out[out.length - 1][1]) { out[out.length - 1][1] = Math.max(out[out.length - 1][1], r[1]); } else { out.push(r); }
-    });
-    return out;
+  /* ---- a rule named, how the query was read, what matched nothing --------------- */
+  var QUESTION = new RegExp(IX.question);
+  function namedRule(text, filters, seen) {
+    var chunks = text.split(/\s+/).filter(function (c) { return c; }), named = [], rest = [];
+    chunks.forEach(function (c) { (keyForm(c) in IX.ruleNames ? named : rest).push(c); });
+    if (keyForm(text) in IX.ruleNames) { named = [text]; rest = []; }
+    var services = rest.filter(function (c) { return keyForm(c) in IX.svcAccept; });
+    if (named.length !== 1 || services.length > 1 ||
+        rest.some(function (c) { return services.indexOf(c) < 0 && IX.ruleAsks.indexOf(keyForm(c)) < 0; })) { return -1; }
+    var u = IX.ruleNames[keyForm(named[0])];
+    return u !== undefined && !seen.has(u) && passes(u, filters) ? u : -1;
   }
-  function snippet(el, text, needles) {
-    var rs = ranges(text, needles), start = rs.length ? Math.max(0, rs[0][0] - 40) : 0, end = Math.min(text.length, start + 160);
-    if (start > 0) { el.appendChild(document.createTextNode("…")); }
-    var pos = start;
-    rs.forEach(function (r) {
-      if (r[1] <= start || r[0] >= end) { return; }
-      var a = Math.max(r[0], pos), b = Math.min(r[1], end);
-      if (a > pos) { el.appendChild(document.createTextNode(text.slice(pos, a))); }
-      var m = document.createElement("mark");
-      m.textContent = text.slice(a, b);
-      el.appendChild(m);
-      pos = b;
+  function originalCase(typed, words) {
+    // the words were found in the lower-cased query: show them as typed (SS, not ss)
+    var low = typed.toLowerCase(), at = 0;
+    return words.map(function (w) {
+      var i = low.indexOf(w.surface, at);
+      if (i < 0) { return w; }
+      at = i + w.surface.length;
+      return { surface: typed.slice(i, at), key: w.key };
     });
-    if (pos < end) { el.appendChild(document.createTextNode(text.slice(pos, end))); }
-    if (end < text.length) { el.appendChild(document.createTextNode("…")); }
   }
-  function safeHref(h) { return /^[a-z][a-z0-9+.-]*:/i.test(h) ? "#" : h; }
-  function div(cls, text) { var d = document.createElement("div"); d.className = cls; d.textContent = text; return d; }
-  function render(out, res) {
-    var list = document.getElementById("results"), status = document.getElementById("status");
-    while (list.firstChild) { list.removeChild(list.firstChild); }
-    res.hits.forEach(function (h) {
-      var u = h[1], li = document.createElement("li"), a = document.createElement("a");
-      li.className = "hit";
-      li.setAttribute("data-id", U.id[u]);
-      li.setAttribute("data-kind", IX.kinds[U.kind[u]]);
-      a.className = "hit-title";
-      a.setAttribute("href", safeHref(U.href[u]));
-      a.textContent = U.title[u] || U.id[u];
-      li.appendChild(a);
-      if (U.cite[u] && U.cite[u] !== U.title[u]) { li.appendChild(div("hit-cite", U.cite[u])); }
-      if (U.crumb[u] && U.title[u].indexOf(U.crumb[u]) < 0) { li.appendChild(div("hit-crumb", U.crumb[u])); }
-      var p = document.createElement("p");
-      p.className = "hit-snippet";
-      snippet(p, (TEXT[u] || ""), res.needles);
-      li.appendChild(p);
-      list.appendChild(li);
+  function reading(ref, words) {
+    // mirrors kb.search.Result.reading_line: 「SS → 短期入所生活介護・居宅サービス ／ 算定」
+    var parts = ref ? [(ref.volume !== null ? "Vol." + ref.volume : "") + (ref.volume !== null && ref.number !== null ? " " : "") +
+                       (ref.number !== null ? "問" + ref.number : "") + "（参照）"] : [];
+    words.forEach(function (w) {
+      var exp = IX.thesShow[w.key] || [];
+      parts.push(exp.length ? w.surface + " → " + exp.slice(0, 3).join("・") + (exp.length > 3 ? "…" : "") : w.surface);
     });
-    status.textContent = out ? (res.hits.length ? (res.hits.length >= 50 ? "上位 " : "") + res.hits.length + " 件" : "該当なし") : "";
+    return parts.join(" ／ ");
+  }
+  function unmatched(qg) {
+    return qg.words.filter(function (w, k) {
+      var g = qg.groups[k];
+      return !g || !Array.from(g.keys()).some(function (t) {
+        for (var f = 0; f < F; f++) { if (IX.post[f][t].length) { return true; } }
+        return false;
+      });
+    }).map(function (w) { return w.surface; });
   }
 
-  /* ---- API for tests and the page ---------------------------------------------- */
+  /* ---- API: for tests, and for static/results.js (the result list) ------------------ */
   window.kaigoQueryGroups = function (query) {  // for tests: compare with kb.search query_groups
     return queryGroups(queryText(query).toLowerCase()).groups.map(function (g) {
       var o = {};
@@ -293,34 +299,11 @@
   window.kaigoCleanQuery = cleanQuery;  // for tests: compare with kb.search clean_query
   window.kaigoSearch = function (query, limit, filters) {
     return run(query, limit, filters).hits.map(function (h) {
-      var u = h[1];
-      return { id: U.id[u], kind: IX.kinds[U.kind[u]], title: U.title[u], text: (TEXT[u] || ""), score: h[0] };
+      var u = h[1], q = TX.q[u];
+      return { id: U.id[u], kind: IX.kinds[U.kind[u]], category: IX.cats[U.cat[u]], title: U.title[u],
+               text: q ? "問 " + q + "\n答 " + TX.text[u] : TX.text[u], score: h[0] };
     });
   };
 
-  var box = document.getElementById("q");
-  if (!box) { return; }
-  var form = document.getElementById("search-form");
-  function filters() {
-    var f = {};
-    ["kind", "volume", "service"].forEach(function (k) { var el = document.getElementById("f-" + k); if (el && el.value) { f[k] = el.value; } });
-    return f;
-  }
-  function update() {
-    var q = cleanQuery(box.value);
-    document.body.classList.toggle("searching", q.length > 0);
-    render(q, q ? run(q, 50, filters()) : { hits: [], needles: [] });
-    try { history.replaceState(null, "", q ? "#q=" + encodeURIComponent(q) : location.pathname); } catch (e) { /* file:// may refuse */ }
-  }
-  box.addEventListener("input", update);
-  form.addEventListener("change", update);
-  form.addEventListener("submit", function (e) { e.preventDefault(); update(); });
-  function initial() {  // #q= (what typing leaves) wins over ?q=
-    var m = /[#&]q=([^&]*)/.exec(location.hash) || /[?&]q=([^&]*)/.exec(location.search);
-    if (!m) { return ""; }
-    try { return decodeURIComponent(m[1].replace(/\+/g, " ")); } catch (e) { return ""; }
-  }
-  var q0 = initial();
-  if (q0) { box.value = q0; }
-  if (box.value) { update(); }
+  window.kaigoEngine = { run: run, index: IX, text: TX, clean: cleanQuery };
 })();
