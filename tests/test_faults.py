@@ -40,6 +40,20 @@ TINY = ROOT / "tests" / "fixtures" / "tiny"
 XSS = ROOT / "tests" / "fixtures" / "xss"
 BIG = 33 * 1024 * 1024  # above kb.sources.files.MAX_FILE_BYTES (sparse files: no disk used)
 
+# a stored workbook (kaigo-kb ingest FILE.xlsx writes these) for the tiny corpus
+TINY_WORKBOOK = """[workbook]
+id = "tiny-wb"
+title = "介護サービス関係Ｑ＆Ａ集"
+
+[[row]]
+id = "tiny-wb-r1"
+service = "短期入所生活介護"
+standard = "報酬"
+question = "看取り連携体制加算は算定できるか。"
+answer = "算定できる。"
+issued = "令和8年1月15日"
+"""
+
 # a rule entry for the tiny corpus, so rule files can be corrupted too
 TINY_RULE = """id = "mitori-renkei"
 name = "看取り連携体制加算"
@@ -283,6 +297,7 @@ def remove(rel: str) -> Callable[[Path], None]:
 DOC_TOML = "documents/tiny-qa-vol20.toml"
 DOC_TXT = "documents/tiny-qa-vol20.txt"
 RULE = "rules/mitori-renkei.toml"
+WORKBOOK = "workbooks/tiny-wb.toml"
 SERVICES = "services.toml"
 THESAURUS = "thesaurus.toml"
 MISSING_FILE = "file missing|is missing"
@@ -370,6 +385,19 @@ CORPUS_FAULTS = [
     CorpusFault("rule: a FIFO", RULE, replace_with(RULE, "fifo"), r"a FIFO \(named pipe\)", isolate=True),
     CorpusFault("rules/ is a file", "rules", lambda root: (shutil.rmtree(root / "rules"), replace_with("rules", "file")(root)),
                 r"not a folder; rule entries go in rules/\*\.toml"),
+    # stored workbooks (rows of 介護サービスQ＆A集)
+    CorpusFault("workbook: syntax error", WORKBOOK, append(WORKBOOK, b"[[row]\n"), r"TOML syntax error"),
+    CorpusFault("workbook: id is not the file name", WORKBOOK, edit(WORKBOOK, 'id = "tiny-wb"', 'id = "other-wb"'),
+                r"field 'workbook\.id': id 'other-wb' must equal the file name"),
+    CorpusFault("workbook: row without a question", WORKBOOK, edit(WORKBOOK, 'question = "看取り連携体制加算は算定できるか。"\n', ""),
+                r"field 'row\[0\]\.question': missing"),
+    CorpusFault("workbook: rows not tables", WORKBOOK, write(WORKBOOK, 'row = 5\n' + TINY_WORKBOOK.split("[[row]]")[0]),
+                r"field 'row': expected \[\[row\]\] tables"),
+    CorpusFault("workbook: [workbook] not a table", WORKBOOK, write(WORKBOOK, 'workbook = "tiny-wb"\n'),
+                r"field 'workbook': expected a \[workbook\] table"),
+    CorpusFault("workbook: control character in a cell", WORKBOOK, edit(WORKBOOK, '"算定できる。"', '"算定\\u001bできる。"'),
+                r"field 'row\[0\]\.answer': control character U\+001B"),
+    CorpusFault("workbook: a FIFO", WORKBOOK, replace_with(WORKBOOK, "fifo"), r"a FIFO \(named pipe\)", isolate=True),
     # the service list
     CorpusFault("services.toml: missing", SERVICES, remove(SERVICES),
                 r"the service list is missing; every corpus needs services\.toml"),
@@ -406,10 +434,11 @@ CORPUS_FAULTS = [
 
 @pytest.fixture(scope="module")
 def base_corpus(tmp_path_factory) -> Path:
-    """The tiny fixture plus one rule entry: every kind of corpus file there is."""
+    """The tiny fixture plus one rule entry and one stored workbook: every kind of corpus file there is."""
     root = tmp_path_factory.mktemp("faults-base") / "corpus"
     shutil.copytree(TINY, root)
     write(RULE, TINY_RULE)(root)
+    write(WORKBOOK, TINY_WORKBOOK)(root)
     return root
 
 
@@ -788,6 +817,7 @@ def test_readme_counts_the_fault_cases():
     }, counts
     kinds = Counter(f.name.split(":")[0] for f in CORPUS_FAULTS)
     by_file = (f"document `.toml` {kinds.pop('document toml')}, `.txt` {kinds.pop('document text')}, `rules/*.toml` "
-               f"{kinds.pop('rule')}, `services.toml` {kinds.pop('services.toml')}, `thesaurus.toml` "
-               f"{kinds.pop('thesaurus.toml')}, folders {sum(kinds.values())}")
+               f"{kinds.pop('rule')}, `workbooks/*.toml` {kinds.pop('workbook')}, `services.toml` "
+               f"{kinds.pop('services.toml')}, `thesaurus.toml` {kinds.pop('thesaurus.toml')}, folders "
+               f"{sum(kinds.values())}")
     assert by_file in section

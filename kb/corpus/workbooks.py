@@ -65,6 +65,10 @@ class Workbook:
 
 def load_workbook(path: Path) -> Workbook:
     data = load_toml(path)
+    if not isinstance(data.get("workbook", {}), dict):
+        raise DataError(path, "workbook", "expected a [workbook] table")
+    if not isinstance(data.get("row", []), list):
+        raise DataError(path, "row", "expected [[row]] tables")
     meta = validate(data.get("workbook", {}), WORKBOOK_SCHEMA, path, prefix="workbook.")
     if meta["id"] != path.stem:
         raise DataError(path, "workbook.id", f"id {meta['id']!r} must equal the file name {path.stem!r}")
