@@ -176,6 +176,8 @@ OUTPUT_FAULTS = [
                 "Error: cannot write to standard output: No space left on device"),
     OutputFault("full disk: rules --json", ["rules", "--json"], "full", 1,
                 "Error: cannot write to standard output: No space left on device"),
+    OutputFault("full disk: export", ["export", "--vol", "1", "--format", "json"], "full", 1,
+                "Error: cannot write to standard output: No space left on device"),
     OutputFault("full disk: --help", ["--help"], "full", 1,
                 "Error: cannot write to standard output: No space left on device"),
     OutputFault("closed pipe: search -n 1000", ["search", "加算", "-n", "1000", "--build-dir", "{build}"], "pipe", 0,
