@@ -190,3 +190,10 @@ def test_deleted_and_earlier_rulings_are_marked_in_the_results(page, real_build)
     earlier = first.query_selector(".hit-earlier")
     assert earlier is not None and "以前の回答" in earlier.inner_text()
     assert len(ids) == len(set(ids))
+
+
+def test_no_hits_name_the_words_nothing_contains(page, built):
+    page.goto((built / "site" / "index.html").as_uri() + "?q=" + quote("ズンドコベロンチョ"))
+    page.wait_for_selector("#no-hits:not([hidden])")
+    text = page.query_selector("#no-hits").inner_text()
+    assert "「ズンドコベロンチョ」" in text and "どの資料にもありません" in text
