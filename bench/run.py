@@ -1,10 +1,12 @@
 """Scale benchmark: build time and size, cold CLI query, warm query latency, browser search.
 
-    python bench/run.py [--qas 10000] [--out bench/results.json] [--no-browser] [--work DIR]
+    python bench/run.py [--qas 10000] [--workbook-rows 3700] [--corpora seed,synthetic,workbook]
+                        [--out bench/results.json] [--no-browser] [--work DIR]
 
-Builds the seed corpus (corpus/) and a synthetic corpus of --qas Q&As (bench/synth.py) into a
-temporary directory (or --work DIR, kept afterwards), then measures both. BENCHMARKS.md says
-what each number means and records a run.
+Builds the seed corpus (corpus/), a synthetic corpus of --qas Q&As (bench/synth.py) and the
+seeds with a synthetic --workbook-rows workbook ingested (bench/synth_workbook.py, from
+../shared/real at run time: never committed) into a temporary directory (or --work DIR, kept
+afterwards), then measures each. BENCHMARKS.md says what each number means and records a run.
 """
 from __future__ import annotations
 
@@ -27,6 +29,9 @@ sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT))
 
 import synth  # noqa: E402
+
+REAL_DEV_QUERIES = ROOT.parent / "shared" / "eval" / "real_dev_queries.tsv"
+OWN_REAL_QUERIES = ROOT / "tests" / "real_queries.tsv"
 
 VENV_BIN = Path(sys.executable).parent
 KAIGO_KB = VENV_BIN / "kaigo-kb"
@@ -73,9 +78,49 @@ def summary(ms: list[float]) -> dict:
             "max_ms": round(max(ms), 2)}
 
 
-def dev_queries() -> list[str]:
-    lines = DEV_QUERIES.read_text(encoding="utf-8").splitlines()[1:]
+def dev_queries(path: Path = DEV_QUERIES) -> list[str]:
+    if not path.exists():
+        return []
+    lines = path.read_text(encoding="utf-8").splitlines()[1:]
     return [ln.split("\t")[1] for ln in lines if ln.strip()]
+
+
+def workbook_queries() -> list[str]:
+    """What people ask of the workbook: the real-row query sets (real_dev, ours)."""
+    return dev_queries(REAL_DEV_QUERIES) + dev_queries(OWN_REAL_QUERIES)
+
+
+# The ingest runs in a child process too: its time and peak are its own.
+_INGEST_CHILD = """
+import json, resource, sys, time
+from kb.ingest.workbook import ingest_workbook
+t = time.perf_counter()
+report = ingest_workbook(sys.argv[1], sys.argv[2])
+print(json.dumps({"seconds": time.perf_counter() - t, "rows": report.rows, "rulings": report.rulings,
+                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def workbook_corpus(work: Path, rows: int, seed: int) -> tuple[Path, dict]:
+    """The seeds with a synthetic workbook of ``rows`` rows ingested; (corpus, ingest figures)."""
+    import shutil
+
+    xlsx = work / "workbook.xlsx"
+    t = time.perf_counter()
+    subprocess.run([sys.executable, str(ROOT / "bench" / "synth_workbook.py"), str(xlsx), "--rows", str(rows),
+                    "--seed", str(seed)], check=True, capture_output=True, cwd=ROOT)
+    generate = time.perf_counter() - t
+    corpus = work / "corpus-workbook"
+    shutil.rmtree(corpus, ignore_errors=True)
+    shutil.copytree(ROOT / "corpus", corpus)
+    proc = subprocess.run([sys.executable, "-c", _INGEST_CHILD, str(xlsx), str(corpus)], capture_output=True,
+                          text=True, cwd=ROOT)
+    if proc.returncode != 0:
+        raise SystemExit(f"ingest of {xlsx} failed: {proc.stderr[-800:]}")
+    ingest = json.loads(proc.stdout.strip().splitlines()[-1])
+    ingest.update(seconds=round(ingest["seconds"], 2), peak_rss_mb=round(ingest["peak_rss_mb"], 1),
+                  generate_seconds=round(generate, 2), workbook_bytes=xlsx.stat().st_size)
+    return corpus, ingest
 
 
 def tree_size(path: Path) -> int:
@@ -136,15 +181,15 @@ def cold_cli(build_dir: Path, runs: int) -> dict:
 
 # ------------------------------------------------------------------------------------ warm
 
-def warm_queries(vocab: synth.Vocabulary, n: int, seed: int) -> list[str]:
+def warm_queries(vocab: synth.Vocabulary, n: int, seed: int, first: list[str] | None = None) -> list[str]:
     rng = random.Random(seed)
-    qs = dev_queries()
+    qs = list(first) if first is not None else dev_queries()
     while len(qs) < n:
         qs.append(" ".join(rng.choice(vocab.words) for _ in range(rng.randint(2, 3))))
     return qs
 
 
-def warm(build_dir: Path, queries: list[str]) -> dict:
+def warm(build_dir: Path, queries: list[str], n_set: int | None = None) -> dict:
     from kb.search.searcher import Searcher
 
     s = Searcher(build_dir / "index")
@@ -158,7 +203,7 @@ def warm(build_dir: Path, queries: list[str]) -> dict:
             times.append((time.perf_counter() - t) * 1000)
     finally:
         s.close()
-    n_dev = len(dev_queries())
+    n_dev = len(dev_queries()) if n_set is None else n_set
     return {**summary(times), "dev": summary(times[:n_dev]), "random": summary(times[n_dev:])}
 
 
@@ -179,7 +224,7 @@ _KEYSTROKES_JS = """(queries) => {
 }"""
 
 
-def browser(site_dirs: dict[str, Path], queries: list[str]) -> dict:
+def browser(site_dirs: dict[str, Path], queries: dict[str, list[str]]) -> dict:
     from playwright.sync_api import sync_playwright
 
     out = {}
@@ -196,7 +241,7 @@ def browser(site_dirs: dict[str, Path], queries: list[str]) -> dict:
             load_ms = (time.perf_counter() - t) * 1000
             first = page.evaluate("() => { const t = performance.now(); window.kaigoSearch('協力医療機関', 10);"
                                   " return performance.now() - t; }")
-            times = page.evaluate(_KEYSTROKES_JS, queries)
+            times = page.evaluate(_KEYSTROKES_JS, queries[label])
             out[label] = {"page_load_ms": round(load_ms, 1), "first_query_ms": round(first, 2),
                           "keystroke": summary(times), "page_errors": errors}
             page.close()
@@ -221,42 +266,51 @@ def machine() -> dict:
 
 
 def table(r: dict) -> str:
-    rows = [("", "seed", f"synthetic ({r['qas']} Q&As)")]
+    labels = [k for k in ("seed", "synthetic", "workbook") if r.get(k)]
+    heads = {"seed": "seed", "synthetic": f"synthetic ({r['qas']} Q&As)",
+             "workbook": f"seeds + workbook ({r.get('workbook_rows')} rows)"}
+    rows = [("", *(heads[k] for k in labels))]
 
-    def both(label, f):
+    def each(label, f):
         vals = []
-        for key in ("seed", "synthetic"):
+        for key in labels:
             try:
                 vals.append(f(r[key]))
             except (KeyError, TypeError):
                 vals.append("–")
         rows.append((label, *vals))
 
-    both("units indexed", lambda x: str(x["build"]["counts"]["units"]))
-    both("Q&As", lambda x: str(x["build"]["counts"]["qas"]))
-    both("build time (s, with site)", lambda x: f"{x['build']['seconds']}")
-    both("build peak RSS (MB)", lambda x: f"{x['build']['peak_rss_mb']}")
-    both("index size (MB)", lambda x: f"{x['build']['index_bytes'] / 1e6:.2f}")
-    both("browser payload raw (MB)", lambda x: f"{x['build']['payload']['raw_bytes'] / 1e6:.2f}")
-    both("browser payload gzip -9 (MB)", lambda x: f"{x['build']['payload']['gzip9_bytes'] / 1e6:.2f}")
-    both("snippet text raw / gzip -9 (MB)", lambda x: f"{x['build']['snippet_text']['raw_bytes'] / 1e6:.2f}"
+    each("ingest time (s) / peak RSS (MB)", lambda x: f"{x['ingest']['seconds']} / {x['ingest']['peak_rss_mb']}")
+    each("units indexed", lambda x: str(x["build"]["counts"]["units"]))
+    each("Q&As", lambda x: str(x["build"]["counts"]["qas"]))
+    each("build time (s, with site)", lambda x: f"{x['build']['seconds']}")
+    each("build peak RSS (MB)", lambda x: f"{x['build']['peak_rss_mb']}")
+    each("index size (MB)", lambda x: f"{x['build']['index_bytes'] / 1e6:.2f}")
+    each("browser payload raw (MB)", lambda x: f"{x['build']['payload']['raw_bytes'] / 1e6:.2f}")
+    each("browser payload gzip -9 (MB)", lambda x: f"{x['build']['payload']['gzip9_bytes'] / 1e6:.2f}")
+    each("snippet text raw / gzip -9 (MB)", lambda x: f"{x['build']['snippet_text']['raw_bytes'] / 1e6:.2f}"
          f" / {x['build']['snippet_text']['gzip9_bytes'] / 1e6:.2f}")
-    both("cold CLI median (ms)", lambda x: f"{x['cold']['cli']['median_ms']:.0f}")
-    both("bare python median (ms)", lambda x: f"{x['cold']['bare_python']['median_ms']:.0f}")
-    both("cold CLI − bare python (ms)", lambda x: f"{x['cold']['cli_minus_bare_ms']:.0f}")
-    both("warm p50 / p95 (ms)", lambda x: f"{x['warm']['median_ms']} / {x['warm']['p95_ms']}")
-    both("  dev queries only", lambda x: f"{x['warm']['dev']['median_ms']} / {x['warm']['dev']['p95_ms']}")
-    both("  random 2–3 words only", lambda x: f"{x['warm']['random']['median_ms']} / {x['warm']['random']['p95_ms']}")
-    both("browser page load (ms)", lambda x: f"{x['browser']['page_load_ms']:.0f}")
-    both("browser keystroke median / p95 (ms)",
+    each("site size (MB)", lambda x: f"{x['build']['site_bytes'] / 1e6:.1f}")
+    each("cold CLI median (ms)", lambda x: f"{x['cold']['cli']['median_ms']:.0f}")
+    each("bare python median (ms)", lambda x: f"{x['cold']['bare_python']['median_ms']:.0f}")
+    each("cold CLI − bare python (ms)", lambda x: f"{x['cold']['cli_minus_bare_ms']:.0f}")
+    each("warm p50 / p95 (ms)", lambda x: f"{x['warm']['median_ms']} / {x['warm']['p95_ms']}")
+    each("  query-set queries only", lambda x: f"{x['warm']['dev']['median_ms']} / {x['warm']['dev']['p95_ms']}")
+    each("  random 2–3 words only", lambda x: f"{x['warm']['random']['median_ms']} / {x['warm']['random']['p95_ms']}")
+    each("browser page load (ms)", lambda x: f"{x['browser']['page_load_ms']:.0f}")
+    each("browser keystroke median / p95 (ms)",
          lambda x: f"{x['browser']['keystroke']['median_ms']} / {x['browser']['keystroke']['p95_ms']}")
-    w = [max(len(row[i]) for row in rows) for i in range(3)]
-    return "\n".join(f"{a:<{w[0]}}  {b:>{w[1]}}  {c:>{w[2]}}" for a, b, c in rows)
+    w = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return "\n".join("  ".join([f"{row[0]:<{w[0]}}", *(f"{c:>{w[i + 1]}}" for i, c in enumerate(row[1:]))])
+                     for row in rows)
 
 
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--qas", type=int, default=10000)
+    ap.add_argument("--workbook-rows", type=int, default=3700)
+    ap.add_argument("--corpora", default="seed,synthetic,workbook",
+                    help="which to measure: seed, synthetic (--qas Q&As), workbook (seeds + --workbook-rows rows)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--runs", type=int, default=7, help="runs per cold measurement (median)")
     ap.add_argument("--warm-queries", type=int, default=200)
@@ -268,26 +322,42 @@ def main(argv=None) -> None:
     tmp = None if args.work else tempfile.TemporaryDirectory(prefix="kaigo-bench-")
     work = args.work or Path(tmp.name)
     work.mkdir(parents=True, exist_ok=True)
+    corpora = [c.strip() for c in args.corpora.split(",") if c.strip()]
     vocab = synth.Vocabulary()
-    result = {"qas": args.qas, "machine": machine(), "seed": {}, "synthetic": {}}
-    t = time.perf_counter()
-    synth_dir = work / "corpus"
-    synth.generate(synth_dir, args.qas, seed=args.seed)
-    result["synthetic"]["generate_seconds"] = round(time.perf_counter() - t, 2)
-    builds = {"seed": (ROOT / "corpus", work / "build-seed"), "synthetic": (synth_dir, work / "build-synth")}
+    result = {"qas": args.qas, "workbook_rows": args.workbook_rows, "machine": machine()}
+    builds: dict[str, tuple[Path, Path]] = {}
+    sets: dict[str, list[str]] = {}
+    if "seed" in corpora:
+        result["seed"] = {}
+        builds["seed"] = (ROOT / "corpus", work / "build-seed")
+        sets["seed"] = dev_queries()
+    if "synthetic" in corpora:
+        t = time.perf_counter()
+        synth_dir = work / "corpus"
+        synth.generate(synth_dir, args.qas, seed=args.seed)
+        result["synthetic"] = {"generate_seconds": round(time.perf_counter() - t, 2)}
+        builds["synthetic"] = (synth_dir, work / "build-synth")
+        sets["synthetic"] = dev_queries()
+    if "workbook" in corpora:
+        print("[workbook] generate and ingest …", file=sys.stderr, flush=True)
+        corpus, ingest = workbook_corpus(work, args.workbook_rows, args.seed)
+        result["workbook"] = {"ingest": ingest}
+        builds["workbook"] = (corpus, work / "build-workbook")
+        sets["workbook"] = workbook_queries()
     for label, (corpus, out) in builds.items():
         print(f"[{label}] build …", file=sys.stderr, flush=True)
         result[label]["build"] = build(corpus, out)
         print(f"[{label}] cold CLI …", file=sys.stderr, flush=True)
         result[label]["cold"] = cold_cli(out, args.runs)
         print(f"[{label}] warm queries …", file=sys.stderr, flush=True)
-        result[label]["warm"] = warm(out, warm_queries(vocab, args.warm_queries, args.seed))
+        queries = warm_queries(vocab, max(args.warm_queries, len(sets[label]) + 50), args.seed, sets[label])
+        result[label]["warm"] = warm(out, queries, len(sets[label]))
     sites = {k: builds[k][1] / "site" for k in builds if result[k]["build"]["site"]}
     if args.no_browser or not sites or not CHROMIUM.exists():
         result["browser_skipped"] = "--no-browser" if args.no_browser else "no site built or no /usr/bin/chromium"
     else:
         print("[browser] keystrokes …", file=sys.stderr, flush=True)
-        for label, res in browser(sites, dev_queries()).items():
+        for label, res in browser(sites, sets).items():
             result[label]["browser"] = res
     args.out.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     print(table(result))

@@ -1,5 +1,5 @@
 """Hostile queries: one list for both runtimes (the CLI's clean_query and the browser's
-cleanQuery), used by tests/test_faults.py and tests/test_browser.py.
+cleanQuery), used by tests/test_faults.py and tests/test_faults_browser.py.
 
 Each entry is (name, query). Strings are built in Python; the browser gets them as
 ASCII JSON (``as_json``) and parses them in the page, so lone surrogates arrive intact.

@@ -3,8 +3,8 @@
 Categories (README, *Reliability*, counts them from the lists below):
 hostile queries, output failures, corrupted corpus files, builds killed at several
 points, two builds at once, ingest of bad files, injected markup. The browser side
-(the same hostile queries, payloads inert, no network) is at the end of
-tests/test_browser.py.
+(the same hostile queries, payloads inert, no network) is
+tests/test_faults_browser.py.
 
 Cases that could hang or eat memory if the fix regressed (a FIFO, /dev/zero) run in a
 subprocess with a timeout and a memory limit.

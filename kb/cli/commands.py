@@ -289,7 +289,7 @@ def _ingest_workbook(file, workbook_id, replace, as_json, corpus_dir) -> None:
     except IngestError as e:
         raise click.ClickException(str(e)) from None
     if as_json:
-        _echo_json(report.as_dict())
+        _echo_json({"kind": "ingest-workbook", **report.as_dict()})
         return
     for line in report.lines():
         click.echo(line)

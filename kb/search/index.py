@@ -182,6 +182,24 @@ def write_index(units: list[Unit], out_dir: Path, thesaurus: Thesaurus, services
 
     texts = {f: [getattr(u, f) for u in units] for f in FIELD_BOOSTS}
     write_impacts(out_dir, compute_impacts(texts, analysis.tokenize, FIELD_BOOSTS, BM25_B, BM25_K1))
+    write_doc_info(out_dir, units)
+
+
+DOC_INFO = "docs.marshal"
+
+
+def write_doc_info(out_dir: Path, units: list[Unit]) -> None:
+    """What ranking needs of every document, by doc number (the unit order): id, kind,
+    status (削除/修正) and the document standing for its question (-1: itself), so a query
+    reads stored hit data only for the hits it returns."""
+    import marshal
+
+    position = {u.id: n for n, u in enumerate(units)}
+    leader = [position.get(u.data.get("group", u.id), n) for n, u in enumerate(units)]
+    info = {"id": [u.id for u in units], "kind": [u.kind for u in units],
+            "status": [u.data.get("status", "") for u in units],
+            "group": [g if g != n else -1 for n, g in enumerate(leader)]}
+    (out_dir / DOC_INFO).write_bytes(marshal.dumps(info))
 
 
 def rule_names(units: list[Unit]) -> dict[str, str]:

@@ -180,6 +180,9 @@ class Searcher:
             self.ix = windex.open_dir(str(index_dir))
             self.searcher = self.ix.searcher(weighting=scoring.BM25F(B=BM25_B, K1=BM25_K1))
             self.impacts = Impacts(index_dir)
+            import marshal
+
+            self.docs = marshal.loads((index_dir / "docs.marshal").read_bytes())  # kb.search.index.write_doc_info
         except Exception as e:  # a damaged index or one from another version: say how to fix it
             raise IndexMissing(
                 f"the search index in {index_dir} cannot be read ({type(e).__name__}: {e}); "
@@ -431,33 +434,29 @@ class Searcher:
             credit = sum(1.0 if d in st else WEAK_MATCH if d in an else 0.0 for st, an in zip(strong, anyform))
             prelim.append((acc[d] * (0.2 + 0.8 * (credit / len(groups)) ** 2), d))
         prelim.sort(key=lambda x: (-x[0], x[1]))
-        ranked = []
-        for score, docnum in prelim[: 3 * (limit + len(seen)) + 10]:
-            f = self.searcher.stored_fields(docnum)
-            if f["id"] not in seen:
-                data = json.loads(f["data"])
-                kinds = KIND_WEIGHT if asked else KEYWORD_KIND_WEIGHT
-                weight = kinds.get(f["kind"], 1.0) * STATUS_WEIGHT.get(data.get("status", ""), 1.0)
-                ranked.append((score * weight, f["id"], f["kind"], data))
+        ids, kinds, status = self.docs["id"], self.docs["kind"], self.docs["status"]
+        weights = KIND_WEIGHT if asked else KEYWORD_KIND_WEIGHT
+        ranked = [(score * weights.get(kinds[d], 1.0) * STATUS_WEIGHT.get(status[d], 1.0), ids[d], d)
+                  for score, d in prelim[: 3 * (limit + len(seen)) + 10] if ids[d] not in seen]
         ranked.sort(key=lambda x: (-x[0], x[1]))
-        return self._collapse(ranked, seen)[:limit]
+        return self._collapse(ranked, seen, limit)
 
-    def _collapse(self, ranked: list[tuple], seen: set[str]) -> list[Hit]:
+    def _collapse(self, ranked: list[tuple], seen: set[str], limit: int) -> list[Hit]:
         """One hit per question: a ruling whose question was answered again stands in the
         list as the newest answer (at the place of the best-scoring one), the older ones
-        listed under it (its ``earlier``)."""
+        listed under it (its ``earlier``). Stored hit data is read for the hits returned only."""
         out: list[Hit] = []
         taken = set(seen)
-        for score, hid, kind, data in ranked:
-            leader = data.get("group") or hid
-            if leader in taken:
+        group = self.docs["group"]
+        for score, _, d in ranked:
+            lead = group[d] if group[d] >= 0 else d
+            if self.docs["id"][lead] in taken:
                 continue
-            taken.add(leader)
-            if leader != hid:
-                docnum = self.searcher.document_number(id=leader)
-                if docnum is not None:
-                    hid, data = leader, json.loads(self.searcher.stored_fields(docnum)["data"])
-            out.append(Hit(hid, kind, score, data))
+            taken.add(self.docs["id"][lead])
+            f = self.searcher.stored_fields(lead)
+            out.append(Hit(f["id"], f["kind"], score, json.loads(f["data"])))
+            if len(out) == limit:
+                break
         return out
 
     def _reference_hits(self, ref, flt) -> list[Hit]:

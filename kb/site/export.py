@@ -46,11 +46,15 @@ def volume_export(data: SiteData, series_id: str, volume: int) -> Export | None:
                 None)
 
 
-def service_export(data: SiteData, service) -> Export:
-    """The service page's contents: its rulings and the rules that apply to it."""
+def service_export(data: SiteData, service, filed: bool = False) -> Export:
+    """The service page's contents: its rulings and the rules that apply to it. With
+    ``filed``, only the rulings filed under the service itself (the site's downloads:
+    a ruling of 01 全サービス共通 is in 全サービス's file, not in forty services' files)."""
     rules = data.rules_for(service.name)
-    return Export("service", service.name, paths.service_stem(service.id),
-                  service_qas(data, service, rules), rules, service.name)
+    qas = service_qas(data, service, rules)
+    if filed:
+        qas = [q for q in qas if service.name in data.filed_under(q)]
+    return Export("service", service.name, paths.service_stem(service.id), qas, rules, service.name)
 
 
 def file_path(e: Export, fmt: str) -> str:
@@ -101,5 +105,6 @@ def json_text(e: Export, data: SiteData) -> str:
 
 
 def all_exports(data: SiteData) -> list[Export]:
-    services = [service_export(data, s) for s in data.services.all()] if data.services is not None else []
+    """The site's downloads: every volume, and every service with what is filed under it."""
+    services = [service_export(data, s, filed=True) for s in data.services.all()] if data.services is not None else []
     return volume_exports(data) + services

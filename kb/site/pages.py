@@ -5,6 +5,7 @@ membership); :func:`pages` lists every page in a stable order.
 """
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -97,6 +98,21 @@ class SiteData:
 
         return [r for r in self.rules if applies_to(r, service_name, self.services)]
 
+    @cached_property
+    def _services_of_qa(self) -> dict[str, set[str]]:
+        out: dict[str, set[str]] = {}
+        for name, qas in self.qas_of_service.items():
+            for q in qas:
+                out.setdefault(q.id, set()).add(name)
+        return out
+
+    def filed_under(self, q: QA) -> set[str]:
+        """The services (or groups) a ruling is filed under: the workbook's サービス種別 as
+        printed (０１.全サービス共通 -> 全サービス), else the services its text names."""
+        if q.rows and self.services is not None:
+            return {n for r in q.rows for n in self.services.workbook_service(r.service).names}
+        return set(self._services_of_qa.get(q.id, ()))
+
     def qas(self, ids: list[str]) -> list[QA]:
         return [self.corpus.qas_by_id[i] for i in ids if i in self.corpus.qas_by_id]
 
@@ -115,8 +131,16 @@ class SiteData:
 
 
 def _volume_crumbs(q: QA) -> tuple[tuple[str, str], ...]:
-    vol = (f"Vol.{q.volume}" if q.volume is not None else "その他", paths.volume_anchor(q.series_id, q.volume))
-    return (HOME, ("Q&A 各巻", paths.VOLUMES), vol)
+    label = f"{series_short(q)} Vol.{q.volume}".strip() if q.volume is not None else series_short(q) or "その他"
+    return (HOME, ("Q&A 各巻", paths.VOLUMES), (label, paths.volume_anchor(q.series_id, q.volume)))
+
+
+def series_short(q: QA) -> str:
+    """A series in a few characters, for crumbs: 令和6年度, 平成24年度, 2019年度; else its title cut."""
+    m = re.fullmatch(r"([rhy])(\d+)-qa", q.series_id)
+    if m:
+        return {"r": "令和", "h": "平成", "y": ""}[m[1]] + f"{int(m[2])}年度"
+    return q.series if len(q.series) <= 24 else q.series[:23] + "…"
 
 
 def pages(data: SiteData) -> list[Page]:

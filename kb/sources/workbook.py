@@ -34,8 +34,8 @@ class WorkbookError(Exception):
 
 
 @dataclass(frozen=True)
-class Row:
-    sheet_row: int  # 1-based row number in the sheet, for messages
+class Cells:
+    """A row's cells as printed: サービス種別, 基準種別, 項目, 質問, 回答, QA発出時期・文書番号等, 番号."""
     service: str
     standard: str
     topic: str
@@ -46,7 +46,13 @@ class Row:
 
 
 @dataclass(frozen=True)
-class Workbook:
+class Row(Cells):
+    sheet_row: int = 0  # 1-based row number in the sheet, for messages
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """The sheet of a workbook that holds the Q&A columns, read."""
     path: Path
     sheet: str
     title: str  # the first text in the sheet above the header (the workbook's title as printed)
@@ -94,7 +100,7 @@ def _open(path: Path):
                             "open it in Excel and save it again as .xlsx without a password") from None
 
 
-def read_workbook(path: Path | str) -> Workbook:
+def read_workbook(path: Path | str) -> Sheet:
     """The rows of the first sheet that has the Q&A columns; WorkbookError otherwise."""
     path = Path(path)
     wb = _open(path)
@@ -120,7 +126,7 @@ def read_workbook(path: Path | str) -> Workbook:
         wb.close()
 
 
-def _rows(path: Path, ws, header_row: int, cols: dict[str, int], head: list[tuple]) -> Workbook:
+def _rows(path: Path, ws, header_row: int, cols: dict[str, int], head: list[tuple]) -> Sheet:
     title = next((_text(v).strip() for row in head[:header_row - 1] for v in row if _text(v).strip()), "")
     carried = {f: "" for f in CARRIED}
     rows: list[Row] = []
@@ -137,4 +143,4 @@ def _rows(path: Path, ws, header_row: int, cols: dict[str, int], head: list[tupl
                 skipped.append(n)
             continue
         rows.append(Row(sheet_row=n, **{f: cell.get(f, "") for f in (*COLUMNS, *OPTIONAL)}))
-    return Workbook(path=path, sheet=ws.title, title=title or ws.title, rows=tuple(rows), skipped=tuple(skipped))
+    return Sheet(path=path, sheet=ws.title, title=title or ws.title, rows=tuple(rows), skipped=tuple(skipped))

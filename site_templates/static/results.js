@@ -138,6 +138,12 @@
     while (box.firstChild) { box.removeChild(box.firstChild); }
     box.appendChild(el("p", "", "「" + q + "」に一致する結果はありません。"));
     var tips = el("ul");
+    if (res.unmatched && res.unmatched.length) {  // as the CLI: the words nothing contains, and close ones
+      var near = ENGINE.suggestions(res.unmatched), u = el("li");
+      u.appendChild(document.createTextNode(res.unmatched.map(function (w) { return "「" + w + "」"; }).join("") +
+        " はどの資料にもありません。" + (near.length ? "近い語: " + near.join("、") : "")));
+      tips.appendChild(u);
+    }
     if (describeFilters(f)) {
       var without = run(q, 50, {}).hits.length, li = el("li");
       li.appendChild(document.createTextNode("絞り込み（" + describeFilters(f) + "）" +

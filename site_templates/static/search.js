@@ -61,6 +61,8 @@
   var PART = IX.partWeight;
   function keyForm(s) { return s.normalize("NFKC").toLowerCase().replace(/\s+/g, ""); }
   var KANJI = /[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]/;
+  var HIRAGANA = /^[\u3041-\u309f]+$/;
+  var KATAKANA = /[\u30a1-\u30fa\u30fc]/;
   function startsWord(chunk, i) {
     for (var L = Math.min(MAXLEN, chunk.length - i); L >= 1; L--) { if (vocab.has(chunk.substr(i, L))) { return true; } }
     return false;
@@ -91,8 +93,16 @@
             !startsWord(chunk, i + 1)) {
           hit = null;  // 一 of 一緒: a lone kanji before an unknown kanji is part of an unknown word
         }
+        if (hit !== null && hit.length === 1 && KATAKANA.test(hit) &&
+            (KATAKANA.test(chunk[i - 1] || "") || KATAKANA.test(chunk[i + 1] || ""))) {
+          hit = null;  // ロ of ズンドコベロンチョ: Sudachi reads a katakana run as one word, never letter by letter
+        }
         if (hit === null) { unk += chunk[i]; i += 1; continue; }
         flush();
+        if (hit.length <= 2 && HIRAGANA.test(hit) && hit.length < chunk.length) {
+          i += hit.length;  // で, が, して …: where Sudachi reads a particle or an ending, the CLI drops it
+          continue;
+        }
         var tid = vocab.get(hit), g = new Map([[tid, 1]]);
         (IX.parts[tid] || []).forEach(function (p) { if (IX.terms[p].length > 1 && !g.has(p)) { g.set(p, PART); } });
         out.push({ surface: hit, group: g });
@@ -245,6 +255,24 @@
     return { hits: hits, needles: needles, exact: seen, isRef: isRef, ref: ref, rule: rule,
              reading: reading(isRef ? ref : null, typed), unmatched: hits.length ? [] : unmatched(qg) };
   }
+  function suggestions(words) {
+    // as kb.search.Searcher._help: vocabulary terms holding (or held in) an unmatched word, commonest first
+    var out = [];
+    words.forEach(function (w) {
+      var low = w.toLowerCase(), near = [];
+      for (var t = 0; t < IX.terms.length; t++) {
+        var term = IX.terms[t];
+        if (term.length > 1 && term !== low && (term.indexOf(low) >= 0 || low.indexOf(term) >= 0)) {
+          var df = 0;
+          for (var f = 0; f < F; f++) { df += IX.post[f][t].length; }
+          if (df) { near.push([df, term]); }
+        }
+      }
+      near.sort(function (a, b) { return b[0] - a[0] || (a[1] < b[1] ? -1 : 1); });
+      near.slice(0, 3).forEach(function (x) { if (out.indexOf(x[1]) < 0) { out.push(x[1]); } });
+    });
+    return out;
+  }
 
   /* ---- a rule named, how the query was read, what matched nothing --------------- */
   var QUESTION = new RegExp(IX.question);
@@ -305,5 +333,5 @@
     });
   };
 
-  window.kaigoEngine = { run: run, index: IX, text: TX, clean: cleanQuery };
+  window.kaigoEngine = { run: run, index: IX, text: TX, suggestions: suggestions, clean: cleanQuery };
 })();
