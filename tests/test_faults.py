@@ -688,7 +688,27 @@ INGEST_FAULTS = [
     IngestFault("absurd volume", _good, r"--vol: 100000 is out of range; allowed: 1 to 999", ("--vol", "100000", "--series", "令和６年度介護報酬改定に関するＱ＆Ａ")),
     IngestFault("date out of range", _good, r"--date: 0999-01-01 is out of range",
                 ("--id", "x-doc", "--date", "0999-01-01")),
+    # MHLW's workbook (kaigo-kb ingest FILE.xlsx)
+    IngestFault("empty workbook", _file("empty.xlsx", b""), r"empty file", ()),
+    IngestFault("workbook that is a directory", _special("folder.xlsx", "dir"), r"a directory", ()),
+    IngestFault("workbook FIFO", _special("pipe.xlsx", "fifo"), r"a FIFO \(named pipe\)", (), isolate=True),
+    IngestFault("workbook symlink to /dev/zero", _special("zero.xlsx", "devzero"), r"not a regular file", (),
+                isolate=True),
+    IngestFault("damaged workbook", _file("broken.xlsx", b"PK\x03\x04" + bytes(range(256)) * 8),
+                r"not an \.xlsx workbook|cannot read this workbook", ()),
+    IngestFault("an .xls (not xlsx)", _file("old.xls", bytes.fromhex("d0cf11e0a1b11ae1") + bytes(504)),
+                r"not an \.xlsx workbook", ()),
+    IngestFault("workbook without 回答", lambda work, _pdf: _no_answer_workbook(work / "no-answer.xlsx"),
+                r"sheet '.*': no column 回答", ()),
 ]
+
+
+def _no_answer_workbook(path: Path) -> Path:
+    from tests.workbooks import write_workbook
+
+    return write_workbook(path, [{"service": "16 通所介護事業", "standard": "4 報酬", "topic": "送迎",
+                                  "question": "送迎は必要か。", "answer": "必要。", "issued": "6.3.15\n事務連絡"}],
+                          drop=("answer",))
 
 
 @pytest.fixture(scope="module")

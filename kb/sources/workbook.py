@@ -8,10 +8,13 @@ Read with openpyxl in read-only mode (values only, no formulas evaluated).
 """
 from __future__ import annotations
 
+import io
 import unicodedata
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+
+from .files import DataError, read_bytes
 
 HEADER_ROWS = 30  # how far down the header row is looked for
 
@@ -86,15 +89,23 @@ def _header_map(row: tuple) -> dict[str, int]:
     return found
 
 
+MAX_WORKBOOK_BYTES = 64 * 1024 * 1024  # MHLW's whole 介護サービスQ＆A集 is about 10 MB
+
+
 def _open(path: Path):
     from openpyxl import load_workbook
 
-    if not path.is_file():
-        raise WorkbookError(f"{path}: no such file")
-    if not zipfile.is_zipfile(path):
+    try:
+        raw = read_bytes(path, MAX_WORKBOOK_BYTES)  # a regular file only: no FIFO, no /dev/zero
+    except DataError as e:
+        raise WorkbookError(str(e)) from None
+    if not raw:
+        raise WorkbookError(f"{path}: empty file; give MHLW's workbook as .xlsx")
+    data = io.BytesIO(raw)
+    if not zipfile.is_zipfile(data):
         raise WorkbookError(f"{path}: not an .xlsx workbook (an .xls or a damaged file? save it as .xlsx)")
     try:
-        return load_workbook(path, read_only=True, data_only=True)
+        return load_workbook(data, read_only=True, data_only=True)
     except Exception as e:  # openpyxl raises many kinds for a damaged or encrypted package
         raise WorkbookError(f"{path}: cannot read this workbook ({type(e).__name__}: {e}); "
                             "open it in Excel and save it again as .xlsx without a password") from None
