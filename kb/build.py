@@ -1,8 +1,15 @@
 """The build: inputs -> search units -> one Sudachi analysis -> search index + site,
 written to a temporary directory beside the build directory and swapped in, so an
-interrupted build leaves the last good one in place."""
+interrupted build leaves the last good one in place.
+
+One build at a time per build directory (a lock file beside it): a second one is
+refused with :class:`BuildLocked`. The swap exchanges the two directories in one
+step where the system can (Linux ``renameat2``), so the build directory's path always
+holds a complete build, even if the build is killed mid-swap.
+"""
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 from pathlib import Path
@@ -14,6 +21,10 @@ class BuildFailed(Exception):
     """A step of the build failed (the message says which and why); the last build stays."""
 
 
+class BuildLocked(RuntimeError):
+    """Another build is writing the same build directory."""
+
+
 def build(corpus_dir: Path | str, build_dir: Path | str, *, site: bool = True, progress=None) -> dict:
     """Build index (and site) into ``build_dir``; returns counts."""
     from .search import analysis
@@ -23,35 +34,36 @@ def build(corpus_dir: Path | str, build_dir: Path | str, *, site: bool = True, p
 
     corpus_dir, build_dir = Path(corpus_dir), Path(build_dir)
     build_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = build_dir.parent / f".{build_dir.name}.tmp-{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)
-    try:
-        with workers() as pool:  # forked before the corpus is loaded: a worker carries only its Sudachi
-            inputs = load_inputs(corpus_dir)
-            units = build_units(inputs.corpus, inputs.rules, inputs.services)
-            user_dic = prepare_analysis(tmp / "index", inputs)
-            # each text analysed once, and only when no earlier build did (kb.search.analysed);
-            # then each word form alone, for reading queries (kb.search.vocab)
-            words = _words(inputs, units)
-            tokens = Analysis.cached().add([*searchable_texts(units), *words], pool=pool, progress=progress)
-            forms = tokens.forms(searchable_texts(units)) | set(words)
-            tokens.add(forms, pool=pool, progress=progress).save()
-        fields = field_postings(units, tokens)
-        with analysis.using(tokens):  # the index and the browser index reuse this one analysis
-            # the Whoosh index on the other core while this process renders the site
-            indexing = _in_background(write_index, units, tmp / "index", inputs.thesaurus, inputs.services, user_dic,
-                                      tokens, fields, forms)
-            if site:
-                from .site.render import render_site
+    with _lock(build_dir):
+        _clear_leftovers(build_dir)
+        tmp = build_dir.parent / f".{build_dir.name}.tmp-{os.getpid()}"
+        try:
+            with workers() as pool:  # forked before the corpus is loaded: a worker carries only its Sudachi
+                inputs = load_inputs(corpus_dir)
+                units = build_units(inputs.corpus, inputs.rules, inputs.services)
+                user_dic = prepare_analysis(tmp / "index", inputs)
+                # each text analysed once, and only when no earlier build did (kb.search.analysed);
+                # then each word form alone, for reading queries (kb.search.vocab)
+                words = _words(inputs, units)
+                tokens = Analysis.cached().add([*searchable_texts(units), *words], pool=pool, progress=progress)
+                forms = tokens.forms(searchable_texts(units)) | set(words)
+                tokens.add(forms, pool=pool, progress=progress).save()
+            fields = field_postings(units, tokens)
+            with analysis.using(tokens):  # the index and the browser index reuse this one analysis
+                # the Whoosh index on the other core while this process renders the site
+                indexing = _in_background(write_index, units, tmp / "index", inputs.thesaurus, inputs.services,
+                                          user_dic, tokens, fields, forms)
+                if site:
+                    from .site.render import render_site
 
-                (tmp / "site").mkdir(parents=True)
-                render_site(inputs, units, tmp / "site", progress=progress, analysed=tokens, fields=fields)
-            indexing()
-        _swap(tmp, build_dir)
-        if user_dic is not None:  # the analysis now reads it from its final place
-            analysis.configure(str(build_dir / "index" / user_dic.name))
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+                    (tmp / "site").mkdir(parents=True)
+                    render_site(inputs, units, tmp / "site", progress=progress, analysed=tokens, fields=fields)
+                indexing()
+            _swap(tmp, build_dir)
+            if user_dic is not None:  # the analysis now reads it from its final place
+                analysis.configure(str(build_dir / "index" / user_dic.name))
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)  # after an exchange: the previous build
     return {"documents": len(inputs.corpus.documents), "clauses": len(inputs.corpus.clauses),
             "qas": len(inputs.corpus.qas), "rules": len(inputs.rules or []), "units": len(units)}
 
@@ -105,9 +117,61 @@ def _child(send, fn, args) -> None:
         raise SystemExit(1) from None
 
 
+@contextlib.contextmanager
+def _lock(build_dir: Path):
+    """Hold ``.<build>.lock`` beside the build directory; refuse if another build holds it.
+    Refused, not queued: the running build already makes what a second one would. The
+    kernel drops the lock when its process ends, however it ends."""
+    import fcntl
+
+    path = build_dir.parent / f".{build_dir.name}.lock"
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 20, 0).decode("ascii", "replace").strip()
+            raise BuildLocked(
+                f"another build is writing {build_dir}" + (f" (process {holder})" if holder else "")
+                + "; wait for it to finish, or pass another --build-dir") from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        yield
+    finally:
+        os.close(fd)
+
+
+def _clear_leftovers(build_dir: Path) -> None:
+    """Remove what a killed build left beside ``build_dir`` (safe: we hold the lock). A
+    swap cut between its two renames left the previous build as ``.old-*``: put it back."""
+    for old in sorted(build_dir.parent.glob(f".{build_dir.name}.old-*")):
+        if not build_dir.exists():
+            old.replace(build_dir)
+        else:
+            shutil.rmtree(old, ignore_errors=True)
+    for tmp in build_dir.parent.glob(f".{build_dir.name}.tmp-*"):
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two directories in one step (Linux renameat2 RENAME_EXCHANGE); False where
+    the system or file system cannot."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    renameat2 = getattr(libc, "renameat2", None)
+    if renameat2 is None:
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    return renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0
+
+
 def _swap(new: Path, target: Path) -> None:
+    """Put ``new`` at ``target``; the previous build ends up at ``new`` (or is removed)."""
+    if target.exists() and _exchange(new, target):
+        return
     old = target.parent / f".{target.name}.old-{os.getpid()}"
     if target.exists():
         target.replace(old)
-    new.replace(target)
+    new.replace(target)  # a kill before this line: _clear_leftovers puts `old` back
     shutil.rmtree(old, ignore_errors=True)

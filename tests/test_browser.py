@@ -190,3 +190,22 @@ def test_deleted_and_earlier_rulings_are_marked_in_the_results(page, real_build)
     earlier = first.query_selector(".hit-earlier")
     assert earlier is not None and "以前の回答" in earlier.inner_text()
     assert len(ids) == len(set(ids))
+
+
+def test_no_hits_name_the_words_nothing_contains(page, built):
+    page.goto((built / "site" / "index.html").as_uri() + "?q=" + quote("ズンドコベロンチョ"))
+    page.wait_for_selector("#no-hits:not([hidden])")
+    text = page.query_selector("#no-hits").inner_text()
+    assert "「ズンドコベロンチョ」" in text and "どの資料にもありません" in text
+
+
+def test_the_standard_filter_narrows_to_workbook_rulings_of_that_kind(page, real_build):
+    _, build_dir = real_build
+    open_search(page, build_dir / "site", "送迎")
+    page.select_option("#f-standard", "運営")
+    page.wait_for_function("document.location.search.includes('standard=')")
+    ids = [h.get_attribute("data-id") for h in page.query_selector_all(".hit")]
+    kinds = page.evaluate("""ids => ids.map(id => {
+        const U = window.kaigoEngine.index.units, ix = window.kaigoEngine.index, u = U.id.indexOf(id);
+        return U.std[u] >= 0 ? ix.standards[U.std[u]] : ""; })""", ids)
+    assert ids and set(kinds) == {"運営"}

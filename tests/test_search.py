@@ -243,6 +243,30 @@ def test_real_dev_queries_on_the_workbook(real_searcher):
     assert ok == n, f"{ok}/{n} (MRR {mrr:.3f})"
 
 
+def test_a_rules_exact_name_puts_its_entry_first_with_the_amounts_of_the_day(searcher):
+    import datetime as dt
+
+    before = searcher.search("協力医療機関連携加算", today=dt.date(2024, 6, 1))
+    after = searcher.search("協力医療機関連携加算", today=dt.date(2025, 6, 1))
+    assert before.hits[0].id == after.hits[0].id == "kyoryoku-iryokikan-renkei-kasan" and before.rule
+    first_line = lambda r: r.hits[0].data["text"].splitlines()[0]
+    assert first_line(before).startswith("現在（令和6年6月1日）") and "100単位/月" in first_line(before)
+    assert first_line(after).startswith("現在（令和7年6月1日）") and "50単位/月" in first_line(after)
+    assert before.hits[1].kind == "qa"  # its rulings next
+    # with other words the query asks something a ruling answers: no rule card forced first
+    assert searcher.search("協力医療機関連携加算 同意 得られない").rule == ""
+    assert searcher.search("特養 協力医療機関連携加算").hits[0].kind == "rule"
+
+
+def test_the_reading_says_what_was_expanded_and_what_matched_nothing(searcher):
+    r = searcher.search("SS 算定")
+    assert r.reading_line().startswith("SS → 短期入所生活介護")
+    none = searcher.search("ズンドコベロンチョ")
+    assert none.hits == [] and none.unmatched == ["ズンドコベロンチョ"]
+    ref = searcher.search("Vol.1 問999")
+    assert ref.hits == [] and "Vol.1 has 問127, 問151, 問152, 問153" in ref.reference_note
+
+
 QUERY_SETS = [DEV_QUERIES, REAL_DEV_QUERIES, ROOT / "tests" / "queries.tsv", ROOT / "tests" / "real_queries.tsv"]
 
 

@@ -351,3 +351,19 @@ def test_category_filters_agree_with_the_cli(page, built):
         browser = [h["id"] for h in page.evaluate("k => window.kaigoSearch('協力医療機関 会議', 10, {kind: k})", kind)]
         cli = [h.id for h in searcher.search("協力医療機関 会議", 10, Filters(kind=kind)).hits]
         assert browser and set(browser) == set(cli), kind
+
+
+def test_no_sideways_scrolling_on_a_phone_on_the_workbook_pages(phone, real_build, real_corpus):
+    """The pages the workbook brings: a ruling with amendments and earlier rulings, a search with
+    earlier rulings under a hit, the long volume list, a service with the common rulings."""
+    amending = next(q for q in real_corpus.qas if real_corpus.links_from(q.id))
+    repeated = next(qid for qid, group in real_corpus.repeats.items() if group[0] == qid)
+    site = real_build[1] / "site"
+    for rel in (f"qa/{amending.id}.html", f"qa/{repeated}.html", "volumes.html", "services/tsusho.html",
+                "index.html?q=" + quote("事業悪化 賃金水準 引き下げ")):
+        path, _, query = rel.partition("?")
+        phone.goto((site / path).as_uri() + (f"?{query}" if query else ""))
+        phone.wait_for_load_state("load")
+        width = phone.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+        assert width[0] <= width[1], (rel, width)
+    assert phone.errors == []

@@ -301,3 +301,21 @@ def test_the_vol14_deletion_of_vol1_q163_shows_as_a_link(real_build):
     assert link["action"] == "削除" and link["newer"]["id"] == newer.id and "Vol.1" in link["older"]["label"]
     page = (build_dir / "site" / "qa" / f"{newer.id}.html").read_text(encoding="utf-8")
     assert "問163" in page and "削除" in page
+
+
+def test_a_question_edited_slightly_in_a_later_edition_is_the_same_question(tiny, tmp_path):
+    later = "8.3.13\n介護保険最新情報Vol.1479\n「介護職員等処遇改善加算に関するＱ＆Ａ（第１版）」について"
+    earlier = "7.3.18\n事務連絡\n介護保険最新情報Vol.1367\n「介護職員等処遇改善加算に関するＱ＆Ａ（第2版）」の送付について"
+    rows = [{"service": "01 全サービス共通", "standard": "4 報酬", "topic": "賃金改善方法",
+             "question": "賞与を引き下げた場合、介護職員の賃金が下がったときの取扱いはどうなるのか。", "answer": "旧", "issued": earlier},
+            {"service": "01 全サービス共通", "standard": "4 報酬", "topic": "賃金改善方法",
+             "question": "賞与を引き下げた場合、介護職員等の賃金が下がったときの取扱いはどうなるのか。", "answer": "新", "issued": later},
+            {"service": "01 全サービス共通", "standard": "4 報酬", "topic": "賃金改善方法",
+             "question": "賃金改善の実施期間はいつからいつまでか。", "answer": "別", "issued": later}]
+    ingest_workbook(write_workbook(tmp_path / "wb.xlsx", rows), tiny)
+    c = load_corpus(tiny)
+    new = next(q for q in c.qas if q.answer == "新")
+    old = next(q for q in c.qas if q.answer == "旧")
+    other = next(q for q in c.qas if q.answer == "別")
+    assert c.repeats[new.id] == [new.id, old.id] and c.earlier(new.id) == [old.id]
+    assert other.id not in c.repeats

@@ -13,10 +13,10 @@ import click
 
 from . import export as export_commands
 from . import rules as rule_commands
-from .common import CONTEXT, _corpus, _echo_json, _run, build_option, corpus_option
+from .common import CONTEXT, KbGroup, _corpus, _echo_json, _run, build_option, corpus_option
 
 
-@click.group(context_settings=CONTEXT)
+@click.group(cls=KbGroup, context_settings=CONTEXT)
 @click.version_option(package_name="kaigo-kb")
 def main():
     """kaigo-kb: offline knowledge base of 介護保険・介護報酬 rules and MHLW Q&A rulings.
@@ -46,14 +46,18 @@ def corpus():
 @corpus_option
 @click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
 def corpus_check(corpus_dir, as_json):
-    """Validate every document's metadata and text; print counts.
+    """Run every check the build runs (documents, services, rules, thesaurus); print counts.
 
     \b
     Example:
       kaigo-kb corpus check
       kaigo-kb corpus check --corpus tests/fixtures/tiny
     """
-    c = _corpus(corpus_dir)
+    from ..locations import default_corpus_dir
+    from ..search.inputs import load_inputs
+
+    inputs = _run(lambda: load_inputs(corpus_dir or default_corpus_dir()))
+    c = inputs.corpus
     per_volume = {}
     for (sid, vol), (series, _date) in c.volumes().items():
         n = sum(1 for q in c.qas if q.series_id == sid and q.volume == vol)
@@ -61,12 +65,13 @@ def corpus_check(corpus_dir, as_json):
     other = sum(1 for q in c.qas if q.volume is None)
     counts = {
         "documents": len(c.documents), "clauses": len(c.clauses), "qas": len(c.qas),
-        "qas_per_volume": per_volume, "qas_without_volume": other,
+        "qas_per_volume": per_volume, "qas_without_volume": other, "rules": len(inputs.rules or []),
     }
     if as_json:
         _echo_json("corpus-check", counts)
         return
-    click.echo(f"ok: {counts['documents']} documents, {counts['clauses']} clauses, {counts['qas']} Q&As")
+    click.echo(f"ok: {counts['documents']} documents, {counts['clauses']} clauses, {counts['qas']} Q&As, "
+               f"{counts['rules']} rules")
     for name, n in per_volume.items():
         click.echo(f"  {name}: {n}")
     if other:
@@ -284,7 +289,7 @@ def _ingest_workbook(file, workbook_id, replace, as_json, corpus_dir) -> None:
     except IngestError as e:
         raise click.ClickException(str(e)) from None
     if as_json:
-        _echo_json(report.as_dict())
+        _echo_json({"kind": "ingest-workbook", **report.as_dict()})
         return
     for line in report.lines():
         click.echo(line)
@@ -308,7 +313,8 @@ def build(corpus_dir, build_dir, no_site):
     """Check the corpus and rules, build the search index and the static site.
 
     Everything is written to a temporary folder and swapped in at the end, so an
-    interrupted build leaves the previous build in place.
+    interrupted build leaves the previous build in place. A second build of the same
+    folder while one runs is refused.
 
     \b
     Example:
@@ -396,7 +402,7 @@ def search(query, limit, as_json, service, vol, kind, since, until, standard, bu
     if as_json:
         # one line (score.py and scripts read it whole); the same convention as _echo_json
         used = {k: v for k, v in filters.__dict__.items() if v not in (None, "")}
-        click.echo(json.dumps({"kind": "search", "query": text, "filters": used, "reading": result.reading(),
+        click.echo(json.dumps({"kind": "search", "query": result.query, "filters": used, "reading": result.reading(),
                                "count": len(result.hits), "hits": [h.as_json() for h in result.hits]},
                               ensure_ascii=False))
         return

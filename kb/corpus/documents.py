@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..sources.files import DataError, load_toml, read_text
-from .schema import ID_PATTERN, Field, as_iso, iso_date, validate
+from .schema import ID_PATTERN, Field, as_iso, int_range, iso_date, validate
 
 KINDS = ("告示", "通知", "事務連絡", "Q&A", "改定概要", "説明資料", "自治体資料", "団体通知", "法令")
 
@@ -27,7 +27,7 @@ DOCUMENT_SCHEMA: dict[str, Field] = {
                       help="the 介護保険最新情報 issue that sent it, e.g. 介護保険最新情報 Vol.1225"),
     "series": Field(str, required=False, default="",
                     help="Q&A series title, e.g. 令和６年度介護報酬改定に関するＱ＆Ａ"),
-    "volume": Field(int, required=False, default=None, check=lambda v: None if v > 0 else "must be ≥ 1"),
+    "volume": Field(int, required=False, default=None, check=int_range(1, 999), help="Vol.N of a Q&A series"),
     "note": Field(str, required=False, default=""),
     "source_file": Field(str, required=False, default="", help="file the text came from"),
 }

@@ -177,12 +177,45 @@ def amendment_links(qas: list[QA]) -> list[Link]:
     return links
 
 
+REPEAT = 0.9  # two questions this alike (after NFKC, without spaces) are the same question asked again
+
+
 def repeated_questions(qas: list[QA]) -> dict[str, list[str]]:
     """ruling id -> every ruling with the same question, newest first (only questions asked
-    more than once)."""
+    more than once). The same question: the same text, or nearly (MHLW edits a word between
+    editions: 介護職員 -> 介護職員等), compared within rulings filed under the same topic."""
+    parent = {q.id: q.id for q in qas}
+
+    def root(i: str) -> str:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    def join(a: str, b: str) -> None:
+        parent[root(a)] = root(b)
+
+    by_text: dict[str, str] = {}
+    buckets: dict[tuple, list[tuple[str, str]]] = {}
+    for q in qas:
+        key = question_key(q.question)
+        if key in by_text:
+            join(q.id, by_text[key])
+            continue
+        by_text[key] = q.id
+        if q.topic:
+            # an edit between editions keeps the start or the end of the question
+            topic = compact(q.topic)
+            buckets.setdefault((topic, "start", key[:6]), []).append((q.id, key))
+            buckets.setdefault((topic, "end", key[-12:]), []).append((q.id, key))
+    for members in buckets.values():
+        for i, (a, ka) in enumerate(members):
+            for b, kb in members[i + 1:]:
+                if root(a) != root(b) and _alike(ka, kb):
+                    join(a, b)
     groups: dict[str, list[QA]] = {}
     for q in qas:
-        groups.setdefault(question_key(q.question), []).append(q)
+        groups.setdefault(root(q.id), []).append(q)
     out: dict[str, list[str]] = {}
     for members in groups.values():
         if len(members) > 1:
@@ -190,6 +223,11 @@ def repeated_questions(qas: list[QA]) -> dict[str, list[str]]:
             for qid in ordered:
                 out[qid] = ordered
     return out
+
+
+def _alike(a: str, b: str) -> bool:
+    m = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    return m.real_quick_ratio() >= REPEAT and m.quick_ratio() >= REPEAT and m.ratio() >= REPEAT
 
 
 def status_of(q: QA, links: list[Link]) -> str:

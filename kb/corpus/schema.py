@@ -62,14 +62,29 @@ def validate(data: dict, schema: dict[str, Field], path: Path | str, prefix: str
     return out
 
 
+def int_range(low: int, high: int) -> Callable[[Any], str | None]:
+    """Field check: a whole number from ``low`` to ``high``."""
+    def check(value: int) -> str | None:
+        return None if low <= value <= high else f"{value} is out of range; allowed: {low} to {high}"
+
+    return check
+
+
+# the sources' dates; a year outside this is a typo (and 和暦 would print 令和7981年)
+FIRST_DATE, LAST_DATE = dt.date(1900, 1, 1), dt.date(2099, 12, 31)
+
+
 def iso_date(value: Any) -> str | None:
-    """Field check: a TOML date or an ISO string."""
-    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-        return None
-    try:
-        dt.date.fromisoformat(str(value))
-    except ValueError:
-        return f"expected an ISO date like 2024-03-15, got {value!r}"
+    """Field check: a TOML date or an ISO string, from FIRST_DATE to LAST_DATE."""
+    if isinstance(value, dt.datetime):
+        return f"expected a date without a time, got {value!r}"
+    if not isinstance(value, dt.date):
+        try:
+            value = dt.date.fromisoformat(str(value))
+        except ValueError:
+            return f"expected an ISO date like 2024-03-15, got {value!r}"
+    if not FIRST_DATE <= value <= LAST_DATE:
+        return f"{value.isoformat()} is out of range; allowed: {FIRST_DATE} to {LAST_DATE}"
     return None
 
 

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..sources.files import DataError, load_toml
+from ..sources.workbook import Cells
 from .schema import ID_PATTERN, Field, validate
 
 WORKBOOKS_DIR = "workbooks"
@@ -40,15 +41,9 @@ ROW_SCHEMA: dict[str, Field] = {
 
 
 @dataclass(frozen=True)
-class WorkbookRow:
-    id: str  # the ruling this row carries
-    service: str
-    standard: str
-    topic: str
-    question: str
-    answer: str
-    issued: str
-    number: str = ""
+class WorkbookRow(Cells):
+    """A stored row: its cells as printed and the id of the ruling it carries."""
+    id: str = ""
 
 
 @dataclass(frozen=True)
@@ -65,6 +60,10 @@ class Workbook:
 
 def load_workbook(path: Path) -> Workbook:
     data = load_toml(path)
+    if not isinstance(data.get("workbook", {}), dict):
+        raise DataError(path, "workbook", "expected a [workbook] table")
+    if not isinstance(data.get("row", []), list):
+        raise DataError(path, "row", "expected [[row]] tables")
     meta = validate(data.get("workbook", {}), WORKBOOK_SCHEMA, path, prefix="workbook.")
     if meta["id"] != path.stem:
         raise DataError(path, "workbook.id", f"id {meta['id']!r} must equal the file name {path.stem!r}")
@@ -108,8 +107,8 @@ def dump(workbook: Workbook) -> str:
             out.append(f"{name} = {_string(value)}")
     for row in workbook.rows:
         out += ["", "[[row]]"]
-        for f in fields(WorkbookRow):
-            value = getattr(row, f.name)
-            if value or ROW_SCHEMA[f.name].required:
-                out.append(f"{f.name} = {_string(value)}")
+        for name in ROW_SCHEMA:  # id first, then the cells in the workbook's column order
+            value = getattr(row, name)
+            if value or ROW_SCHEMA[name].required:
+                out.append(f"{name} = {_string(value)}")
     return "\n".join(out) + "\n"

@@ -22,8 +22,8 @@ from pathlib import Path
 from ..corpus.dates import PRINTED_WAREKI, DateError, find_wareki, parse_date, printed_wareki
 from ..corpus.documents import DOCUMENT_SCHEMA, KINDS, Document, load_document
 from ..corpus.markers import classify, is_qa_source
-from ..sources.files import DataError, read_text
-from ..sources.pdf import Extracted, Line, PdfError, bulletin_of, extract_pdf, filter_text
+from ..sources.files import MAX_FILE_BYTES, DataError, decode_text, read_bytes
+from ..sources.pdf import MAX_PDF_BYTES, Extracted, Line, PdfError, bulletin_of, extract_pdf, filter_text
 
 
 class IngestError(Exception):
@@ -111,20 +111,19 @@ class Report:
 def read_source(path: Path | str) -> Source:
     """The text of a PDF or a UTF-8 text file, page furniture removed."""
     path = Path(path)
-    if not path.is_file():
+    if not path.exists() and not path.is_symlink():
         raise IngestError(f"{path}: no such file")
-    with open(path, "rb") as f:
-        head = f.read(1024)
     try:
-        if b"%PDF-" in head:
-            ex: Extracted = extract_pdf(path)
+        raw = read_bytes(path, MAX_PDF_BYTES)
+        if not raw.strip():
+            raise IngestError(f"{path}: empty file; give a PDF or a UTF-8 .txt file")
+        if b"%PDF-" in raw[:1024]:
+            ex: Extracted = extract_pdf(path, raw)
             kind = "pdf"
         else:
             if path.suffix.lower() == ".pdf":
                 raise IngestError(f"{path}: not a PDF (no %PDF header); give a PDF or a UTF-8 .txt file")
-            if b"\x00" in head:
-                raise IngestError(f"{path}: binary file, neither a PDF nor text; give a PDF or a UTF-8 .txt file")
-            ex = filter_text(read_text(path))
+            ex = filter_text(_decode(raw, path))
             kind = "text"
     except PdfError as e:
         raise IngestError(str(e)) from None
@@ -132,7 +131,19 @@ def read_source(path: Path | str) -> Source:
         raise IngestError(f"{e}; give a PDF or a UTF-8 .txt file" if "not UTF-8 text" in e.message else str(e)) from None
     if not ex.text.strip():
         raise IngestError(f"{path}: no text found")
+    if len(ex.text.encode("utf-8")) > MAX_FILE_BYTES:
+        raise IngestError(f"{path}: the text is larger than a corpus file may be ({MAX_FILE_BYTES // 2**20} MB); "
+                          "split the document")
     return Source(path, ex.text, kind, ex.pages, ex.removed, ex.empty_pages, ex.bulletin)
+
+
+def _decode(raw: bytes, path: Path) -> str:
+    try:
+        return decode_text(raw, path)
+    except DataError as e:
+        if b"\x00" in raw[:1024] and "not UTF-8" in e.message:
+            raise IngestError(f"{path}: binary file, neither a PDF nor text; give a PDF or a UTF-8 .txt file") from None
+        raise
 
 
 # --------------------------------------------------------------------------- metadata
@@ -232,6 +243,13 @@ def check_metadata(meta: dict) -> dict:
         raise IngestError("--vol needs --series (e.g. --series 令和６年度介護報酬改定に関するＱ＆Ａ)")
     if meta.get("kind") == "Q&A" and meta.get("series") and meta.get("volume") is None:
         raise IngestError("--series of a Q&A volume needs --vol N")
+    for name, value in meta.items():  # the corpus schema's own checks, named by option, before anything is written
+        spec = DOCUMENT_SCHEMA.get(name)
+        option = "--vol" if name == "volume" else f"--{name.replace('_', '-')}"
+        if spec and spec.pattern and not re.fullmatch(spec.pattern, str(value)):
+            raise IngestError(f"{option}: {value!r} does not match {spec.pattern} ({spec.help})")
+        if spec and spec.check and (msg := spec.check(value)):
+            raise IngestError(f"{option}: {msg}")
     return meta
 
 

@@ -149,10 +149,9 @@ def _report(workbook: Workbook, book, documents, others: list[Workbook], old: Wo
     after = build_corpus(documents, corpus_dir, others + [workbook])
     own = workbook_rulings(workbook)
     ids = {r.id for r in own}
-    doc_ids = {q.id for q in before.qas}
-    merged = sorted(q.id for q in after.qas if q.id in doc_ids and set(q.aliases) & ids or q.id in doc_ids & ids)
-    mine = [q for q in after.qas if q.id in ids or set(q.aliases) & ids]
+    mine = [q for q in after.qas if q.id in ids or set(q.aliases) & ids]  # this workbook's rulings, merged
     mine_ids = {q.id for q in mine}
+    merged = sorted(mine_ids & {q.id for q in before.qas})  # rulings the corpus had already
     links = [link for link in after.links if link.newer in mine_ids or link.older in mine_ids]
     report = WorkbookReport(
         workbook_id=workbook.id, path="", title=workbook.title, sheet=workbook.sheet, rows=len(workbook.rows),

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ..corpus.dates import wareki
 from ..corpus.normalize import search_text
-from ..corpus.schema import ID_PATTERN, Field, as_iso, iso_date, validate
+from ..corpus.schema import ID_PATTERN, Field, as_iso, int_range, iso_date, validate
 from ..sources.files import DataError, load_toml
 from .services import Services, key, str_list
 
@@ -30,7 +30,7 @@ _DATE = dict(type=(str, dt.date), required=False, default="", check=iso_date)
 AMOUNT_SCHEMA: dict[str, Field] = {
     "level": Field(str, help="区分 as printed: (1), (Ⅰ), イ, 1 …"),
     "condition": Field(str, required=False, default="", help="what the level means, e.g. 3要件を満たす場合"),
-    "value": Field(int, check=lambda v: None if v > 0 else "must be > 0", help="the number as printed"),
+    "value": Field(int, check=int_range(1, 999_999), help="the number as printed"),
     "unit": Field(str, choices=UNITS),
     "per": Field(str, choices=PERS, required=False, default="",
                  help="月/回/日/入院初日; leave empty when the source prints none"),

@@ -77,7 +77,7 @@ class Word:
 
 @dataclass
 class Result:
-    query: str
+    query: str  # as searched: after clean_query
     hits: list[Hit]
     terms: list[str] = field(default_factory=list)  # the terms searched, by weight
     needles: list[str] = field(default_factory=list)  # what a hit's text is marked with (present.needles)
@@ -150,9 +150,24 @@ def topic_query(data: dict) -> str:
     return " ".join(data.get("breadcrumb", [])[-1:]) or data.get("title", "")
 
 
+DROPPED = ("Cc", "Cf", "Cs", "Co")  # control, format, surrogate (invalid input bytes), private use
+SPACE_CONTROLS = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f\x85"  # line breaks and tabs still separate words
+
+
 def clean_query(query: str) -> str:
-    s = "".join(" " if unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co") else ch for ch in query)
-    return s[:MAX_QUERY].strip()
+    """The input boundary (the browser's cleanQuery in search.js does the same): characters
+    of the DROPPED categories go (a tab or line break becomes a space), then the first
+    MAX_QUERY characters are kept, surrounding white space stripped."""
+    kept: list[str] = []
+    for ch in query:
+        if unicodedata.category(ch) in DROPPED:
+            if ch not in SPACE_CONTROLS:
+                continue
+            ch = " "
+        kept.append(ch)
+        if len(kept) == MAX_QUERY:  # stop early: a pasted page costs no more than MAX_QUERY characters
+            break
+    return "".join(kept).strip()
 
 
 class Searcher:
@@ -318,7 +333,7 @@ class Searcher:
                 weights[t] = max(w, weights.get(t, 0.0))
         day = today or dt.date.today()
         terms = sorted(weights, key=lambda t: -weights[t])
-        result = Result(query=query, hits=[_in_force(h, day) for h in hits[:limit]], terms=terms,
+        result = Result(query=q, hits=[_in_force(h, day) for h in hits[:limit]], terms=terms,
                         needles=needles([w.surface for w in words], terms), words=typed,
                         rule=rule.id if rule else "", reference_note=note, reference=_reference_label(ref))
         if not result.hits:
@@ -443,33 +458,28 @@ class Searcher:
             credit = sum(1.0 if d in st else WEAK_MATCH if d in an else 0.0 for st, an in zip(strong, anyform))
             prelim.append((acc[d] * (0.2 + 0.8 * (credit / len(groups)) ** 2), d))
         prelim.sort(key=lambda x: (-x[0], x[1]))
-        ranked = []
-        kinds = KIND_WEIGHT if asked else KEYWORD_KIND_WEIGHT
-        for score, docnum in prelim[: 3 * (limit + len(seen)) + 10]:
-            ident, kind = self.units.ids[docnum], self.units.kinds[docnum]
-            if ident not in seen:
-                data = self.units.data(docnum)
-                weight = kinds.get(kind, 1.0) * STATUS_WEIGHT.get(data.get("status", ""), 1.0)
-                ranked.append((score * weight, ident, kind, data))
+        units = self.units
+        weights = KIND_WEIGHT if asked else KEYWORD_KIND_WEIGHT
+        ranked = [(score * weights.get(units.kinds[d], 1.0) * STATUS_WEIGHT.get(units.status[d], 1.0), units.ids[d], d)
+                  for score, d in prelim[: 3 * (limit + len(seen)) + 10] if units.ids[d] not in seen]
         ranked.sort(key=lambda x: (-x[0], x[1]))
-        return self._collapse(ranked, seen)[:limit]
+        return self._collapse(ranked, seen, limit)
 
-    def _collapse(self, ranked: list[tuple], seen: set[str]) -> list[Hit]:
+    def _collapse(self, ranked: list[tuple], seen: set[str], limit: int) -> list[Hit]:
         """One hit per question: a ruling whose question was answered again stands in the
         list as the newest answer (at the place of the best-scoring one), the older ones
-        listed under it (its ``earlier``)."""
+        listed under it (its ``earlier``). Stored hit data is read for the hits returned only."""
         out: list[Hit] = []
         taken = set(seen)
-        for score, hid, kind, data in ranked:
-            leader = data.get("group") or hid
-            if leader in taken:
+        group = self.units.group
+        for score, _, d in ranked:
+            lead = group[d] if group[d] >= 0 else d
+            if self.units.ids[lead] in taken:
                 continue
-            taken.add(leader)
-            if leader != hid:
-                docnum = self.units.docnum(leader)
-                if docnum is not None:
-                    hid, data = leader, self.units.data(docnum)
-            out.append(Hit(hid, kind, score, data))
+            taken.add(self.units.ids[lead])
+            out.append(Hit(self.units.ids[lead], self.units.kinds[lead], score, self.units.data(lead)))
+            if len(out) == limit:
+                break
         return out
 
     def _reference_hits(self, ref, allowed: set[int] | None) -> list[Hit]:

@@ -1,11 +1,12 @@
 """What a hit shows, stored beside the index for the query side.
 
-Per unit, in document-number order: its id and kind, the JSON ``search --json`` prints (the
-same text as the Whoosh index's stored ``data`` field) and the columns a typed reference is
-matched on (series, volume, number). ``units.idx`` (marshal) holds the columns and the offsets
+Per unit, in document-number order: the JSON ``search --json`` prints (the same text as the
+Whoosh index's stored ``data`` field) and the columns ranking and a typed reference need: id,
+kind, status (削除/修正), the unit standing for its question (its group's newest ruling; -1:
+itself), series, volume and number. ``units.idx`` (marshal) holds the columns and the offsets
 into ``units.bin`` (the JSON texts, one after another), which is read through mmap: a query
-reads the few hits it shows, and needs no Whoosh (``kaigo-kb search`` opens Whoosh only for a
-filter).
+reads the data of the hits it returns only, and needs no Whoosh (``kaigo-kb search`` opens
+Whoosh only for a filter).
 """
 from __future__ import annotations
 
@@ -26,8 +27,12 @@ def write_units(out_dir: Path, units, data: list[str]) -> None:
             blob = text.encode("utf-8")
             out.write(blob)
             offsets.append(offsets[-1] + len(blob))
-    table = {"id": [u.id for u in units], "kind": [u.kind for u in units], "series": [u.series_id for u in units],
-             "volume": [u.volume for u in units], "number": [u.number for u in units], "offsets": offsets.tobytes()}
+    position = {u.id: n for n, u in enumerate(units)}
+    leader = [position.get(u.data.get("group", u.id), n) for n, u in enumerate(units)]
+    table = {"id": [u.id for u in units], "kind": [u.kind for u in units],
+             "status": [u.data.get("status", "") for u in units], "group": [g if g != n else -1 for n, g in enumerate(leader)],
+             "series": [u.series_id for u in units], "volume": [u.volume for u in units],
+             "number": [u.number for u in units], "offsets": offsets.tobytes()}
     (Path(out_dir) / IDX).write_bytes(marshal.dumps(table, 2))  # version 2: the same bytes for the same units
 
 
@@ -36,6 +41,8 @@ class StoredUnits:
         table = marshal.loads((Path(index_dir) / IDX).read_bytes())
         self.ids: list[str] = table["id"]
         self.kinds: list[str] = table["kind"]
+        self.status: list[str] = table["status"]
+        self.group: list[int] = table["group"]
         self.series: list[str] = table["series"]
         self.volumes: list[int | None] = table["volume"]
         self.numbers: list[int | None] = table["number"]

@@ -21,6 +21,7 @@ TERM_SCHEMA = {
     "kind": Field(str, choices=tuple(WEIGHTS)),
     "note": Field(str, required=False, default=""),
 }
+FILE_SCHEMA = {"term": Field(list, required=False, default=[], help="[[term]] tables")}
 
 
 @dataclass(frozen=True)
@@ -63,13 +64,7 @@ class Thesaurus:
         return {k: v for k, v in sorted(self._map.items())}
 
 
-def _service_entries(root: Path) -> list[Entry]:
-    path = root / "services.toml"
-    if not path.exists():
-        return []
-    from ..rules.services import load_services
-
-    services = load_services(root)
+def _service_entries(services) -> list[Entry]:
     out = []
     for s in services.all():
         if s.kind == "group":
@@ -85,15 +80,22 @@ def _service_entries(root: Path) -> list[Entry]:
     return out
 
 
-def load_thesaurus(root: Path | str) -> Thesaurus:
+def load_thesaurus(root: Path | str, services=None) -> Thesaurus:
+    """``root/thesaurus.toml`` plus the names in ``services`` (loaded from
+    ``root/services.toml`` when not given and the file is there)."""
     root = Path(root)
-    entries = _service_entries(root)
+    if services is None and (root / "services.toml").exists():
+        from ..rules.services import load_services
+
+        services = load_services(root)
+    entries = _service_entries(services) if services is not None else []
     path = root / "thesaurus.toml"
-    if path.exists():
-        data = load_toml(path)
-        for i, raw in enumerate(data.get("term", [])):
-            t = validate(raw, TERM_SCHEMA, path, prefix=f"term[{i}].")
-            if not all(isinstance(x, str) and x for x in t["targets"]):
-                raise DataError(path, f"term[{i}].targets", "must be a list of non-empty strings")
-            entries.append(Entry(t["key"], tuple(t["targets"]), t["kind"], t["note"]))
+    data = validate(load_toml(path), FILE_SCHEMA, path)
+    for i, raw in enumerate(data["term"]):
+        if not isinstance(raw, dict):
+            raise DataError(path, f"term[{i}]", "expected a table ([[term]])")
+        t = validate(raw, TERM_SCHEMA, path, prefix=f"term[{i}].")
+        if not all(isinstance(x, str) and x for x in t["targets"]):
+            raise DataError(path, f"term[{i}].targets", "must be a list of non-empty strings")
+        entries.append(Entry(t["key"], tuple(t["targets"]), t["kind"], t["note"]))
     return Thesaurus(entries)

@@ -14,6 +14,7 @@ first, as the build does; it also hands over its one analysis of the units).
 * ``parts``: term id -> the ids of its sub-word terms (queried at a lower weight);
 * ``thes``: thesaurus key (key form) -> ``[[term id, weight], ...]`` for the target words;
 * ``svcAccept``: service filter key -> accepted service names (as the CLI's lookup);
+* ``maxQuery``: characters of a query searched (as the CLI's ``clean_query``);
 * ``units``: per unit columns (``id``, ``kind``, ``cat`` (index into ``cats``, the
   category a 種類 filter also accepts), ``title`` ...) for ranking and filtering.
 
@@ -35,7 +36,7 @@ from whoosh.util.numeric import byte_to_length, length_to_byte
 from ..corpus.normalize import join_ja_spaces, search_text
 from ..search.index import FIELD_BOOSTS, rule_names
 from ..search.searcher import (BM25_B, BM25_K1, COMMON_DF, GROUP_TIEBREAK, KEYWORD_KIND_WEIGHT, KIND_WEIGHT,
-                               PART_WEIGHT, QUESTION, RULE_ASKS, STATUS_WEIGHT, STRONG_WEIGHT, WEAK_MATCH)
+                               MAX_QUERY, PART_WEIGHT, QUESTION, RULE_ASKS, STATUS_WEIGHT, STRONG_WEIGHT, WEAK_MATCH)
 from ..search.present import shown_text
 from ..search.units import SEARCH_FIELDS, Unit
 from . import paths
@@ -160,6 +161,7 @@ def build_index(units: list[Unit], *, thesaurus=None, services=None, words=(), a
         "fields": list(FIELDS),
         "boosts": [FIELD_BOOSTS[f] for f in FIELDS],
         "partWeight": PART_WEIGHT,
+        "maxQuery": MAX_QUERY,  # the CLI's query length cap (kb.search.searcher.clean_query)
         "terms": terms,
         "post": [post[f] for f in FIELDS],
         # Whoosh keeps a document's field length in one byte (lossy); the average is exact

@@ -5,6 +5,7 @@ membership); :func:`pages` lists every page in a stable order.
 """
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -138,8 +139,16 @@ class SiteData:
 
 
 def _volume_crumbs(q: QA) -> tuple[tuple[str, str], ...]:
-    vol = (f"Vol.{q.volume}" if q.volume is not None else "その他", paths.volume_anchor(q.series_id, q.volume))
-    return (HOME, ("Q&A 各巻", paths.VOLUMES), vol)
+    label = f"{series_short(q)} Vol.{q.volume}".strip() if q.volume is not None else series_short(q) or "その他"
+    return (HOME, ("Q&A 各巻", paths.VOLUMES), (label, paths.volume_anchor(q.series_id, q.volume)))
+
+
+def series_short(q: QA) -> str:
+    """A series in a few characters, for crumbs: 令和6年度, 平成24年度, 2019年度; else its title cut."""
+    m = re.fullmatch(r"([rhy])(\d+)-qa", q.series_id)
+    if m:
+        return {"r": "令和", "h": "平成", "y": ""}[m[1]] + f"{int(m[2])}年度"
+    return q.series if len(q.series) <= 24 else q.series[:23] + "…"
 
 
 def pages(data: SiteData) -> list[Page]:

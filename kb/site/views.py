@@ -57,13 +57,21 @@ def volumes(corpus: Corpus) -> list[dict]:
         newest = max(v["date"] for v in dated)
         for v in dated:
             v["new"] = v["date"] == newest
+    # the newest series first (令和6年度, then 令和3年度 …), its volumes in order
+    latest: dict[str, str] = {}
+    for v in out:
+        latest[v["series_id"]] = max(latest.get(v["series_id"], ""), v["date"] or "")
+    out.sort(key=lambda v: (v["series_id"], v["volume"]))
+    out.sort(key=lambda v: latest[v["series_id"]], reverse=True)  # stable: volumes stay in order
     other = [q for q in corpus.qas if q.volume is None]
+    unnumbered = []
     for sid in sorted({q.series_id for q in other}):
         qs = [q for q in other if q.series_id == sid]
-        out.append({"anchor": sid, "title": qs[0].series, "volume": None, "series_id": sid, "date": qs[0].date,
-                    "date_shown": qs[0].date_shown, "qas": qs, "quoted_from": _quoted_from(corpus, qs),
-                    "new": False})
-    return out
+        unnumbered.append({"anchor": sid, "title": qs[0].series, "volume": None, "series_id": sid,
+                           "date": qs[0].date, "date_shown": qs[0].date_shown, "qas": qs,
+                           "quoted_from": _quoted_from(corpus, qs), "new": False})
+    unnumbered.sort(key=lambda v: v["date"] or "", reverse=True)  # stable: series id within a date
+    return out + unnumbered
 
 
 def _quoted_from(corpus: Corpus, qas) -> list[str]:

@@ -23,6 +23,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .files import CONTROL, DataError, read_bytes
+
+MAX_PDF_BYTES = 256 * 1024 * 1024  # scanned pages make big PDFs; the text is what is kept
+
 
 class PdfError(Exception):
     """A PDF we cannot take text from; the message is one line for the user."""
@@ -154,17 +158,25 @@ def _page_lines(page) -> list[Line]:
         tp.close()
 
 
-def extract_pdf(path: Path) -> Extracted:
-    """Text of a PDF with page furniture removed; PdfError for encrypted, broken or image-only files."""
+def extract_pdf(path: Path, data: bytes | None = None) -> Extracted:
+    """Text of a PDF (``data``: its bytes, read from ``path`` when not given) with page
+    furniture removed; PdfError for truncated, encrypted, broken or image-only files."""
     import pypdfium2 as pdfium
 
     path = Path(path)
-    with open(path, "rb") as f:
-        head = f.read(1024)
-    if b"%PDF-" not in head:
+    if data is None:
+        try:
+            data = read_bytes(path, MAX_PDF_BYTES)
+        except DataError as e:
+            raise PdfError(str(e)) from None
+    if b"%PDF-" not in data[:1024]:
         raise PdfError(f"{path}: not a PDF (no %PDF header); give a PDF or a UTF-8 .txt file")
+    # PDFium reads what it can of a cut file; an interrupted download must not pass as a
+    # document with pages missing
+    if b"%%EOF" not in data[-1024:]:
+        raise PdfError(f"{path}: PDF is truncated (no %%EOF at its end); download it again")
     try:
-        doc = pdfium.PdfDocument(str(path))
+        doc = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as e:
         if "password" in str(e).lower():
             raise PdfError(f"{path}: PDF is encrypted (password protected); save an unprotected copy "
@@ -181,8 +193,9 @@ def extract_pdf(path: Path) -> Extracted:
         raise PdfError(f"{path}: no text layer (scanned images only); OCR is needed and kaigo-kb does not do "
                        "OCR: run an OCR tool (e.g. ocrmypdf -l jpn) first, or give a .txt file")
     kept, removed = filter_pages(pages)
-    return Extracted(text=join_pages(kept), pages=len(pages), removed=removed, empty_pages=empty,
-                     bulletin=bulletin_of(pages[0]))
+    # the corpus refuses control characters (kb.sources.files); a font's odd mapping is no text
+    text = CONTROL.sub("", join_pages(kept))
+    return Extracted(text=text, pages=len(pages), removed=removed, empty_pages=empty, bulletin=bulletin_of(pages[0]))
 
 
 def filter_text(text: str) -> Extracted:

@@ -8,10 +8,13 @@ Read with openpyxl in read-only mode (values only, no formulas evaluated).
 """
 from __future__ import annotations
 
+import io
 import unicodedata
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+
+from .files import DataError, read_bytes
 
 HEADER_ROWS = 30  # how far down the header row is looked for
 
@@ -34,8 +37,8 @@ class WorkbookError(Exception):
 
 
 @dataclass(frozen=True)
-class Row:
-    sheet_row: int  # 1-based row number in the sheet, for messages
+class Cells:
+    """A row's cells as printed: サービス種別, 基準種別, 項目, 質問, 回答, QA発出時期・文書番号等, 番号."""
     service: str
     standard: str
     topic: str
@@ -46,7 +49,13 @@ class Row:
 
 
 @dataclass(frozen=True)
-class Workbook:
+class Row(Cells):
+    sheet_row: int = 0  # 1-based row number in the sheet, for messages
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """The sheet of a workbook that holds the Q&A columns, read."""
     path: Path
     sheet: str
     title: str  # the first text in the sheet above the header (the workbook's title as printed)
@@ -80,21 +89,29 @@ def _header_map(row: tuple) -> dict[str, int]:
     return found
 
 
+MAX_WORKBOOK_BYTES = 64 * 1024 * 1024  # MHLW's whole 介護サービスQ＆A集 is about 10 MB
+
+
 def _open(path: Path):
     from openpyxl import load_workbook
 
-    if not path.is_file():
-        raise WorkbookError(f"{path}: no such file")
-    if not zipfile.is_zipfile(path):
+    try:
+        raw = read_bytes(path, MAX_WORKBOOK_BYTES)  # a regular file only: no FIFO, no /dev/zero
+    except DataError as e:
+        raise WorkbookError(str(e)) from None
+    if not raw:
+        raise WorkbookError(f"{path}: empty file; give MHLW's workbook as .xlsx")
+    data = io.BytesIO(raw)
+    if not zipfile.is_zipfile(data):
         raise WorkbookError(f"{path}: not an .xlsx workbook (an .xls or a damaged file? save it as .xlsx)")
     try:
-        return load_workbook(path, read_only=True, data_only=True)
+        return load_workbook(data, read_only=True, data_only=True)
     except Exception as e:  # openpyxl raises many kinds for a damaged or encrypted package
         raise WorkbookError(f"{path}: cannot read this workbook ({type(e).__name__}: {e}); "
                             "open it in Excel and save it again as .xlsx without a password") from None
 
 
-def read_workbook(path: Path | str) -> Workbook:
+def read_workbook(path: Path | str) -> Sheet:
     """The rows of the first sheet that has the Q&A columns; WorkbookError otherwise."""
     path = Path(path)
     wb = _open(path)
@@ -120,7 +137,7 @@ def read_workbook(path: Path | str) -> Workbook:
         wb.close()
 
 
-def _rows(path: Path, ws, header_row: int, cols: dict[str, int], head: list[tuple]) -> Workbook:
+def _rows(path: Path, ws, header_row: int, cols: dict[str, int], head: list[tuple]) -> Sheet:
     title = next((_text(v).strip() for row in head[:header_row - 1] for v in row if _text(v).strip()), "")
     carried = {f: "" for f in CARRIED}
     rows: list[Row] = []
@@ -137,4 +154,4 @@ def _rows(path: Path, ws, header_row: int, cols: dict[str, int], head: list[tupl
                 skipped.append(n)
             continue
         rows.append(Row(sheet_row=n, **{f: cell.get(f, "") for f in (*COLUMNS, *OPTIONAL)}))
-    return Workbook(path=path, sheet=ws.title, title=title or ws.title, rows=tuple(rows), skipped=tuple(skipped))
+    return Sheet(path=path, sheet=ws.title, title=title or ws.title, rows=tuple(rows), skipped=tuple(skipped))

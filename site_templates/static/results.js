@@ -7,7 +7,7 @@
   "use strict";
   var ENGINE = window.kaigoEngine, PAGE = window.kaigoPage;
   if (!ENGINE || !PAGE) { return; }
-  var IX = ENGINE.index, U = IX.units, TX = ENGINE.text, run = ENGINE.run;
+  var IX = ENGINE.index, U = IX.units, TX = ENGINE.text, run = ENGINE.run, clean = ENGINE.clean;
 
   /* ---- how a hit is shown: mirrors kb/search/present.py ---------------------- */
   var BREAK = "。、，,．）)」』】！？!?；;：: \n";
@@ -138,6 +138,12 @@
     while (box.firstChild) { box.removeChild(box.firstChild); }
     box.appendChild(el("p", "", "「" + q + "」に一致する結果はありません。"));
     var tips = el("ul");
+    if (res.unmatched && res.unmatched.length) {  // as the CLI: the words nothing contains, and close ones
+      var near = ENGINE.suggestions(res.unmatched), u = el("li");
+      u.appendChild(document.createTextNode(res.unmatched.map(function (w) { return "「" + w + "」"; }).join("") +
+        " はどの資料にもありません。" + (near.length ? "近い語: " + near.join("、") : "")));
+      tips.appendChild(u);
+    }
     if (describeFilters(f)) {
       var without = run(q, 50, {}).hits.length, li = el("li");
       li.appendChild(document.createTextNode("絞り込み（" + describeFilters(f) + "）" +
@@ -182,7 +188,7 @@
    * bookmarks restore them; typing replaces the entry it started, a filter change or
    * Enter adds one */
   function current() {
-    var st = { q: box.value.trim() };
+    var st = { q: clean(box.value) };  // the engine's input boundary: a pasted page is cut, controls go
     FILTERS.forEach(function (k) { var e = document.getElementById("f-" + k); st[k] = e ? e.value : ""; });
     return st;
   }

@@ -17,6 +17,17 @@
   vocab.forEach(function (v, k) { if (k.length > MAXLEN) { MAXLEN = k.length; } });
   MAXLEN = Math.min(MAXLEN, 32);
 
+  /* ---- the input boundary: mirrors kb.search.searcher.clean_query ----------- */
+  var MAX_QUERY = IX.maxQuery, SPACE_CONTROLS = /[\t\n\v\f\r\x1c-\x1f\x85]/g;
+  var DROPPED = /[\p{Cc}\p{Cf}\p{Cs}\p{Co}]/gu;  // control, format, lone surrogate, private use
+  function cleanQuery(q) {
+    var s = String(q).replace(SPACE_CONTROLS, " ").replace(DROPPED, "");
+    // MAX_QUERY characters as Python counts them (code points, not UTF-16 units): a pasted page
+    // costs no more than that; 2 * MAX_QUERY units always hold MAX_QUERY whole code points
+    if (s.length > MAX_QUERY) { s = Array.from(s.slice(0, 2 * MAX_QUERY)).slice(0, MAX_QUERY).join(""); }
+    return s.trim();
+  }
+
   /* ---- normalization: mirrors kb.normalize.search_text ---------------------- */
   var TAG = /<\/?(?:p|u|b|i|br|span|div|td|tr|th|strong|em)\b[^>]*>/gi;
   var JA = "\u3000-\u303f\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff01-\uff60\u2460-\u24ff\u2160-\u217f";
@@ -51,6 +62,7 @@
   function keyForm(s) { return s.normalize("NFKC").toLowerCase().replace(/\s+/g, ""); }
   var KANJI = /[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]/;
   var HIRAGANA = /^[\u3041-\u309f]+$/;
+  var KATAKANA = /[\u30a1-\u30fa\u30fc]/;
   function startsWord(chunk, i) {
     for (var L = Math.min(MAXLEN, chunk.length - i); L >= 1; L--) { if (vocab.has(chunk.substr(i, L))) { return true; } }
     return false;
@@ -80,6 +92,10 @@
         if (hit !== null && hit.length === 1 && KANJI.test(hit) && i + 1 < chunk.length && KANJI.test(chunk[i + 1]) &&
             !startsWord(chunk, i + 1)) {
           hit = null;  // 一 of 一緒: a lone kanji before an unknown kanji is part of an unknown word
+        }
+        if (hit !== null && hit.length === 1 && KATAKANA.test(hit) &&
+            (KATAKANA.test(chunk[i - 1] || "") || KATAKANA.test(chunk[i + 1] || ""))) {
+          hit = null;  // ロ of ズンドコベロンチョ: Sudachi reads a katakana run as one word, never letter by letter
         }
         if (hit === null) { unk += chunk[i]; i += 1; continue; }
         flush();
@@ -180,6 +196,7 @@
   }
   function run(query, limit, filters) {
     limit = limit || 10;
+    query = cleanQuery(query);
     var ref = parseReference(query), isRef = ref.volume !== null || ref.number !== null;
     var hits = [], seen = new Set();
     if (isRef) {
@@ -238,6 +255,24 @@
     return { hits: hits, needles: needles, exact: seen, isRef: isRef, ref: ref, rule: rule,
              reading: reading(isRef ? ref : null, typed), unmatched: hits.length ? [] : unmatched(qg) };
   }
+  function suggestions(words) {
+    // as kb.search.Searcher._help: vocabulary terms holding (or held in) an unmatched word, commonest first
+    var out = [];
+    words.forEach(function (w) {
+      var low = w.toLowerCase(), near = [];
+      for (var t = 0; t < IX.terms.length; t++) {
+        var term = IX.terms[t];
+        if (term.length > 1 && term !== low && (term.indexOf(low) >= 0 || low.indexOf(term) >= 0)) {
+          var df = 0;
+          for (var f = 0; f < F; f++) { df += IX.post[f][t].length; }
+          if (df) { near.push([df, term]); }
+        }
+      }
+      near.sort(function (a, b) { return b[0] - a[0] || (a[1] < b[1] ? -1 : 1); });
+      near.slice(0, 3).forEach(function (x) { if (out.indexOf(x[1]) < 0) { out.push(x[1]); } });
+    });
+    return out;
+  }
 
   /* ---- a rule named, how the query was read, what matched nothing --------------- */
   var QUESTION = new RegExp(IX.question);
@@ -289,6 +324,7 @@
       return o;
     });
   };
+  window.kaigoCleanQuery = cleanQuery;  // for tests: compare with kb.search clean_query
   window.kaigoSearch = function (query, limit, filters) {
     return run(query, limit, filters).hits.map(function (h) {
       var u = h[1], q = TX.q[u];
@@ -297,5 +333,5 @@
     });
   };
 
-  window.kaigoEngine = { run: run, index: IX, text: TX };
+  window.kaigoEngine = { run: run, index: IX, text: TX, suggestions: suggestions, clean: cleanQuery };
 })();
