@@ -16,7 +16,6 @@ way and matches any of its terms (words and their parts), best bm25() first.
 from __future__ import annotations
 
 import json
-import resource
 import sqlite3
 import sys
 import time
@@ -26,6 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from kb.search.index import FIELD_BOOSTS  # noqa: E402
+from peak import peak_rss_mb  # noqa: E402
 from kb.search.units import SEARCH_FIELDS  # noqa: E402
 
 DB = "fts5.db"
@@ -66,7 +66,7 @@ def index(corpus_dir: Path, out: Path) -> dict:
     con.close()
     t2 = time.perf_counter()
     return {"prep_seconds": round(t1 - t0, 2), "index_seconds": round(t2 - t1, 2), "units": len(units),
-            "db_bytes": db.stat().st_size, "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
+            "db_bytes": db.stat().st_size, "peak_rss_mb": round(peak_rss_mb(), 1)}
 
 
 class Searcher:

@@ -48,12 +48,13 @@ SNIPPET_FILES = ("search-text.js",)  # unit texts for snippets, loaded beside th
 # the processes it starts (the Whoosh writer, analysis workers) is reported apart.
 _BUILD_CHILD = """
 import json, resource, sys, time
+sys.path.insert(0, "bench")
+from peak import peak_rss_mb
 from kb.build import build
 corpus, out, site = sys.argv[1], sys.argv[2], sys.argv[3] == "1"
 t = time.perf_counter()
 counts = build(corpus, out, site=site)
-print(json.dumps({"seconds": time.perf_counter() - t, "counts": counts,
-                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+print(json.dumps({"seconds": time.perf_counter() - t, "counts": counts, "peak_rss_mb": peak_rss_mb(),
                   "children_peak_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))
 """
 
@@ -95,12 +96,14 @@ def workbook_queries() -> list[str]:
 
 # The ingest runs in a child process too: its time and peak are its own.
 _INGEST_CHILD = """
-import json, resource, sys, time
+import json, sys, time
+sys.path.insert(0, "bench")
+from peak import peak_rss_mb
 from kb.ingest.workbook import ingest_workbook
 t = time.perf_counter()
 report = ingest_workbook(sys.argv[1], sys.argv[2])
 print(json.dumps({"seconds": time.perf_counter() - t, "rows": report.rows, "rulings": report.rulings,
-                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+                  "peak_rss_mb": peak_rss_mb()}))
 """
 
 
