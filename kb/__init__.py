@@ -9,5 +9,6 @@ stages before it (tests/test_layout.py checks it):
                   Q&As)       entries)    searcher)  index)
 
 ``ingest`` adds a document to the corpus (it uses sources and corpus);
-``locations`` knows the default folders and imports nothing.
+``locations`` knows the default folders and ``processes`` runs work in forked child
+processes (the analysis workers, the Whoosh writer, half of the pages); both import nothing.
 """

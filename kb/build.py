@@ -14,10 +14,11 @@ import os
 import shutil
 from pathlib import Path
 
+from .processes import ChildFailed, in_background, workers
 from .search.inputs import load_inputs
 
 
-class BuildFailed(Exception):
+class BuildFailed(ChildFailed):
     """A step of the build failed (the message says which and why); the last build stays."""
 
 
@@ -28,7 +29,7 @@ class BuildLocked(RuntimeError):
 def build(corpus_dir: Path | str, build_dir: Path | str, *, site: bool = True, progress=None) -> dict:
     """Build index (and site) into ``build_dir``; returns counts."""
     from .search import analysis
-    from .search.analysed import Analysis, field_postings, workers
+    from .search.analysed import Analysis, field_postings
     from .search.index import prepare_analysis, write_index
     from .search.units import build_units, searchable_texts
 
@@ -51,8 +52,8 @@ def build(corpus_dir: Path | str, build_dir: Path | str, *, site: bool = True, p
             fields = field_postings(units, tokens)
             with analysis.using(tokens):  # the index and the browser index reuse this one analysis
                 # the Whoosh index on the other core while this process renders the site
-                indexing = _in_background(write_index, units, tmp / "index", inputs.thesaurus, inputs.services,
-                                          user_dic, tokens, fields, forms)
+                indexing = in_background(write_index, units, tmp / "index", inputs.thesaurus, inputs.services,
+                                         user_dic, tokens, fields, forms, error=BuildFailed)
                 if site:
                     from .site.render import render_site
 
@@ -79,42 +80,6 @@ def _words(inputs, units) -> list[str]:
     words = [*domain_words(inputs), *(t for targets in inputs.thesaurus.as_map().values() for t, _w in targets)]
     topics = {query_text(topic_query(u.data)) for u in units if u.kind == "qa"}
     return sorted(({search_text(w) for w in words} | {t for t in topics if " " not in t}) - {""})
-
-
-def _in_background(fn, *args):
-    """Start ``fn(*args)`` in a forked child, which shares this process's memory (units,
-    analysis) copy-on-write; return a function that waits for it and raises its error.
-    Where fork is not available, ``fn`` runs at once and the function returned does nothing."""
-    import multiprocessing as mp
-
-    if "fork" not in mp.get_all_start_methods():
-        fn(*args)
-        return lambda: None
-    ctx = mp.get_context("fork")
-    receive, send = ctx.Pipe(duplex=False)
-    child = ctx.Process(target=_child, args=(send, fn, args), daemon=True)
-    child.start()
-    send.close()
-
-    def wait() -> None:
-        try:
-            error = receive.recv()
-        except EOFError:  # the child died before it could say why
-            error = None
-        child.join()
-        if error or child.exitcode:
-            raise BuildFailed(error or f"{fn.__name__} ended with exit code {child.exitcode}")
-
-    return wait
-
-
-def _child(send, fn, args) -> None:
-    try:
-        fn(*args)
-        send.send(None)
-    except BaseException as e:  # the parent re-raises it as one line
-        send.send(f"{fn.__name__}: {type(e).__name__}: {e}")
-        raise SystemExit(1) from None
 
 
 @contextlib.contextmanager

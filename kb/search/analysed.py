@@ -21,10 +21,10 @@ import hashlib
 import marshal
 import os
 from array import array
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Iterable
 
+from ..processes import in_children
 from . import analysis
 
 CACHE_FILES = 8  # analysis configurations kept (a corpus, its tests' tiny corpora …)
@@ -257,7 +257,7 @@ def _analyse_batch(job: tuple[str | None, list[str]]) -> tuple[list, list[bytes]
 
 def _analyse(texts: list[str], user_dic: str | None, workers: int | None, pool=None):
     """(batch, result of :func:`_analyse_batch`) for batches of ``texts``: in ``pool`` (the
-    build's, see :func:`workers`), else in ``workers`` processes forked now (None: two for
+    build's, see :func:`kb.processes.workers`), else in ``workers`` processes forked now (None: two for
     many texts, else one), or in this process (``workers=0``). Sudachi is loaded in the
     workers, never in the build's own process."""
     if not texts:
@@ -270,32 +270,3 @@ def _analyse(texts: list[str], user_dic: str | None, workers: int | None, pool=N
     if workers is None:
         workers = min(os.cpu_count() or 1, 2) if len(texts) >= MIN_PARALLEL else 1
     yield from zip(batches, in_children(_analyse_batch, jobs, workers, pool))
-
-
-@contextmanager
-def workers(n: int | None = None) -> Iterator:
-    """A pool of ``n`` worker processes (two on two cores) forked now: a build opens it before it
-    loads its corpus, so a worker carries only what it loads itself (a Sudachi dictionary), not
-    the build's memory. None where fork is not available."""
-    import multiprocessing as mp
-
-    if "fork" not in mp.get_all_start_methods():
-        yield None
-        return
-    with mp.get_context("fork").Pool(n or min(os.cpu_count() or 1, 2)) as pool:
-        yield pool
-
-
-def in_children(fn, jobs: list, workers: int = 1, pool=None):
-    """``fn(job)`` for every job, in order, computed in child processes, so that what they load
-    (a Sudachi dictionary) never weighs on this process: in ``pool`` (see :func:`workers`), else
-    in ``workers`` processes forked now; in this process where fork is not available."""
-    import multiprocessing as mp
-
-    if pool is not None:
-        yield from pool.imap(fn, jobs)
-    elif "fork" not in mp.get_all_start_methods():
-        yield from map(fn, jobs)
-    else:
-        with mp.get_context("fork").Pool(max(1, min(workers, len(jobs)))) as forked:
-            yield from forked.imap(fn, jobs)

@@ -178,7 +178,7 @@ def _system_parts(surfaces: list[str], out: Path, cached: Path | None) -> None:
     process, which loads that dictionary, and cached with the compiled dictionary)."""
     import marshal
 
-    from .analysed import in_children
+    from ..processes import in_children
 
     if cached is not None and cached.is_file():
         shutil.copyfile(cached, out)

@@ -14,6 +14,7 @@ from typing import Callable
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from ..locations import PACKAGE_ROOT
+from ..processes import in_background
 from ..search.index import domain_words
 from ..search.inputs import Inputs
 from ..search.units import Unit
@@ -72,15 +73,22 @@ def render_site(inputs: Inputs, units: list[Unit], out_dir: Path, progress: Prog
     choices = {k: payload[k] for k in ("cats", "standards")}
     del payload
     data = SiteData.collect(corpus, units, rules=rules, services=services, thesaurus=thesaurus, payload=choices)
+    todo = pages(data)
+    # every other page in a forked child (on the core the index writer leaves free when it is done)
+    others = in_background(_render_pages, todo[1::2], out_dir, data)
     for e in export.all_exports(data):  # written as they are made: a service's file can hold every ruling
         with _open(out_dir / export.file_path(e, "csv")) as f:
             f.write("\ufeff")  # BOM: Excel reads UTF-8
             export.write_csv(e, data, f)
         with _open(out_dir / export.file_path(e, "json")) as f:
             f.writelines(export.json_pieces(e, data))
+    _render_pages(todo[0::2], out_dir, data, progress and (lambda n, total: progress("pages", 2 * n, 2 * total)))
+    others()
+
+
+def _render_pages(todo: list, out_dir: Path, data: SiteData, progress=None) -> None:
     env = environment()
-    stamp = views.build_stamp(corpus)
-    todo = pages(data)
+    stamp = views.build_stamp(data.corpus)
     for n, page in enumerate(todo, 1):
         root = "../" * page.path.count("/")
         html = env.get_template(page.template).render(
@@ -88,4 +96,4 @@ def render_site(inputs: Inputs, units: list[Unit], out_dir: Path, progress: Prog
         )
         _write(out_dir / page.path, html)
         if progress and (n % 100 == 0 or n == len(todo)):
-            progress("pages", n, len(todo))
+            progress(n, len(todo))

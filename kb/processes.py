@@ -1,0 +1,80 @@
+"""Work done in forked child processes: in the background while this process goes on (the
+build's Whoosh writer, half of the site's pages) and in a pool of workers (the analysis).
+
+Forked children share this process's memory copy-on-write, so they need nothing pickled but
+their results. Where fork is not available, the work runs in this process. Imports nothing of kb.
+"""
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from typing import Iterator
+
+
+class ChildFailed(Exception):
+    """Work in a child process failed; the message says what and why, in one line."""
+
+
+def in_background(fn, *args, error: type[ChildFailed] = ChildFailed):
+    """Start ``fn(*args)`` in a forked child; return a function that waits for it and raises
+    ``error`` with the child's error in one line. Where fork is not available, ``fn`` runs at
+    once and the function returned does nothing."""
+    import multiprocessing as mp
+
+    if "fork" not in mp.get_all_start_methods():
+        fn(*args)
+        return lambda: None
+    ctx = mp.get_context("fork")
+    receive, send = ctx.Pipe(duplex=False)
+    child = ctx.Process(target=_child, args=(send, fn, args), daemon=True)
+    child.start()
+    send.close()
+
+    def wait() -> None:
+        try:
+            failure = receive.recv()
+        except EOFError:  # the child died before it could say why
+            failure = None
+        child.join()
+        if failure or child.exitcode:
+            raise error(failure or f"{fn.__name__} ended with exit code {child.exitcode}")
+
+    return wait
+
+
+def _child(send, fn, args) -> None:
+    try:
+        fn(*args)
+        send.send(None)
+    except BaseException as e:  # the parent re-raises it as one line
+        send.send(f"{fn.__name__}: {type(e).__name__}: {e}")
+        raise SystemExit(1) from None
+
+
+@contextmanager
+def workers(n: int | None = None) -> Iterator:
+    """A pool of ``n`` worker processes (two on two cores) forked now: a build opens it before it
+    loads its corpus, so a worker carries only what it loads itself (a Sudachi dictionary), not
+    the build's memory. None where fork is not available."""
+    import multiprocessing as mp
+
+    if "fork" not in mp.get_all_start_methods():
+        yield None
+        return
+    with mp.get_context("fork").Pool(n or min(os.cpu_count() or 1, 2)) as pool:
+        yield pool
+
+
+def in_children(fn, jobs: list, workers: int = 1, pool=None):
+    """``fn(job)`` for every job, in order, computed in child processes, so that what they load
+    (a Sudachi dictionary) never weighs on this process: in ``pool`` (see :func:`workers`), else
+    in ``workers`` processes forked now; in this process where fork is not available."""
+    import multiprocessing as mp
+
+    if pool is not None:
+        yield from pool.imap(fn, jobs)
+    elif "fork" not in mp.get_all_start_methods():
+        yield from map(fn, jobs)
+    else:
+        with mp.get_context("fork").Pool(max(1, min(workers, len(jobs)))) as forked:
+            yield from forked.imap(fn, jobs)
