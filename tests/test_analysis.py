@@ -3,7 +3,8 @@ import pickle
 import pytest
 
 from kb.search import analysis
-from kb.search.index import SudachiTokenizer, build_user_dictionary
+from kb.search.index import build_user_dictionary
+from kb.search.tokenizer import SudachiTokenizer
 from kb.search.thesaurus import load_thesaurus
 from kb.sources.files import DataError
 

@@ -1,4 +1,4 @@
-"""The Whoosh index: schema and its Sudachi tokenizer, Sudachi user dictionary, writer.
+"""The Whoosh index: schema, Sudachi user dictionary, writer.
 
 Layout of ``<build>/index``: the Whoosh segment files, ``user.dic`` (domain
 compounds for Sudachi, built from the thesaurus, the service list and the rule
@@ -18,54 +18,16 @@ import tempfile
 from pathlib import Path
 
 from whoosh import fields, index
-from whoosh.analysis import Token, Tokenizer
 
 from ..corpus.normalize import fold
 from ..locations import cache_dir
 from . import analysis
 from .inputs import Inputs
 from .thesaurus import Thesaurus
+from .tokenizer import SudachiTokenizer
 from .units import Unit
 
 FIELD_BOOSTS = {"question": 3.0, "title": 1.5, "body": 1.0, "heading": 0.6, "source": 0.3}
-
-
-class SudachiTokenizer(Tokenizer):
-    """Whoosh tokenizer over :func:`kb.search.analysis.tokenize`; parts share their word's
-    position. Whoosh pickles the schema, so it holds plain settings only."""
-
-    def __init__(self, user_dic: str | None = None):
-        self.user_dic = user_dic
-
-    def __eq__(self, other):
-        return isinstance(other, SudachiTokenizer) and other.user_dic == self.user_dic
-
-    def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
-                 start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):
-        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        if not tokenize:
-            t.original = t.text = value
-            t.boost = 1.0
-            if positions:
-                t.pos = start_pos
-            if chars:
-                t.startchar, t.endchar = start_char, start_char + len(value)
-            yield t
-            return
-        pos = start_pos - 1
-        for tk in analysis.tokenize(value, self.user_dic if self.user_dic is not None else ...):
-            if not tk.part:
-                pos += 1
-            t.text = tk.term
-            t.boost = 1.0
-            t.stopped = False
-            if keeporiginal:
-                t.original = tk.surface
-            if positions:
-                t.pos = max(pos, start_pos)
-            if chars:
-                t.startchar, t.endchar = start_char + tk.start, start_char + tk.end
-            yield t
 
 
 def schema() -> fields.Schema:
