@@ -11,9 +11,9 @@ Across builds, the analysis of each text is kept in a cache file under
 :func:`kb.locations.cache_dir` ``/analysis``, one per analysis configuration: the
 Sudachi and dictionary versions, the compiled user dictionary and its word list (the
 thesaurus, the service list and the rule names enter the analysis through it) and the
-source of :mod:`kb.search.analysis`. A text is looked up by a digest of itself, so adding a
-volume analyses only the volume's texts. Texts not in the cache are analysed by worker
-processes (two on two cores) when there are enough of them to pay for starting one.
+sources of :mod:`kb.search.analysis` and of this module. A text is looked up by a digest
+of itself, so adding a volume analyses only the volume's texts. Texts not in the cache
+are analysed by worker processes (the build's pool, :func:`kb.processes.workers`).
 """
 from __future__ import annotations
 
@@ -228,6 +228,7 @@ def config_key(user_dic: str | None) -> str:
 
     h = hashlib.sha256()
     h.update(Path(analysis.__file__).read_bytes())
+    h.update(Path(__file__).read_bytes())  # how an analysis is stored
     system = Path(sudachidict_core.__file__).parent / "resources" / "system.dic"
     h.update(f"{version('sudachipy')} {version('sudachidict-core')} {system.stat().st_size}".encode())
     for suffix in (".dic", ".words"):

@@ -131,7 +131,9 @@ def build_user_dictionary(words: list[str], out: Path) -> Path | None:
     # the word list beside it lets the analyzer find words nested in a compound
     surfaces = sorted({ln.split(",")[0] for ln in lines})
     out.with_suffix(".words").write_text("\n".join(surfaces) + "\n", encoding="utf-8")
-    _system_parts(surfaces, out.with_suffix(".parts"), cached.with_suffix(".parts") if cached else None)
+    # the parts depend on the analysis code too (which parts are kept): its digest is in their name
+    code = hashlib.sha1(Path(analysis.__file__).read_bytes()).hexdigest()[:12]
+    _system_parts(surfaces, out.with_suffix(".parts"), cached.with_name(f"{key}-{code}.parts") if cached else None)
     return out
 
 
