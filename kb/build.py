@@ -58,7 +58,10 @@ def build(corpus_dir: Path | str, build_dir: Path | str, *, site: bool = True, p
                     from .site.render import render_site
 
                     (tmp / "site").mkdir(parents=True)
-                    render_site(inputs, units, tmp / "site", progress=progress, analysed=tokens, fields=fields)
+                    try:
+                        render_site(inputs, units, tmp / "site", progress=progress, analysed=tokens, fields=fields)
+                    except ChildFailed as e:  # pages rendered in a child process: one line, as the index's
+                        raise BuildFailed(str(e)) from None
                 indexing()
             _swap(tmp, build_dir)
             if user_dic is not None:  # the analysis now reads it from its final place

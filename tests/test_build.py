@@ -133,3 +133,22 @@ def test_an_error_while_indexing_in_the_background_fails_the_build_and_keeps_the
     assert sorted(p.name for p in (out / "index").iterdir()) == before
     assert not (out / "site").exists()
     assert not list(tmp_path.glob(".build.tmp-*"))
+
+
+def test_an_error_in_the_pages_rendered_in_a_child_fails_the_build_in_one_line(tmp_path, monkeypatch):
+    from kb.site import render
+
+    import os
+
+    real, parent = render._render_pages, os.getpid()
+
+    def broken(todo, out_dir, data, progress=None):
+        if os.getpid() != parent:  # the half rendered in the child
+            raise RuntimeError("template broke")
+        return real(todo, out_dir, data, progress)
+
+    monkeypatch.setattr(render, "_render_pages", broken)
+    out = tmp_path / "build"
+    with pytest.raises(BuildFailed, match="RuntimeError: template broke"):
+        build(TINY, out, site=True)
+    assert not out.exists()
