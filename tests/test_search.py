@@ -249,7 +249,7 @@ def test_a_rules_exact_name_puts_its_entry_first_with_the_amounts_of_the_day(sea
     before = searcher.search("協力医療機関連携加算", today=dt.date(2024, 6, 1))
     after = searcher.search("協力医療機関連携加算", today=dt.date(2025, 6, 1))
     assert before.hits[0].id == after.hits[0].id == "kyoryoku-iryokikan-renkei-kasan" and before.rule
-    first_line = lambda r: r.hits[0].data["text"].splitlines()[0]
+    first_line = lambda r: r.hits[0].data["in_force_text"]
     assert first_line(before).startswith("現在（令和6年6月1日）") and "100単位/月" in first_line(before)
     assert first_line(after).startswith("現在（令和7年6月1日）") and "50単位/月" in first_line(after)
     assert before.hits[1].kind == "qa"  # its rulings next
@@ -303,3 +303,9 @@ def test_queries_read_from_the_vocabulary_are_read_as_sudachi_reads_them(searche
 @pytest.mark.skipif(not REAL_DEV_QUERIES.exists(), reason="../shared/eval not present")
 def test_queries_read_from_the_vocabulary_on_the_workbook(real_searcher):
     assert _same_reading_with_and_without_the_vocabulary(real_searcher) >= 40
+
+
+def test_the_human_output_of_a_rule_shows_the_amounts_of_today_first(index_build):
+    r = _cli(index_build, "協力医療機関連携加算", "--limit", "1")
+    lines = r.output.splitlines()
+    assert lines[1].startswith(" 1. [加算・基準]") and lines[3].startswith("    現在（令和")

@@ -78,8 +78,9 @@ def shown_text(kind: str, data: dict) -> str:
     after another; a clause's text."""
     if kind == "qa" and "answer" in data:
         return join_ja_spaces(data["answer"])
-    if kind == "rule":
-        return "／".join(line.strip() for line in data.get("text", "").splitlines()[1:] if line.strip())
+    if kind == "rule":  # the amounts in force on the day asked first (kb.search.searcher._in_force)
+        lines = [data.get("in_force_text", ""), *data.get("text", "").splitlines()[1:]]
+        return "／".join(line.strip() for line in lines if line.strip())
     return join_ja_spaces(data.get("text", ""))
 
 

@@ -114,8 +114,9 @@ class Filters:
 
 
 def _in_force(hit: Hit, day: dt.date) -> Hit:
-    """A rule hit with the amounts in force on ``day`` (as of the query, not the build) first
-    in its text: 「現在（令和8年12月2日）: 介護老人福祉施設ほか (1) 50単位/月 …」."""
+    """A rule hit with the amounts in force on ``day`` (as of the query, not the build):
+    ``in_force`` and the line ``in_force_text`` 「現在（令和8年12月2日）: 介護老人福祉施設ほか (1) 50単位/月 …」,
+    which its snippet shows first (kb.search.present.shown_text)."""
     amounts = hit.data.get("amounts")
     if hit.kind != "rule" or not amounts:
         return hit
@@ -129,11 +130,12 @@ def _in_force(hit: Hit, day: dt.date) -> Hit:
         cond = f"（{a['condition']}）" if a.get("condition") else ""
         per = f"/{a['per']}" if a["per"] else ""
         by_services.setdefault(tuple(a["services"]), []).append(f"{a['level']}{cond} {a['value']}{a['unit']}{per}")
+
     def who(services: tuple) -> str:
         return "・".join(services[:2]) + ("ほか" if len(services) > 2 else "")
 
     line = "；".join(f"{who(k)}: {'、'.join(v)}" for k, v in by_services.items()) or "（この日に適用される単位数の記載なし）"
-    data = dict(hit.data, in_force=now, text=f"現在（{wareki(day)}）: {line}\n{hit.data.get('text', '')}")
+    data = dict(hit.data, in_force=now, in_force_text=f"現在（{wareki(day)}）: {line}")
     return Hit(hit.id, hit.kind, hit.score, data)
 
 
