@@ -17,7 +17,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from whoosh import fields, index
+from whoosh import fields
 
 from ..corpus.normalize import fold
 from ..locations import cache_dir
