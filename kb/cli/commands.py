@@ -276,8 +276,12 @@ def ingest(file, doc_id, title, date, kind, issuer, series, volume, url, bulleti
 def _is_workbook(file: str) -> bool:
     """An .xlsx (a zip package); an .xls or anything else that claims to be a workbook is refused."""
     path = Path(file)
-    return path.suffix.lower() in (".xlsx", ".xlsm", ".xls") or (
-        path.is_file() and path.suffix.lower() not in (".pdf", ".txt") and path.read_bytes()[:4] == b"PK\x03\x04")
+    if path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
+        return True
+    if not path.is_file() or path.suffix.lower() in (".pdf", ".txt"):
+        return False
+    with open(path, "rb") as f:  # the zip signature: the file's first four bytes, not the whole file
+        return f.read(4) == b"PK\x03\x04"
 
 
 def _ingest_workbook(file, workbook_id, replace, as_json, corpus_dir) -> None:

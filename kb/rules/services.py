@@ -84,6 +84,7 @@ class Services:
         self._by_name = {s.name: s for s in entries}
         self._by_key: dict[str, str] = {}
         self._by_code: dict[str, str] = {}
+        self._workbook_cells: dict[str, WorkbookService] = {}
         for s in entries:
             for term in (s.name, *s.aliases):
                 self._by_key.setdefault(key(term), s.name)
@@ -142,7 +143,13 @@ class Services:
 
     def workbook_service(self, cell: str) -> WorkbookService:
         """Read a workbook サービス種別 cell: its code and name, the services 「…を除く」 leaves
-        out, a further category line; ``names`` is empty when the list does not know it."""
+        out, a further category line; ``names`` is empty when the list does not know it.
+        A workbook has a handful of distinct cells over thousands of rows: each is read once."""
+        if cell not in self._workbook_cells:
+            self._workbook_cells[cell] = self._read_workbook_cell(cell)
+        return self._workbook_cells[cell]
+
+    def _read_workbook_cell(self, cell: str) -> WorkbookService:
         lines = [ln.strip() for ln in unicodedata.normalize("NFKC", cell).splitlines() if ln.strip()]
         if not lines:
             return WorkbookService("", "", ())
