@@ -39,15 +39,15 @@ def ruling_id(notices: list[Notice], question: str) -> str:
     return f"{base}-x{hashlib.sha1(question_key(question)[:120].encode()).hexdigest()[:6]}"
 
 
-def assign_ids(rows: list[dict]) -> list[str]:
-    """Ids for workbook rows (dicts of cells): equal for the same notice and question; a
-    different question that shares its first 120 characters gets a longer digest."""
+def assign_ids(rows: list[tuple[list[Notice], str]]) -> list[str]:
+    """Ids for workbook rows, given as (the notices of their 発出時期 cell, question): equal for
+    the same notice and question; a different question that shares its first 120 characters
+    gets a longer digest."""
     ids: list[str] = []
     taken: dict[str, str] = {}  # id -> question key
-    for row in rows:
-        notices = parse_notices(row["issued"])
-        rid = ruling_id(notices, row["question"])
-        key = question_key(row["question"])
+    for notices, question in rows:
+        rid = ruling_id(notices, question)
+        key = question_key(question)
         if taken.get(rid, key) != key:
             rid = f"{rid}-{hashlib.sha1(key.encode()).hexdigest()[:8]}"
         taken[rid] = key

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from ..corpus.documents import load_documents
 from ..corpus.load import build_corpus
+from ..corpus.notices import parse_notices
 from ..corpus.rulings import assign_ids
 from ..corpus.workbooks import WORKBOOKS_DIR, Workbook, WorkbookRow, dump, load_workbook, load_workbooks
 from ..sources.files import DataError
@@ -87,15 +88,14 @@ def _code(service_cell: str) -> int:
 def stored_rows(book) -> list[WorkbookRow]:
     """The sheet's rows with their ruling ids, in the stored order: service code, then the
     date and id of the ruling (MHLW's row order changes between editions; this does not)."""
-    cells = [{"issued": r.issued, "question": r.question} for r in book.rows]
-    ids = assign_ids(cells)
-    rows = [WorkbookRow(id=i, service=r.service, standard=r.standard, topic=r.topic, question=r.question,
-                        answer=r.answer, issued=r.issued, number=r.number) for i, r in zip(ids, book.rows)]
-    order = {id(row): n for n, row in enumerate(rows)}
-    from ..corpus.notices import parse_notices
-
-    dates = {r.id: next((n.date for n in parse_notices(r.issued)), "") for r in rows}
-    return sorted(rows, key=lambda r: (_code(r.service), r.service, dates[r.id], r.id, order[id(r)]))
+    notices = [parse_notices(r.issued) for r in book.rows]
+    ids = assign_ids([(n, r.question) for n, r in zip(notices, book.rows)])
+    keyed = []
+    for n, (rid, ns, r) in enumerate(zip(ids, notices, book.rows)):
+        row = WorkbookRow(id=rid, service=r.service, standard=r.standard, topic=r.topic, question=r.question,
+                          answer=r.answer, issued=r.issued, number=r.number)
+        keyed.append(((_code(r.service), r.service, ns[0].date if ns else "", rid, n), row))
+    return [row for _, row in sorted(keyed, key=lambda kr: kr[0])]
 
 
 def ingest_workbook(path: Path | str, corpus_dir: Path | str, *, workbook_id: str | None = None,
@@ -145,13 +145,14 @@ def _report(workbook: Workbook, book, documents, others: list[Workbook], old: Wo
             corpus_dir: Path) -> WorkbookReport:
     from ..corpus.rulings import workbook_rulings
 
-    before = build_corpus(documents, corpus_dir, others)
     after = build_corpus(documents, corpus_dir, others + [workbook])
     own = workbook_rulings(workbook)
     ids = {r.id for r in own}
     mine = [q for q in after.qas if q.id in ids or set(q.aliases) & ids]  # this workbook's rulings, merged
     mine_ids = {q.id for q in mine}
-    merged = sorted(mine_ids & {q.id for q in before.qas})  # rulings the corpus had already
+    # rulings the corpus had already: from a document (a clause) or from another workbook's rows
+    own_rows = set(workbook.rows)
+    merged = sorted(q.id for q in mine if q.clause_id or any(r not in own_rows for r in q.rows))
     links = [link for link in after.links if link.newer in mine_ids or link.older in mine_ids]
     report = WorkbookReport(
         workbook_id=workbook.id, path="", title=workbook.title, sheet=workbook.sheet, rows=len(workbook.rows),
