@@ -35,3 +35,18 @@ def cache_dir() -> Path | None:
         return None if env.lower() in ("off", "0", "no") else Path(env)
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "kaigo-kb"
+
+
+def code_fingerprint() -> str:
+    """A digest of the code and templates that make a build (every ``kb/**/*.py`` and every
+    file under ``site_templates/``, by path and content): what a build reuses from the previous
+    one (kb.build) is reusable only when this is unchanged. About 10 ms."""
+    import hashlib
+
+    h = hashlib.sha256()
+    files = sorted([*(PACKAGE_ROOT / "kb").rglob("*.py"), *(p for p in (PACKAGE_ROOT / "site_templates").rglob("*")
+                                                           if p.is_file())])
+    for p in files:
+        h.update(p.relative_to(PACKAGE_ROOT).as_posix().encode() + b"\0")
+        h.update(p.read_bytes() + b"\0")
+    return h.hexdigest()[:32]
