@@ -28,6 +28,8 @@ class BuildLocked(RuntimeError):
 
 def build(corpus_dir: Path | str, build_dir: Path | str, *, site: bool = True, progress=None) -> dict:
     """Build index (and site) into ``build_dir``; returns counts."""
+    import gc
+
     from .search import analysis
     from .search.analysed import Analysis, field_postings
     from .search.index import prepare_analysis, write_index
@@ -35,6 +37,8 @@ def build(corpus_dir: Path | str, build_dir: Path | str, *, site: bool = True, p
 
     corpus_dir, build_dir = Path(corpus_dir), Path(build_dir)
     build_dir.parent.mkdir(parents=True, exist_ok=True)
+    collecting = gc.isenabled()
+    gc.disable()  # a build makes millions of objects and no garbage cycles worth the collector's passes
     with _lock(build_dir):
         _clear_leftovers(build_dir)
         tmp = build_dir.parent / f".{build_dir.name}.tmp-{os.getpid()}"
@@ -48,7 +52,9 @@ def build(corpus_dir: Path | str, build_dir: Path | str, *, site: bool = True, p
                 words = _words(inputs, units)
                 tokens = Analysis.cached().add([*searchable_texts(units), *words], pool=pool, progress=progress)
                 forms = tokens.forms(searchable_texts(units)) | set(words)
-                tokens.add(forms, pool=pool, progress=progress).save()
+                tokens.add(forms, pool=pool, progress=progress)
+            # what the next build can reuse, written by a child while this one goes on
+            remembering = in_background(_remember, inputs.corpus, tokens)
             fields = field_postings(units, tokens)
             with analysis.using(tokens):  # the index and the browser index reuse this one analysis
                 # the Whoosh index on the other core while this process renders the site
@@ -63,13 +69,24 @@ def build(corpus_dir: Path | str, build_dir: Path | str, *, site: bool = True, p
                     except ChildFailed as e:  # pages rendered in a child process: one line, as the index's
                         raise BuildFailed(str(e)) from None
                 indexing()
+            with contextlib.suppress(ChildFailed):  # a cache not written costs the next build time, nothing else
+                remembering()
             _swap(tmp, build_dir)
             if user_dic is not None:  # the analysis now reads it from its final place
                 analysis.configure(str(build_dir / "index" / user_dic.name))
         finally:
             shutil.rmtree(tmp, ignore_errors=True)  # after an exchange: the previous build
+            if collecting:
+                gc.enable()
     return {"documents": len(inputs.corpus.documents), "clauses": len(inputs.corpus.clauses),
             "qas": len(inputs.corpus.qas), "rules": len(inputs.rules or []), "units": len(units)}
+
+
+def _remember(corpus, tokens) -> None:
+    """Save what the next build reuses: the corpus's memo (kb.corpus.memo) and the analysis cache."""
+    if corpus.memo is not None:
+        corpus.memo.save()
+    tokens.save()
 
 
 def _words(inputs, units) -> list[str]:

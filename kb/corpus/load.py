@@ -9,6 +9,7 @@ from pathlib import Path
 from ..locations import default_corpus_dir
 from .clauses import Clause, segment
 from .documents import Document, load_documents
+from .memo import Memo
 from .qa import QA, extract, merge
 from .rulings import Link, amendment_links, merge_rulings, repeated_questions, status_of, workbook_rulings
 from .workbooks import Workbook, load_workbooks
@@ -21,6 +22,7 @@ class Corpus:
     clauses: list[Clause]
     qas: list[QA]
     workbooks: list[Workbook] = field(default_factory=list)
+    memo: Memo | None = field(default=None, repr=False, compare=False)  # what the next load can reuse
 
     @cached_property
     def docs_by_id(self) -> dict[str, Document]:
@@ -95,7 +97,7 @@ class Corpus:
     @cached_property
     def repeats(self) -> dict[str, list[str]]:
         """ruling id -> the rulings with the same question, newest first (asked more than once)."""
-        return repeated_questions(self.qas)
+        return repeated_questions(self.qas, self.memo)
 
     def earlier(self, qa_id: str) -> list[str]:
         """The older rulings on the same question, when this is the newest."""
@@ -108,21 +110,30 @@ class Corpus:
 
 
 def build_corpus(documents: list[Document], root: Path | None = None,
-                 workbooks: list[Workbook] | None = None) -> Corpus:
+                 workbooks: list[Workbook] | None = None, memo: Memo | None = None) -> Corpus:
+    """The corpus of these documents and workbooks; ``memo``: what an earlier load made (see
+    :mod:`kb.corpus.memo`), to reuse and to add to."""
     clauses: list[Clause] = []
     qas: list[QA] = []
     for doc in documents:
-        cl = segment(doc)
+        cl, found = memo.segmented(doc, _segmented) if memo is not None else _segmented(doc)
         clauses.extend(cl)
-        qas.extend(extract(doc, cl))
+        qas.extend(found)
     qas = merge(qas)
     workbooks = list(workbooks or [])
     for wb in workbooks:
         qas = merge_rulings(qas, workbook_rulings(wb))
     return Corpus(root=Path(root) if root else Path("."), documents=documents, clauses=clauses, qas=qas,
-                  workbooks=workbooks)
+                  workbooks=workbooks, memo=memo)
 
 
-def load_corpus(root: Path | str | None = None) -> Corpus:
+def _segmented(doc: Document) -> tuple[list[Clause], list[QA]]:
+    clauses = segment(doc)
+    return clauses, extract(doc, clauses)
+
+
+def load_corpus(root: Path | str | None = None, *, memo: bool = True) -> Corpus:
+    """The corpus under ``root``; with ``memo``, reusing what earlier loads cached (the build
+    saves it: :meth:`kb.corpus.memo.Memo.save`)."""
     root = Path(root) if root else default_corpus_dir()
-    return build_corpus(load_documents(root), root, load_workbooks(root))
+    return build_corpus(load_documents(root), root, load_workbooks(root), Memo.open() if memo else None)

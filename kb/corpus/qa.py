@@ -284,7 +284,8 @@ def _as_printed(occurrences: list[QA], merged) -> list[QA]:
         if q.volume is not None:
             vol = best.get((q.series_id, q.volume, "volume_printed"), (None, ""))[1]
             date = best.get((q.series_id, q.volume, "date_printed"), (None, ""))[1]
-            q = replace(q, volume_printed=vol, date_printed=date if q.date else "")
+            if (vol, date if q.date else "") != (q.volume_printed, q.date_printed):
+                q = replace(q, volume_printed=vol, date_printed=date if q.date else "")
         out.append(q)
     return out
 

@@ -17,6 +17,7 @@ import difflib
 import hashlib
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass, replace
 
 from .amendments import DELETE, Target, amended_by_in, amendments_in, same_month
@@ -180,10 +181,11 @@ def amendment_links(qas: list[QA]) -> list[Link]:
 REPEAT = 0.9  # two questions this alike (after NFKC, without spaces) are the same question asked again
 
 
-def repeated_questions(qas: list[QA]) -> dict[str, list[str]]:
+def repeated_questions(qas: list[QA], memo=None) -> dict[str, list[str]]:
     """ruling id -> every ruling with the same question, newest first (only questions asked
     more than once). The same question: the same text, or nearly (MHLW edits a word between
-    editions: 介護職員 -> 介護職員等), compared within rulings filed under the same topic."""
+    editions: 介護職員 -> 介護職員等), compared within rulings filed under the same topic.
+    ``memo`` (:class:`kb.corpus.memo.Memo`): the comparisons an earlier load made."""
     parent = {q.id: q.id for q in qas}
 
     def root(i: str) -> str:
@@ -197,21 +199,28 @@ def repeated_questions(qas: list[QA]) -> dict[str, list[str]]:
 
     by_text: dict[str, str] = {}
     buckets: dict[tuple, list[tuple[str, str]]] = {}
+    def keys(q: QA) -> tuple[str, str]:
+        return question_key(q.question), compact(q.topic) if q.topic else ""
+
     for q in qas:
-        key = question_key(q.question)
+        key, topic = memo.made(("question-key", q.question, q.topic), lambda: keys(q)) if memo is not None else keys(q)
         if key in by_text:
             join(q.id, by_text[key])
             continue
         by_text[key] = q.id
-        if q.topic:
+        if topic:
             # an edit between editions keeps the start or the end of the question
-            topic = compact(q.topic)
             buckets.setdefault((topic, "start", key[:6]), []).append((q.id, key))
             buckets.setdefault((topic, "end", key[-12:]), []).append((q.id, key))
+    counts: dict[str, tuple] = {}  # each question's characters, counted once (not once per pair)
+
+    def alike(ka: str, kb: str) -> bool:
+        return _alike(ka, kb, counts)
+
     for members in buckets.values():
         for i, (a, ka) in enumerate(members):
             for b, kb in members[i + 1:]:
-                if root(a) != root(b) and _alike(ka, kb):
+                if root(a) != root(b) and (memo.alike(ka, kb, alike) if memo is not None else alike(ka, kb)):
                     join(a, b)
     groups: dict[str, list[QA]] = {}
     for q in qas:
@@ -225,9 +234,29 @@ def repeated_questions(qas: list[QA]) -> dict[str, list[str]]:
     return out
 
 
-def _alike(a: str, b: str) -> bool:
-    m = difflib.SequenceMatcher(None, a, b, autojunk=False)
-    return m.real_quick_ratio() >= REPEAT and m.quick_ratio() >= REPEAT and m.ratio() >= REPEAT
+def _chars(text: str) -> tuple[Counter, frozenset]:
+    counts = Counter(text)
+    return counts, frozenset(counts)
+
+
+def _alike(a: str, b: str, counts: dict[str, tuple[Counter, frozenset]]) -> bool:
+    """SequenceMatcher's ratio >= REPEAT, its cheap upper bounds first: the lengths, then the
+    characters in common (its quick_ratio, from counts made once per question), bounded first
+    by the characters only one of them has."""
+    total = len(a) + len(b)
+    if not total or 2.0 * min(len(a), len(b)) / total < REPEAT:  # the same arithmetic as difflib's
+        return not total
+    ca, sa = counts.get(a) or counts.setdefault(a, _chars(a))
+    cb, sb = counts.get(b) or counts.setdefault(b, _chars(b))
+    # a character only one of them has is at least one character not in common
+    if (total - len(sa ^ sb)) / total < REPEAT:
+        return False
+    if len(ca) > len(cb):
+        ca, cb = cb, ca
+    common = sum(min(n, cb[ch]) for ch, n in ca.items() if ch in cb)
+    if 2.0 * common / total < REPEAT:
+        return False
+    return difflib.SequenceMatcher(None, a, b, autojunk=False).ratio() >= REPEAT
 
 
 def status_of(q: QA, links: list[Link]) -> str:

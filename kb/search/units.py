@@ -38,9 +38,10 @@ class Unit:
 
 
 def _service_finder(services):
-    """A function text -> sorted official service/group names it mentions."""
+    """A function text -> sorted official service/group names it mentions, and a key of what it
+    looks for (for :meth:`kb.corpus.memo.Memo.made`)."""
     if services is None:
-        return lambda text: []
+        return (lambda text: []), ""
     names: dict[str, str] = {}
     for s in services.all():
         names[key_form(s.name)] = s.name
@@ -58,7 +59,7 @@ def _service_finder(services):
                 t = t.replace(k, "\x00")
         return sorted(found)
 
-    return find
+    return find, repr(sorted(names.items()))
 
 
 SECTION_CHARS = 400  # a heading whose whole subtree is this short is searched as one unit
@@ -99,13 +100,13 @@ def _notice_words(q) -> list[str]:
     return [w for n in q.notices for w in (n.title, n.bulletin, n.kind, n.date_printed) if w]
 
 
-def _qa_data(q, corpus: Corpus, crumbs: list[str]) -> dict:
+def _qa_data(q, corpus: Corpus, crumbs: list[str], headline: str) -> dict:
     """The hit as search --json prints it (and the browser shows it)."""
     data = {
         "id": q.id, "kind": "qa", "title": q.citation, "text": q.text, "citation": q.citation,
         "breadcrumb": crumbs, "source": qa_source(q, corpus),
         "volume": q.volume, "number": q.number, "series_id": q.series_id,
-        "category": QA_CATEGORY, "headline": qa_headline(q.question), "reference": q.reference,
+        "category": QA_CATEGORY, "headline": headline, "reference": q.reference,
         "date": q.date, "date_printed": q.date_shown, "topic": q.topic, "service": q.service,
         "question": q.question, "answer": q.answer,
         "quoted_from": [] if q.source_doc else [corpus.docs_by_id[x.doc_id].title for x in q.quoted_in
@@ -124,8 +125,16 @@ def _qa_data(q, corpus: Corpus, crumbs: list[str]) -> dict:
     return data
 
 
+def _remembered(corpus: Corpus):
+    """(parts, make) -> make(), reusing what an earlier build made from the same texts (the
+    corpus's :class:`~kb.corpus.memo.Memo`), or made now when there is none."""
+    memo = corpus.memo
+    return memo.made if memo is not None else (lambda parts, make: make())
+
+
 def build_units(corpus: Corpus, rules=None, services=None) -> list[Unit]:
-    find_services = _service_finder(services)
+    find_services, services_key = _service_finder(services)
+    made = _remembered(corpus)
     units: list[Unit] = []
     sections = _short_sections(corpus)
     for c in corpus.clauses:
@@ -143,6 +152,9 @@ def build_units(corpus: Corpus, rules=None, services=None) -> list[Unit]:
             body = " ".join([c.search, *(d.search for d in sections[c.id])])
         # a heading is its own title; other text goes under its nearest heading, else its document
         own = c.title if kind in ("heading", "section") else (c.breadcrumb[-1] if c.breadcrumb else "")
+        described = (doc.title, doc.issuer, doc.kind, doc.date_printed)
+        heading, found, source = made(("clause-unit", services_key, crumbs, body, *described), lambda: (
+            search_text(crumbs), find_services(crumbs + " " + body), search_text(" ".join(described))))
         data = {
             "id": c.id, "kind": kind, "title": title, "text": display,
             "citation": rec["citation"], "breadcrumb": list(c.breadcrumb), "source": rec["source"],
@@ -151,23 +163,26 @@ def build_units(corpus: Corpus, rules=None, services=None) -> list[Unit]:
         }
         units.append(Unit(
             # no title field: a clause's title is its own first line, already in the body
-            id=c.id, kind=kind, doc_id=c.doc_id, title="", heading=search_text(crumbs),
-            question="", body=body, date=doc.date, services=find_services(crumbs + " " + body),
-            source=search_text(" ".join([doc.title, doc.issuer, doc.kind, doc.date_printed])),
+            id=c.id, kind=kind, doc_id=c.doc_id, title="", heading=heading,
+            question="", body=body, date=doc.date, services=found, source=source,
             category=data["category"], data=data,
         ))
     for q in corpus.qas:
         crumbs = [x for x in (q.service, q.topic) if x]
         mapped, excluded = _workbook_services(q, services)
-        found = set(find_services(" ".join(crumbs) + " " + q.question + " " + q.answer)) - excluded
+        described = (q.citation, *_notice_words(q))
+        heading, question, body, source, named, headline = made(
+            ("qa-unit", services_key, " ".join(crumbs), q.question, q.answer, *described), lambda: (
+                search_text(" ".join(crumbs)), search_text(q.question), search_text(q.answer),
+                search_text(" ".join(described)), find_services(" ".join(crumbs) + " " + q.question + " " + q.answer),
+                qa_headline(q.question)))
         units.append(Unit(
             # no title: the series title (「…介護報酬改定に関するＱ＆Ａ」, on every ruling) says only
             # where a ruling came from, so it is searched with the source, at a low weight
-            id=q.id, kind="qa", doc_id=q.source_doc or q.doc_id, title="",
-            heading=search_text(" ".join(crumbs)), question=search_text(q.question),
-            body=search_text(q.answer), source=search_text(" ".join([q.citation, *_notice_words(q)])),
-            series_id=q.series_id, volume=q.volume, number=q.number, date=q.date, standard=q.standard,
-            services=sorted(found | mapped), category=QA_CATEGORY, data=_qa_data(q, corpus, crumbs),
+            id=q.id, kind="qa", doc_id=q.source_doc or q.doc_id, title="", heading=heading, question=question,
+            body=body, source=source, series_id=q.series_id, volume=q.volume, number=q.number, date=q.date,
+            standard=q.standard, services=sorted((set(named) - excluded) | mapped), category=QA_CATEGORY,
+            data=_qa_data(q, corpus, crumbs, headline),
         ))
     if rules:
         from ..rules.entries import amount_dict, rule_text

@@ -1,0 +1,120 @@
+"""What a corpus load reuses across builds (kb.corpus.memo): the same corpus as a load that
+reuses nothing, whatever changed in between."""
+import difflib
+import random
+
+from kb.corpus import rulings
+from kb.corpus.load import load_corpus
+from kb.corpus.memo import Memo
+from kb.search.inputs import load_inputs
+from kb.search.units import build_units
+
+from .test_workbook import tiny  # noqa: F401 (a fixture)
+from .workbooks import write_workbook
+
+
+def same_corpus(a, b) -> None:
+    assert a.documents == b.documents
+    assert a.clauses == b.clauses
+    assert a.qas == b.qas
+    assert a.repeats == b.repeats
+    assert a.links == b.links
+    assert a.statuses == b.statuses
+
+
+def memo_load(root):
+    """Load with the memo, save it (as the build does), and load again from it."""
+    first = load_corpus(root)
+    first.repeats
+    first.memo.save()
+    return first, load_corpus(root)
+
+
+def test_a_load_from_the_memo_is_the_load_without_it(fresh_cache, corpus_copy):
+    first, again = memo_load(corpus_copy)
+    assert list((fresh_cache / "corpus").glob("*.pickle")), "the first load leaves its memo"
+    plain = load_corpus(corpus_copy, memo=False)
+    assert plain.memo is None
+    same_corpus(first, plain)
+    same_corpus(again, plain)
+    assert len(again.memo._used_docs) == len(plain.documents)
+
+
+def test_the_units_from_the_memo_are_the_units_without_it(fresh_cache, corpus_copy):
+    inputs = load_inputs(corpus_copy)
+    first = build_units(inputs.corpus, inputs.rules, inputs.services)  # makes what the memo keeps
+    inputs.corpus.memo.save()
+    again = load_corpus(corpus_copy)
+    assert again.memo._made, "the units' search texts are remembered"
+    plain = build_units(load_corpus(corpus_copy, memo=False), inputs.rules, inputs.services)
+    assert first == plain
+    assert build_units(again, inputs.rules, inputs.services) == plain
+    assert {u.kind for u in plain} >= {"qa", "rule", "heading"}
+
+
+def test_a_changed_document_is_read_again(fresh_cache, corpus_copy):
+    memo_load(corpus_copy)
+    doc = next(p for p in sorted((corpus_copy / "documents").glob("*.txt")) if "問" in p.read_text(encoding="utf-8"))
+    doc.write_text(doc.read_text(encoding="utf-8") + "\n問９９９ メモは読み直されるか。\n（答）\n読み直される。\n",
+                   encoding="utf-8")
+    changed = load_corpus(corpus_copy)
+    assert any("メモは読み直されるか" in q.question for q in changed.qas)
+    same_corpus(changed, load_corpus(corpus_copy, memo=False))
+
+
+def test_a_new_edition_of_a_question_is_compared_again(fresh_cache, tiny, tmp_path):
+    """Repeated questions found from remembered comparisons and new ones alike."""
+    from kb.ingest.workbook import ingest_workbook
+
+    issued = "8.3.13\n介護保険最新情報Vol.1479\n「介護職員等処遇改善加算に関するＱ＆Ａ（第１版）」について"
+    row = {"service": "01 全サービス共通", "standard": "4 報酬", "topic": "賃金改善方法", "issued": issued}
+    rows = [{**row, "question": "賞与を引き下げた場合、介護職員の賃金が下がったときの取扱いはどうなるのか。", "answer": "旧"},
+            {**row, "question": "賃金改善の実施期間はいつからいつまでか。", "answer": "別"}]
+    ingest_workbook(write_workbook(tmp_path / "wb.xlsx", rows), tiny)
+    first, again = memo_load(tiny)
+    assert not first.repeats
+    later = "9.3.13\n介護保険最新情報Vol.1500\n「介護職員等処遇改善加算に関するＱ＆Ａ（第２版）」について"
+    rows.append({**row, "issued": later, "answer": "新",
+                 "question": "賞与を引き下げた場合、介護職員等の賃金が下がったときの取扱いはどうなるのか。"})
+    ingest_workbook(write_workbook(tmp_path / "wb2.xlsx", rows), tiny, replace_existing=True)
+    c = load_corpus(tiny)
+    new, old = (next(q for q in c.qas if q.answer == a) for a in ("新", "旧"))
+    assert c.repeats[new.id] == [new.id, old.id]
+    same_corpus(c, load_corpus(tiny, memo=False))
+
+
+def test_a_damaged_memo_is_ignored(fresh_cache, corpus_copy):
+    memo_load(corpus_copy)
+    (path,) = (fresh_cache / "corpus").glob("*.pickle")
+    path.write_bytes(b"\x80\x05not a pickle")
+    same_corpus(load_corpus(corpus_copy), load_corpus(corpus_copy, memo=False))
+    path.write_bytes(b"")
+    assert Memo.open()._docs == {}
+
+
+def test_alike_is_difflibs_ratio():
+    """The cheap bounds never change the answer of SequenceMatcher's ratio >= REPEAT."""
+    rng = random.Random(7)
+    alphabet = "介護職員等の賃金処遇改善加算について、は。問答算定できるか" + "ａｂｃ１２３"
+    bases = ["".join(rng.choice(alphabet) for _ in range(rng.randint(5, 120))) for _ in range(200)]
+    pairs = []
+    for a in bases:
+        b = list(a)
+        for _ in range(rng.randint(0, 12)):  # a few edits: near the threshold
+            i = rng.randrange(len(b) + 1)
+            op = rng.random()
+            if op < 0.4 and b:
+                b.pop(min(i, len(b) - 1))
+            elif op < 0.8:
+                b.insert(i, rng.choice(alphabet))
+            elif b:
+                b[min(i, len(b) - 1)] = rng.choice(alphabet)
+        pairs.append((a, "".join(b)))
+        pairs.append((a, rng.choice(bases)))
+    alike = 0
+    for a, b in pairs:
+        m = difflib.SequenceMatcher(None, a, b, autojunk=False)
+        expected = m.real_quick_ratio() >= rulings.REPEAT and m.quick_ratio() >= rulings.REPEAT and m.ratio() >= rulings.REPEAT
+        assert rulings._alike(a, b, {}) is expected, (a, b)
+        alike += expected
+    assert 20 < alike < len(pairs) - 20  # both answers were exercised
