@@ -197,19 +197,25 @@ def prepare_analysis(out_dir: Path, inputs: Inputs) -> Path | None:
 
 
 def write_index(units: list[Unit], out_dir: Path, thesaurus: Thesaurus, services=None, user_dic: Path | None = None,
-                analysed=None, fields=None, vocabulary=None) -> None:
+                analysed=None, fields=None, vocabulary=None, previous: Path | None = None,
+                state: Path | None = None) -> None:
     """The Whoosh index, its impacts, the stored hits, the query vocabulary and lookup.json,
     into ``out_dir`` (prepared by :func:`prepare_analysis`). From the build: ``analysed``, its
     :class:`~kb.search.analysed.Analysis` of the units' texts and of each word form in
     ``vocabulary``; ``fields``, the units' postings per field. Else the units are analysed now
-    and the vocabulary is their word forms."""
+    and the vocabulary is their word forms.
+
+    ``previous``: the previous build's index folder (None: a clean build); ``state``: where this
+    build leaves what the next one reuses (:mod:`kb.search.reuse`). The result is the clean
+    build's: the same files but for Whoosh's, whose documents and terms are the same."""
+    from . import reuse
     from .analysed import Analysis, field_postings
     from .impact import impacts, write_impacts
     from .searcher import BM25_B, BM25_K1
-    from .segment import write_segment
+    from .segment import link_segments, write_docnums, write_segment
     from .stored import write_units
     from .units import searchable_texts
-    from .vocab import write_vocab
+    from .vocab import read_vocab, write_vocab
 
     if analysed is None:
         analysed = Analysis().add(searchable_texts(units), workers=0)
@@ -224,19 +230,49 @@ def write_index(units: list[Unit], out_dir: Path, thesaurus: Thesaurus, services
         "rules": rule_names(units),
     }
     (out_dir / "lookup.json").write_text(json.dumps(lookup, ensure_ascii=False, sort_keys=True), encoding="utf-8")
-    data = [json.dumps(u.data, ensure_ascii=False, sort_keys=True) for u in units]
+    key = reuse.build_key(user_dic)
+    order, data_digests = reuse.unit_digests(units)
+    prev = reuse.previous_state(previous, key)
+    plan = reuse.plan(prev, order)
+    data = reuse.stored_data(units, data_digests, prev)
+    if plan.keep:
+        link_segments(plan.keep, prev.index_dir, out_dir)
+    added = [units[n] for n in plan.new]
     docs = [dict(
         id=u.id, kind=u.kind, category=u.category, doc_id=u.doc_id, series=u.series_id,
         volume=str(u.volume) if u.volume is not None else "",
         number=str(u.number) if u.number is not None else "", date=u.date, standard=u.standard,
         services=",".join(u.services), title=u.title, heading=u.heading, question=u.question,
-        body=u.body, source=u.source, data=d,
-    ) for u, d in zip(units, data)]
-    write_segment(out_dir, schema(), docs, texts)  # one segment: doc numbers 0..N-1, as the impacts assume
+        body=u.body, source=u.source, data=data[n].decode("utf-8"),
+    ) for n, u in zip(plan.new, added)]
+    new_texts = texts if len(added) == len(units) else field_postings(added, analysed)
+    # doc numbers 0..N-1 in one segment, as the impacts assume; else mapped (segment.DOCNUMS)
+    segments = write_segment(out_dir, schema(), docs, new_texts, plan.keep)
+    write_docnums(out_dir, plan.docnums)
     del docs
-    write_impacts(out_dir, impacts(texts, FIELD_BOOSTS, BM25_B, BM25_K1))
-    write_units(out_dir, units, data)
-    write_vocab(out_dir, vocabulary or (), analysed)
+    if plan.same:  # the same units in the same order: the same impacts and stored units
+        _link(prev.index_dir, out_dir, "impacts.bin", "impacts.idx", "units.bin", "units.idx")
+    else:
+        write_impacts(out_dir, impacts(texts, FIELD_BOOSTS, BM25_B, BM25_K1))
+        write_units(out_dir, units, data)
+    forms = reuse.forms_digest(vocabulary or ())
+    if prev is not None and prev.forms == forms:
+        _link(prev.index_dir, out_dir, "vocab.marshal")
+    else:
+        write_vocab(out_dir, vocabulary or (), analysed, read_vocab(prev.index_dir) if prev is not None else None)
+    if state is not None:
+        by_segment = {s.segid: d for s, d in zip(plan.keep, plan.digests)}
+        digests = [by_segment[s.segid] if s.segid in by_segment else [order[n] for n in plan.new] for s in segments]
+        reuse.save(state, key, order, data_digests, segments, digests, forms)
+
+
+def _link(src: Path, dst: Path, *names: str) -> None:
+    """Hard-link files of the previous build (a copy where linking fails); never written in place."""
+    for name in names:
+        try:
+            os.link(src / name, dst / name)
+        except OSError:
+            shutil.copyfile(src / name, dst / name)
 
 
 def _expansion_terms(thesaurus: Thesaurus) -> dict[str, list]:

@@ -108,6 +108,7 @@ class Searcher:
             ) from None
         self.ndocs = len(self.units)
         self._whoosh = None
+        self._docnums = None  # Whoosh's document number -> the unit's (kb.search.segment.DOCNUMS)
         dic = self.lookup.get("user_dic")
         # this index's own dictionary for every query (two open indexes never mix theirs);
         # configured as the default too, for callers without a Searcher
@@ -121,15 +122,28 @@ class Searcher:
             from whoosh import index as windex
             from whoosh import scoring
 
+            from .segment import read_docnums
+
             try:
                 ix = windex.open_dir(str(self.index_dir))
                 self._whoosh = ix.searcher(weighting=scoring.BM25F(B=BM25_B, K1=BM25_K1))
+                self._docnums = read_docnums(self.index_dir)
             except Exception as e:
                 raise IndexMissing(f"the search index in {self.index_dir} cannot be read ({type(e).__name__}: {e}); "
                                    "rebuild it: kaigo-kb build") from None
-            if self._whoosh.doc_count_all() != self.ndocs:
+            mapped = self._docnums is None or (len(self._docnums) == self._whoosh.doc_count_all()
+                                               and sorted(d for d in self._docnums if d >= 0) == list(range(self.ndocs)))
+            if self._whoosh.doc_count() != self.ndocs or not mapped:
                 raise IndexMissing(f"the search index in {self.index_dir} is not one build; rebuild it: kaigo-kb build")
         return self._whoosh
+
+    def filtered(self, flt) -> set[int]:
+        """The units (numbers) a Whoosh query on the filter fields matches."""
+        found = self.searcher.docs_for_query(flt)
+        if self._docnums is None:
+            return set(found)
+        docnums = self._docnums
+        return {docnums[d] for d in found}
 
     def close(self):
         if self._whoosh is not None:
@@ -218,7 +232,7 @@ class Searcher:
             raise QueryError("empty query; type a few words, e.g. kaigo-kb search \"ショートステイ 算定\"")
         ref = parse_reference(q)
         flt = self._filter(filters)
-        allowed = set(self.searcher.docs_for_query(flt)) if flt is not None else None
+        allowed = self.filtered(flt) if flt is not None else None
         hits = self._reference_hits(ref, allowed) if not ref.empty else []
         note = self._missing_reference(ref) if not ref.empty and not hits else ""
         rest = ref.rest if not ref.empty else q

@@ -12,9 +12,18 @@ The result is the index ``add_document`` and ``commit(optimize=True)`` make: one
 documents numbered in the order given (tests/test_index.py compares the two). It uses the
 segment writer's per-document writer, field writer and closing steps (whoosh 2.7.4 is
 pinned in pyproject.toml), for a new, empty index only.
+
+A build after a small change keeps the previous build's segments (Whoosh never rewrites a
+segment's file: :func:`link_segments` hard-links them, their changed or removed documents
+marked deleted in the new table of contents) and writes only the new units as one more
+segment (``keep``). Whoosh numbers documents segment after segment, so the query side maps
+its numbers to the units' through ``whoosh.docnums`` (:data:`DOCNUMS`; absent: the same).
 """
 from __future__ import annotations
 
+import os
+import shutil
+from array import array
 from pathlib import Path
 
 from whoosh import index
@@ -22,22 +31,77 @@ from whoosh.system import pack_uint
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
 
-def write_segment(out_dir: Path, schema, docs: list[dict[str, str]], texts: dict[str, tuple[dict, list[int]]]) -> None:
+INDEX_NAME = "MAIN"  # Whoosh's default index name
+DOCNUMS = "whoosh.docnums"  # int32 per Whoosh document number: the unit's number, -1 deleted
+
+
+def write_segment(out_dir: Path, schema, docs: list[dict[str, str]], texts: dict[str, tuple[dict, list[int]]],
+                  keep: list = ()) -> list:
     """A new index in ``out_dir``: document ``n`` has the field values ``docs[n]``; a field
-    named in ``texts`` is indexed from its postings and lengths instead of its value."""
+    named in ``texts`` is indexed from its postings and lengths instead of its value. ``keep``:
+    segments already in ``out_dir`` (:func:`link_segments`) that come before the new one.
+    Returns the index's segments."""
     ix = index.create_in(str(out_dir), schema)
     writer = ix.writer()
     try:
-        other = _write_documents(writer, schema, docs, texts)
-        _write_postings(writer.fieldwriter, schema, texts, other)
-        writer.docnum = len(docs)
-        writer._close_segment()
-        writer._assemble_segment()
-        writer._commit_toc([writer.get_segment()])
+        if docs:
+            other = _write_documents(writer, schema, docs, texts)
+            _write_postings(writer.fieldwriter, schema, texts, other)
+            writer.docnum = len(docs)
+            writer._close_segment()
+            writer._assemble_segment()
+            segments = [*keep, writer.get_segment()]
+        else:
+            writer._close_segment()
+            segments = list(keep)
+        writer._commit_toc(segments)
     except BaseException:
         writer.cancel()
         raise
     writer._finish()
+    return segments
+
+
+def previous_segments(index_dir: Path) -> list:
+    """The segments of the index in ``index_dir``, as its table of contents lists them."""
+    from whoosh.filedb.filestore import FileStorage
+
+    return list(index.TOC.read(FileStorage(str(index_dir)), INDEX_NAME).segments)
+
+
+def link_segments(segments: list, previous: Path, out_dir: Path) -> None:
+    """Hard-link the files of ``segments`` from the index in ``previous`` into ``out_dir`` (a
+    copy where linking fails); the previous build's files are never written."""
+    names = os.listdir(previous)
+    for seg in segments:
+        for name in segment_files(seg, names, previous):
+            try:
+                os.link(previous / name, out_dir / name)
+            except OSError:
+                shutil.copyfile(previous / name, out_dir / name)
+
+
+def segment_files(seg, names: list[str], index_dir: Path) -> list[str]:
+    """The files of a segment among ``names`` (the index folder's); an error when it has none."""
+    files = [n for n in names if n.startswith(seg.segment_id() + ".")]
+    if not files:
+        raise FileNotFoundError(f"segment {seg.segment_id()} has no files in {index_dir}")
+    return files
+
+
+def write_docnums(out_dir: Path, docnums: list[int] | None) -> None:
+    """``whoosh.docnums`` (None: Whoosh numbers the documents as the units are numbered)."""
+    if docnums is not None:
+        (Path(out_dir) / DOCNUMS).write_bytes(array("i", docnums).tobytes())
+
+
+def read_docnums(index_dir: Path) -> array | None:
+    path = Path(index_dir) / DOCNUMS
+    if not path.exists():
+        return None
+    out = array("i")
+    out.frombytes(path.read_bytes())
+    return out
 
 
 def _write_documents(writer, schema, docs, texts) -> dict[str, dict[bytes, list]]:

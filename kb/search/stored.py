@@ -19,14 +19,14 @@ from pathlib import Path
 IDX, BIN = "units.idx", "units.bin"
 
 
-def write_units(out_dir: Path, units, data: list[str]) -> None:
-    """``data``: each unit's JSON text, as the Whoosh index stores it."""
+def write_units(out_dir: Path, units, data: list[bytes]) -> None:
+    """``data``: each unit's JSON text (UTF-8), as the Whoosh index stores it."""
     offsets = array("Q", [0])
-    with open(Path(out_dir) / BIN, "wb") as out:
-        for text in data:
-            blob = text.encode("utf-8")
-            out.write(blob)
-            offsets.append(offsets[-1] + len(blob))
+    end = 0
+    for blob in data:
+        end += len(blob)
+        offsets.append(end)
+    (Path(out_dir) / BIN).write_bytes(b"".join(data))
     position = {u.id: n for n, u in enumerate(units)}
     leader = [position.get(u.data.get("group", u.id), n) for n, u in enumerate(units)]
     table = {"id": [u.id for u in units], "kind": [u.kind for u in units],
@@ -59,7 +59,11 @@ class StoredUnits:
 
     def data(self, docnum: int) -> dict:
         """The hit as ``search --json`` prints it."""
-        return json.loads(self._bin[self.offsets[docnum]:self.offsets[docnum + 1]].decode("utf-8"))
+        return json.loads(self.raw(docnum).decode("utf-8"))
+
+    def raw(self, docnum: int) -> bytes:
+        """The unit's JSON text as stored (UTF-8)."""
+        return self._bin[self.offsets[docnum]:self.offsets[docnum + 1]]
 
     def docnum(self, ident: str) -> int | None:
         if self._docnums is None:

@@ -19,20 +19,30 @@ from . import analysis
 FILE = "vocab.marshal"
 
 
-def write_vocab(out_dir: Path, forms, analysed) -> None:
+def write_vocab(out_dir: Path, forms, analysed, known: dict | None = None) -> None:
     """``forms``: the word forms to store; ``analysed``: the build's analysis, which holds each
-    of them as a text of its own (:class:`kb.search.analysed.Analysis`)."""
+    of them as a text of its own (:class:`kb.search.analysed.Analysis`); ``known``: a table an
+    earlier build wrote with the same analysis, whose entries are taken as they are."""
     table = {}
+    known = known or {}
     for form in sorted(set(forms)):
-        toks = analysed.tokens(form)
-        if toks is not None:
-            table[form] = tuple((t.term, t.surface, t.start, t.end, t.part) for t in toks)
+        entry = known.get(form)
+        if entry is None:
+            toks = analysed.tokens(form)
+            if toks is not None:
+                entry = tuple((t.term, t.surface, t.start, t.end, t.part) for t in toks)
+        if entry is not None:
+            table[form] = entry
     (Path(out_dir) / FILE).write_bytes(marshal.dumps(table, 2))  # version 2: the same bytes for the same table
+
+
+def read_vocab(index_dir: Path) -> dict:
+    return marshal.loads((Path(index_dir) / FILE).read_bytes())
 
 
 class Vocabulary:
     def __init__(self, index_dir: Path):
-        self.table: dict[str, tuple] = marshal.loads((Path(index_dir) / FILE).read_bytes())
+        self.table: dict[str, tuple] = read_vocab(index_dir)
         self.sudachi = 0  # queries read by Sudachi (a word the file does not hold): for tests and benchmarks
 
     def tokenize(self, text: str, user_dic: str | None) -> list[analysis.Tok]:

@@ -1,0 +1,184 @@
+"""What one index build leaves for the next, and what the next one takes from it.
+
+In: the previous build's index folder (``previous``), the state it left beside it
+(``previous.parent / "state" / "index"``, :data:`STATE`) and this build's units. Out: a
+:class:`Plan` for :func:`kb.search.index.write_index` — whether the units are the previous
+build's, in the same order (then the impacts and the stored units are the previous files,
+hard-linked), which Whoosh segments are kept (the documents of changed or removed units
+marked deleted), which units go into one new segment, and how Whoosh's document numbers map
+to the units' — each unit's stored JSON found in the previous ``units.bin``, and the state for
+the next build (:func:`save`).
+
+A unit is known by the digest of everything its Whoosh document holds; what a text's terms
+are besides the text is in the key (:func:`build_key`): the code
+(:func:`kb.locations.code_fingerprint`) and the analysis configuration
+(:func:`kb.search.analysed.config_key`: Sudachi, the user dictionary and its word list). A
+missing, damaged or foreign state means a clean build, never a failure. The impacts depend on
+every unit (N, the average lengths, the document frequencies) and are computed anew unless
+nothing changed.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import marshal
+from dataclasses import dataclass, field
+from pathlib import Path
+
+STATE = "manifest.marshal"
+VERSION = 1
+SMALL_SEGMENT = 500  # a kept segment with fewer live documents is written again, into the new one
+MAX_SEGMENTS = 10  # more: a clean build (one segment)
+DEAD_SHARE = 0.2  # deleted documents past this share of Whoosh's: a clean build
+
+
+def build_key(user_dic: Path | None) -> str:
+    """What the index made from the same units depends on: the code and the analysis configuration."""
+    from ..locations import code_fingerprint
+    from .analysed import config_key
+
+    return f"{code_fingerprint()}:{config_key(str(user_dic) if user_dic else None)}"
+
+
+def _digest(blob: bytes) -> bytes:
+    return hashlib.blake2b(blob, digest_size=16).digest()
+
+
+def unit_digests(units) -> tuple[list[bytes], list[bytes]]:
+    """Per unit: the digest of its Whoosh document (every field, the stored JSON's digest with
+    them) and the digest of its hit data. marshal (version 2: no references) gives equal values
+    the same bytes; a value it cannot write is digested as JSON."""
+    docs, data = [], []
+    for u in units:
+        try:
+            d = _digest(marshal.dumps(u.data, 2))
+        except ValueError:
+            d = _digest(json.dumps(u.data, ensure_ascii=False, sort_keys=True).encode())
+        data.append(d)
+        docs.append(_digest(marshal.dumps((
+            u.id, u.kind, u.category, u.doc_id, u.series_id, u.volume, u.number, u.date, u.standard,
+            tuple(u.services), u.title, u.heading, u.question, u.body, u.source), 2) + d))
+    return docs, data
+
+
+@dataclass
+class Previous:
+    """The previous build's index folder and what its state says about it."""
+    index_dir: Path
+    order: list[bytes]  # the units' document digests, in their order
+    data: list[bytes]  # the units' data digests, in their order
+    segments: list  # Whoosh's segments (as its table of contents holds them)
+    digests: list[list[bytes]]  # per segment: the document digest of each of its documents
+    forms: bytes  # digest of the vocabulary's word forms
+
+
+def previous_state(previous: Path | None, key: str) -> Previous | None:
+    """The previous build's index and state when they are whole and were made with ``key``."""
+    if previous is None:
+        return None
+    import os
+
+    from .segment import previous_segments, segment_files
+    from .stored import StoredUnits
+
+    try:
+        st = marshal.loads((previous.parent / "state" / "index" / STATE).read_bytes())
+        if not isinstance(st, dict) or st.get("version") != VERSION or st.get("key") != key:
+            return None
+        segments = previous_segments(previous)
+        listed = st["segments"]
+        if [s.segid for s in segments] != [segid for segid, _ in listed] or any(
+                s.doc_count_all() != len(digests) for s, (_, digests) in zip(segments, listed)):
+            return None
+        names = os.listdir(previous)
+        for s in segments:
+            segment_files(s, names, previous)
+        stored = StoredUnits(previous)
+        ok = len(stored) == len(st["order"]) == len(st["data"])
+        stored.close()
+        if not ok:
+            return None
+        return Previous(previous, st["order"], st["data"], segments, [d for _, d in listed], st["forms"])
+    except Exception:  # missing, damaged, another version: build clean
+        return None
+
+
+@dataclass
+class Plan:
+    same: bool = False  # the previous build's units, in the same order
+    keep: list = field(default_factory=list)  # the previous build's Whoosh segments kept, deletions marked
+    new: list[int] = field(default_factory=list)  # the units (numbers) written as a new segment
+    docnums: list[int] | None = None  # Whoosh document number -> unit number (-1: deleted); None: the same
+    digests: list[list[bytes]] = field(default_factory=list)  # per kept segment: its documents' digests
+
+
+def plan(prev: Previous | None, order: list[bytes]) -> Plan:
+    """What to keep of the previous Whoosh index and what to write (see the module's docstring)."""
+    clean = Plan(new=list(range(len(order))))
+    if prev is None:
+        return clean
+    import copy
+
+    where = {d: n for n, d in enumerate(order)}
+    kept = []  # (segment, its digests, its documents' unit numbers)
+    for seg, digests in zip(prev.segments, prev.digests):
+        kept.append((seg, digests, [where.get(d, -1) for d in digests]))
+    claimed = {n for _seg, _dg, nums in kept for n in nums if n >= 0}
+    if len(claimed) != sum(n >= 0 for _seg, _dg, nums in kept for n in nums):
+        return clean  # a unit in two segments: not an index this code made
+    new = [n for n in range(len(order)) if n not in claimed]
+    if new:  # small segments after the first are written again with the new units
+        small = [k for k in kept[1:] if sum(n >= 0 for n in k[2]) < SMALL_SEGMENT]
+        kept = [k for k in kept if not any(k is s for s in small)]
+        new = sorted(new + [n for _seg, _dg, nums in small for n in nums if n >= 0])
+    total = sum(len(nums) for _seg, _dg, nums in kept) + len(new)
+    dead = sum(n < 0 for _seg, _dg, nums in kept for n in nums)
+    if not kept or len(kept) + bool(new) > MAX_SEGMENTS or dead > DEAD_SHARE * total:
+        return clean
+    out = Plan(same=prev.order == order, new=new)
+    docnums: list[int] = []
+    for seg, digests, nums in kept:
+        seg = copy.copy(seg)
+        gone = {i for i, n in enumerate(nums) if n < 0}
+        seg._deleted = gone or None  # W3Segment's deletions, written with the table of contents
+        out.keep.append(seg)
+        out.digests.append(digests)
+        docnums += nums
+    docnums += new
+    out.docnums = None if docnums == list(range(len(order))) else docnums
+    return out
+
+
+def stored_data(units, data_digests: list[bytes], prev: Previous | None) -> list[bytes]:
+    """Each unit's JSON text (UTF-8): from the previous ``units.bin`` where the unit's data is
+    unchanged, else written now."""
+    from .stored import StoredUnits
+
+    found = {}
+    stored = None
+    if prev is not None:
+        stored = StoredUnits(prev.index_dir)
+        found = {d: n for n, d in enumerate(prev.data)}
+    out = []
+    try:
+        for u, d in zip(units, data_digests):
+            n = found.get(d)
+            out.append(stored.raw(n) if n is not None else
+                       json.dumps(u.data, ensure_ascii=False, sort_keys=True).encode("utf-8"))
+    finally:
+        if stored is not None:
+            stored.close()
+    return out
+
+
+def forms_digest(forms) -> bytes:
+    return _digest("\n".join(sorted(set(forms))).encode("utf-8"))
+
+
+def save(state: Path, key: str, order: list[bytes], data: list[bytes], segments: list, digests: list[list[bytes]],
+         forms: bytes) -> None:
+    """The state the next build reads (:func:`previous_state`)."""
+    st = {"version": VERSION, "key": key, "order": order, "data": data, "forms": forms,
+          "segments": [(s.segid, d) for s, d in zip(segments, digests)]}
+    state.mkdir(parents=True, exist_ok=True)
+    (state / STATE).write_bytes(marshal.dumps(st, 2))
