@@ -231,10 +231,10 @@ def write_index(units: list[Unit], out_dir: Path, thesaurus: Thesaurus, services
     }
     (out_dir / "lookup.json").write_text(json.dumps(lookup, ensure_ascii=False, sort_keys=True), encoding="utf-8")
     key = reuse.build_key(user_dic)
-    order, data_digests = reuse.unit_digests(units)
+    order = reuse.unit_digests(units)
     prev = reuse.previous_state(previous, key)
     plan = reuse.plan(prev, order)
-    data = reuse.stored_data(units, data_digests, prev)
+    data = reuse.stored_data(units, order, prev)
     if plan.keep:
         link_segments(plan.keep, prev.index_dir, out_dir)
     added = [units[n] for n in plan.new]
@@ -263,7 +263,7 @@ def write_index(units: list[Unit], out_dir: Path, thesaurus: Thesaurus, services
     if state is not None:
         by_segment = {s.segid: d for s, d in zip(plan.keep, plan.digests)}
         digests = [by_segment[s.segid] if s.segid in by_segment else [order[n] for n in plan.new] for s in segments]
-        reuse.save(state, key, order, data_digests, segments, digests, forms)
+        reuse.save(state, key, order, segments, digests, forms)
 
 
 def _link(src: Path, dst: Path, *names: str) -> None:

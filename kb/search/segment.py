@@ -109,6 +109,7 @@ def _write_documents(writer, schema, docs, texts) -> dict[str, dict[bytes, list]
     returns the postings of the fields not in ``texts``: field -> term -> [(doc, weight, value)]."""
     out = writer.perdocwriter
     other: dict[str, dict[bytes, list]] = {}
+    indexed: dict[tuple[str, str], list] = {}  # Whoosh's terms of a value: kinds, dates, services repeat
     for docnum, fields in enumerate(docs):
         out.start_doc(docnum)
         for name in sorted(fields):
@@ -121,7 +122,10 @@ def _write_documents(writer, schema, docs, texts) -> dict[str, dict[bytes, list]
             elif field.indexed:
                 assert not field.scorable  # a length would be needed: give its postings in ``texts``
                 terms = other.setdefault(name, {})
-                for tbytes, _freq, weight, vbytes in field.index(value):
+                found = indexed.get((name, value))
+                if found is None:
+                    found = indexed[name, value] = list(field.index(value))
+                for tbytes, _freq, weight, vbytes in found:
                     terms.setdefault(tbytes, []).append((docnum, weight, vbytes))
             out.add_field(name, field, value if field.stored else None, length)
         out.finish_doc()
