@@ -1,9 +1,13 @@
 """The Whoosh index: schema, Sudachi user dictionary, writer.
 
-Layout of ``<build>/index``: the Whoosh segment files, ``user.dic`` (domain
-compounds for Sudachi, built from the thesaurus, the service list and the rule
-names; ``user.words`` and ``user.parts`` beside it) and ``lookup.json`` (thesaurus map
-and service groups, so a query needs no corpus loading).
+Layout of ``<build>/index``: the Whoosh segment files (and ``whoosh.docnums`` when
+they were kept from earlier builds, :mod:`kb.search.segment`), ``impacts.*``
+(:mod:`kb.search.impact`), ``units.*`` (:mod:`kb.search.stored`), ``vocab.marshal``
+(:mod:`kb.search.vocab`), ``user.dic`` (domain compounds for Sudachi, built from the
+thesaurus, the service list and the rule names; ``user.words`` and ``user.parts`` beside
+it) and ``lookup.json`` (thesaurus map and service groups, so a query needs no corpus
+loading). What a build keeps for the next one is in ``<tmp>/state/index``
+(:mod:`kb.search.reuse`).
 """
 from __future__ import annotations
 
@@ -208,6 +212,18 @@ def write_index(units: list[Unit], out_dir: Path, thesaurus: Thesaurus, services
     ``previous``: the previous build's index folder (None: a clean build); ``state``: where this
     build leaves what the next one reuses (:mod:`kb.search.reuse`). The result is the clean
     build's: the same files but for Whoosh's, whose documents and terms are the same."""
+    import gc
+
+    # the build's millions of objects (units, analysis, postings) live on: a full collection
+    # walking them costs more (0.2 s and up) than this stage's garbage
+    gc.freeze()
+    try:
+        _write_index(units, out_dir, thesaurus, services, user_dic, analysed, fields, vocabulary, previous, state)
+    finally:
+        gc.unfreeze()
+
+
+def _write_index(units, out_dir, thesaurus, services, user_dic, analysed, fields, vocabulary, previous, state) -> None:
     from . import reuse
     from .analysed import Analysis, field_postings
     from .impact import impacts, write_impacts
