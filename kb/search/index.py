@@ -212,18 +212,6 @@ def write_index(units: list[Unit], out_dir: Path, thesaurus: Thesaurus, services
     ``previous``: the previous build's index folder (None: a clean build); ``state``: where this
     build leaves what the next one reuses (:mod:`kb.search.reuse`). The result is the clean
     build's: the same files but for Whoosh's, whose documents and terms are the same."""
-    import gc
-
-    # the build's millions of objects (units, analysis, postings) live on: a full collection
-    # walking them costs more (0.2 s and up) than this stage's garbage
-    gc.freeze()
-    try:
-        _write_index(units, out_dir, thesaurus, services, user_dic, analysed, fields, vocabulary, previous, state)
-    finally:
-        gc.unfreeze()
-
-
-def _write_index(units, out_dir, thesaurus, services, user_dic, analysed, fields, vocabulary, previous, state) -> None:
     from . import reuse
     from .analysed import Analysis, field_postings
     from .impact import impacts, write_impacts
