@@ -243,3 +243,21 @@ def test_the_seed_corpus_after_a_volume_answers_the_query_sets_as_clean(tmp_path
                 queries += [row["query"] for row in csv.DictReader(f, delimiter="\t")]
     assert len(queries) > 90
     assert_same_index(tmp_path / "b1" / "index", tmp_path / "clean" / "index", queries)
+
+
+def test_a_damaged_docnum_map_is_a_damaged_index(tmp_path, fresh_cache, reuse_always):
+    """whoosh.docnums that does not map Whoosh's documents onto the units: the filter says
+    rebuild instead of answering with the wrong units."""
+    from kb.search.searcher import IndexMissing, Searcher
+    from kb.search.segment import DOCNUMS
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(TINY, corpus)
+    build_index(corpus, tmp_path / "b0")
+    add_volume(corpus, 21)
+    index = build_index(corpus, tmp_path / "b1", previous=tmp_path / "b0")
+    assert Searcher(index).search("看取り", 5, Filters(kind="qa")).hits
+    (index / DOCNUMS).write_bytes((index / DOCNUMS).read_bytes()[:-4])
+    with pytest.raises(IndexMissing):
+        Searcher(index).search("看取り", 5, Filters(kind="qa"))
+    assert Searcher(index).search("看取り", 5).hits  # a query without a filter needs no Whoosh
