@@ -182,6 +182,9 @@ def test_nothing_changed_links_the_previous_files(tmp_path, fresh_cache):
     shutil.copytree(TINY, corpus)
     build_index(corpus, tmp_path / "b0")
     build_index(corpus, tmp_path / "b1", previous=tmp_path / "b0")
+    build_index(corpus, tmp_path / "clean")
+    state = Path("state") / "index" / reuse.STATE  # the same units, the same state (Whoosh's random names aside)
+    assert (tmp_path / "b1" / state).read_bytes() == (tmp_path / "clean" / state).read_bytes()
     for name in ("impacts.bin", "impacts.idx", "units.bin", "units.idx", "vocab.marshal"):
         assert (tmp_path / "b1" / "index" / name).samefile(tmp_path / "b0" / "index" / name)
     assert not (tmp_path / "b1" / "index" / "whoosh.docnums").exists()

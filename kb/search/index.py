@@ -251,7 +251,7 @@ def write_index(units: list[Unit], out_dir: Path, thesaurus: Thesaurus, services
     ) for n, u in zip(plan.new, added)]
     new_texts = texts if len(added) == len(units) else field_postings(added, analysed)
     # doc numbers 0..N-1 in one segment, as the impacts assume; else mapped (segment.DOCNUMS)
-    segments = write_segment(out_dir, schema(), docs, new_texts, plan.keep)
+    write_segment(out_dir, schema(), docs, new_texts, plan.keep)
     write_docnums(out_dir, plan.docnums)
     del docs
     if plan.same:  # the same units in the same order: the same impacts and stored units
@@ -265,9 +265,8 @@ def write_index(units: list[Unit], out_dir: Path, thesaurus: Thesaurus, services
     else:
         write_vocab(out_dir, vocabulary or (), analysed, read_vocab(prev.index_dir) if prev is not None else None)
     if state is not None:
-        by_segment = {s.segid: d for s, d in zip(plan.keep, plan.digests)}
-        digests = [by_segment[s.segid] if s.segid in by_segment else [order[n] for n in plan.new] for s in segments]
-        reuse.save(state, key, order, segments, digests, forms)
+        segments = plan.digests + ([[order[n] for n in plan.new]] if plan.new else [])  # as write_segment lists them
+        reuse.save(state, key, order, segments, forms)
 
 
 def _link(src: Path, dst: Path, *names: str) -> None:

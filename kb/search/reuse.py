@@ -88,9 +88,8 @@ def previous_state(previous: Path | None, key: str) -> Previous | None:
         if not isinstance(st, dict) or st.get("version") != VERSION or st.get("key") != key:
             return None
         segments = previous_segments(previous)
-        listed = st["segments"]
-        if [s.segid for s in segments] != [segid for segid, _ in listed] or any(
-                s.doc_count_all() != len(digests) for s, (_, digests) in zip(segments, listed)):
+        listed = st["segments"]  # by position: segment names are random, the state is the same for the same units
+        if len(segments) != len(listed) or any(s.doc_count_all() != len(d) for s, d in zip(segments, listed)):
             return None
         names = os.listdir(previous)
         for s in segments:
@@ -100,7 +99,7 @@ def previous_state(previous: Path | None, key: str) -> Previous | None:
         stored.close()
         if not ok:
             return None
-        return Previous(previous, st["order"], segments, [d for _, d in listed], st["forms"])
+        return Previous(previous, st["order"], segments, listed, st["forms"])
     except Exception:  # missing, damaged, another version: build clean
         return None
 
@@ -177,9 +176,9 @@ def forms_digest(forms) -> bytes:
     return _digest("\n".join(sorted(set(forms))).encode("utf-8"))
 
 
-def save(state: Path, key: str, order: list[bytes], segments: list, digests: list[list[bytes]], forms: bytes) -> None:
-    """The state the next build reads (:func:`previous_state`)."""
-    st = {"version": VERSION, "key": key, "order": order, "forms": forms,
-          "segments": [(s.segid, d) for s, d in zip(segments, digests)]}
+def save(state: Path, key: str, order: list[bytes], digests: list[list[bytes]], forms: bytes) -> None:
+    """The state the next build reads (:func:`previous_state`); ``digests``: per Whoosh segment, in
+    order, its documents' digests."""
+    st = {"version": VERSION, "key": key, "order": order, "forms": forms, "segments": digests}
     state.mkdir(parents=True, exist_ok=True)
     (state / STATE).write_bytes(marshal.dumps(st, 2))
