@@ -20,7 +20,7 @@ import os
 import pickle
 from pathlib import Path
 
-KEEP = 4  # cache files kept (one per code version)
+KEEP = 2  # cache files kept (one per code version: the one before stays for a switch back)
 
 
 def _digest(data: bytes) -> bytes:
