@@ -526,9 +526,11 @@ elif point == "swapped, old build not yet removed":
 elif point == "between two renames (no renameat2)":
     b._exchange = lambda new, target: False
     real_replace = pathlib.Path.replace
-    def replace(self, target):
+    def replace(self, target):  # the swap's first rename (the build aside), not a cache file's
         result = real_replace(self, target)
-        die()
+        if ".old-" in pathlib.Path(target).name:
+            die()
+        return result
     pathlib.Path.replace = replace
 elif point == "pause":  # hold the lock until told to go on
     def pause():
