@@ -26,8 +26,15 @@ class BuildLocked(RuntimeError):
     """Another build is writing the same build directory."""
 
 
-def build(corpus_dir: Path | str, build_dir: Path | str, *, site: bool = True, progress=None) -> dict:
-    """Build index (and site) into ``build_dir``; returns counts."""
+def build(corpus_dir: Path | str, build_dir: Path | str, *, site: bool = True, progress=None,
+          clean: bool = False) -> dict:
+    """Build index (and site) into ``build_dir``; returns counts and the seconds of each step.
+
+    The build reuses what the previous build in ``build_dir`` made from what has not changed (each
+    stage proves it: :mod:`kb.search.reuse`, :mod:`kb.site.reuse`), with the result of a clean
+    build; ``clean`` reuses nothing (but the caches of :mod:`kb.corpus.memo` and
+    :mod:`kb.search.analysed`, which are keyed by content)."""
+    import time
     import gc
 
     from .search import analysis
@@ -42,10 +49,21 @@ def build(corpus_dir: Path | str, build_dir: Path | str, *, site: bool = True, p
     with _lock(build_dir):
         _clear_leftovers(build_dir)
         tmp = build_dir.parent / f".{build_dir.name}.tmp-{os.getpid()}"
+        previous = None if clean else build_dir
+        steps: dict[str, float] = {}
+        clock = [time.perf_counter()]
+
+        def step(name: str) -> None:
+            now = time.perf_counter()
+            steps[name] = round(now - clock[0], 3)
+            clock[0] = now
+
         try:
             with workers() as pool:  # forked before the corpus is loaded: a worker carries only its Sudachi
                 inputs = load_inputs(corpus_dir)
+                step("load")
                 units = build_units(inputs.corpus, inputs.rules, inputs.services)
+                step("units")
                 user_dic = prepare_analysis(tmp / "index", inputs)
                 # each text analysed once, and only when no earlier build did (kb.search.analysed);
                 # then each word form alone, for reading queries (kb.search.vocab)
@@ -53,13 +71,16 @@ def build(corpus_dir: Path | str, build_dir: Path | str, *, site: bool = True, p
                 tokens = Analysis.cached().add([*searchable_texts(units), *words], pool=pool, progress=progress)
                 forms = tokens.forms(searchable_texts(units)) | set(words)
                 tokens.add(forms, pool=pool, progress=progress)
+                step("analysis")
             # what the next build can reuse, written by a child while this one goes on
             remembering = in_background(_remember, inputs.corpus, tokens)
             fields = field_postings(units, tokens)
+            step("postings")
             with analysis.using(tokens):  # the index and the browser index reuse this one analysis
                 # the Whoosh index on the other core while this process renders the site
                 indexing = in_background(write_index, units, tmp / "index", inputs.thesaurus, inputs.services,
-                                         user_dic, tokens, fields, forms, error=BuildFailed)
+                                         user_dic, tokens, fields, forms, _stage(previous, "index"),
+                                         tmp / "state" / "index", error=BuildFailed)
                 if site:
                     from .site.render import render_site
 
@@ -68,18 +89,27 @@ def build(corpus_dir: Path | str, build_dir: Path | str, *, site: bool = True, p
                         render_site(inputs, units, tmp / "site", progress=progress, analysed=tokens, fields=fields)
                     except ChildFailed as e:  # pages rendered in a child process: one line, as the index's
                         raise BuildFailed(str(e)) from None
+                    step("site")
                 indexing()
+                step("index (after the site)" if site else "index")
             with contextlib.suppress(ChildFailed):  # a cache not written costs the next build time, nothing else
                 remembering()
             _swap(tmp, build_dir)
+            step("swap")
             if user_dic is not None:  # the analysis now reads it from its final place
                 analysis.configure(str(build_dir / "index" / user_dic.name))
         finally:
             shutil.rmtree(tmp, ignore_errors=True)  # after an exchange: the previous build
             if collecting:
                 gc.enable()
+        step("old build removed")
     return {"documents": len(inputs.corpus.documents), "clauses": len(inputs.corpus.clauses),
-            "qas": len(inputs.corpus.qas), "rules": len(inputs.rules or []), "units": len(units)}
+            "qas": len(inputs.corpus.qas), "rules": len(inputs.rules or []), "units": len(units), "steps": steps}
+
+
+def _stage(previous: Path | None, name: str) -> Path | None:
+    """The previous build's output of a stage (``index``, ``site``), when there is one."""
+    return previous / name if previous is not None and (previous / name).is_dir() else None
 
 
 def _remember(corpus, tokens) -> None:

@@ -313,12 +313,15 @@ def _kinds():
 @corpus_option
 @build_option
 @click.option("--no-site", is_flag=True, help="Build the search index only.")
-def build(corpus_dir, build_dir, no_site):
+@click.option("--clean", is_flag=True, help="Reuse nothing of the previous build (the result is the same).")
+@click.option("--timings", is_flag=True, help="Say how long each step took (on stderr).")
+def build(corpus_dir, build_dir, no_site, clean, timings):
     """Check the corpus and rules, build the search index and the static site.
 
     Everything is written to a temporary folder and swapped in at the end, so an
     interrupted build leaves the previous build in place. A second build of the same
-    folder while one runs is refused.
+    folder while one runs is refused. What did not change since the previous build is
+    taken from it (the result is that of a clean build), so adding a volume is quick.
 
     \b
     Example:
@@ -343,7 +346,9 @@ def build(corpus_dir, build_dir, no_site):
         if done >= total:
             bar.__exit__(None, None, None)
 
-    counts = _run(lambda: run_build(corpus_dir, out, site=not no_site, progress=progress))
+    counts = _run(lambda: run_build(corpus_dir, out, site=not no_site, progress=progress, clean=clean))
+    if timings:
+        click.echo("  ".join(f"{name} {seconds:.2f} s" for name, seconds in counts["steps"].items()), err=True)
     click.echo(
         f"built {out}: {counts['documents']} documents, {counts['clauses']} clauses, "
         f"{counts['qas']} Q&As, {counts['rules']} rules"
