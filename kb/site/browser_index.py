@@ -118,13 +118,25 @@ def _services_accept(services) -> dict[str, list[str]]:
     return _services_lookup(services)
 
 
-def _units_holding(term: str, fields) -> int:
-    """How many units hold the term in any field (as kb.search.impact counts a term's documents)."""
-    holding: set[int] = set()
+def _common_terms(fields, limit: float) -> set[str]:
+    """The terms more than ``limit`` units hold in any field (as kb.search.impact counts a term's
+    documents). The units are counted only for a term whose postings, summed over the fields,
+    exceed the limit: most terms are rare."""
+    seen: Counter = Counter()
     for post, _lengths in fields.values():
-        if term in post:
-            holding.update(post[term][0])
-    return len(holding)
+        for term, (docs, _tfs) in post.items():
+            seen[term] += len(docs)
+    out = set()
+    for term, n in seen.items():
+        if n > limit and len(set().union(*(post[term][0] for post, _ in fields.values() if term in post))) > limit:
+            out.add(term)
+    return out
+
+
+def _stored_lengths(lengths: list[int]) -> list[int]:
+    """Field lengths as Whoosh keeps them (one byte each, lossy), each distinct length converted once."""
+    stored = {n: byte_to_length(length_to_byte(n)) for n in set(lengths)}
+    return list(map(stored.__getitem__, lengths))
 
 
 def _forms(units: list[Unit], analysed) -> tuple[dict[str, Counter], dict[str, set[str]]]:
@@ -175,7 +187,7 @@ def build_index(units: list[Unit], *, thesaurus=None, services=None, words=(), a
             progress("browser index", FIELDS.index(f) + 1, len(FIELDS))
     lengths = {f: fields[f][1] for f in FIELDS}
     vocab = {s: ids[max(sorted(c), key=lambda t: c[t])] for s, c in sorted(forms.items()) if s.strip()}
-    common = sorted(ids[t] for t in terms if _units_holding(t, fields) > COMMON_DF * len(units))
+    common = sorted(ids[t] for t in _common_terms(fields, COMMON_DF * len(units)))
     kinds = sorted({u.kind for u in units})
     standards = sorted({u.standard for u in units if u.standard})
     position = {u.id: n for n, u in enumerate(units)}
@@ -192,7 +204,7 @@ def build_index(units: list[Unit], *, thesaurus=None, services=None, words=(), a
         "terms": terms,
         "post": [post[f] for f in FIELDS],
         # Whoosh keeps a document's field length in one byte (lossy); the average is exact
-        "len": [[byte_to_length(length_to_byte(n)) for n in lengths[f]] for f in FIELDS],
+        "len": [_stored_lengths(lengths[f]) for f in FIELDS],
         "avgLen": [round(sum(lengths[f]) / max(len(units), 1), 6) or 1 for f in FIELDS],
         "kindWeight": KIND_WEIGHT,
         "keywordKindWeight": KEYWORD_KIND_WEIGHT,
