@@ -30,30 +30,16 @@ from __future__ import annotations
 import json
 from array import array
 from collections import Counter, defaultdict
-from itertools import chain, compress, count
-from operator import sub
+from itertools import chain
 from pathlib import Path
 
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from ..corpus.normalize import join_ja_spaces, search_text
 from ..search.index import FIELD_BOOSTS, rule_names
+from ..search.searcher import (BM25_B, BM25_K1, COMMON_DF, GROUP_TIEBREAK, KEYWORD_KIND_WEIGHT, KIND_WEIGHT,
+                               MAX_QUERY, PART_WEIGHT, QUESTION, RULE_ASKS, STATUS_WEIGHT, STRONG_WEIGHT, WEAK_MATCH)
 from ..search.present import shown_text
-from ..search.searcher import (
-    BM25_B,
-    BM25_K1,
-    COMMON_DF,
-    GROUP_TIEBREAK,
-    KEYWORD_KIND_WEIGHT,
-    KIND_WEIGHT,
-    MAX_QUERY,
-    PART_WEIGHT,
-    QUESTION,
-    RULE_ASKS,
-    STATUS_WEIGHT,
-    STRONG_WEIGHT,
-    WEAK_MATCH,
-)
 from ..search.units import SEARCH_FIELDS, Unit
 from . import paths
 
@@ -178,11 +164,19 @@ def build_index(units: list[Unit], *, thesaurus=None, services=None, words=(), a
             forms[t.surface.lower()][t.term] += 0  # known form, no weight against corpus usage
     terms = sorted({t for c in forms.values() for t in c})
     ids = {t: i for i, t in enumerate(terms)}
-    empty: list[int] = []
-    post = {f: [empty] * len(terms) for f in FIELDS}
+    empty = array("i")
+    post = {f: [empty] * len(terms) for f in FIELDS}  # arrays, written out as JSON lists (index_js)
     for f in FIELDS:
         for term, (docs, tfs) in fields[f][0].items():
-            post[f][ids[term]] = _encode_postings(docs, tfs)
+            out, last = array("i"), -1
+            for ui, tf in zip(docs, tfs):
+                if tf == 1:
+                    out.append(ui - last)
+                else:
+                    out.append(last - ui)
+                    out.append(tf)
+                last = ui
+            post[f][ids[term]] = out
         if progress:
             progress("browser index", FIELDS.index(f) + 1, len(FIELDS))
     lengths = {f: fields[f][1] for f in FIELDS}
@@ -280,26 +274,9 @@ def unit_texts(units: list[Unit]) -> dict[str, list[str]]:
     }
 
 
-def _encode_postings(docs, tfs) -> list[int]:
-    """One term's postings in a field: unit-number gaps (from -1), a gap ``d`` meaning tf 1
-    and ``-d, tf`` any other tf. The element-wise work runs in C (map, compress, slices): a
-    10,000-Q&A build has 2.1 million postings, a sixth of them with tf > 1."""
-    gaps = list(map(sub, docs, chain((-1,), docs)))
-    if tfs.count(1) == len(tfs):
-        return gaps
-    out: list[int] = []
-    last = 0
-    for i in compress(count(), map((1).__ne__, tfs)):
-        out += gaps[last:i]
-        out += (-gaps[i], tfs[i])
-        last = i + 1
-    out += gaps[last:]
-    return out
-
-
 def index_js(payload, name: str = JS_GLOBAL) -> str:
     """Data as a script assigning a global: loads from file:// with a plain <script>. Arrays
-    are written as lists."""
+    (the postings) are written as lists."""
     body = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=_as_list)
     return f"window.{name}={body};\n"
 

@@ -94,9 +94,10 @@ def _load(previous: Path | None, state: Path | None, fingerprint: str) -> tuple[
     try:
         with open(previous.parent / "state" / state.name / STATE / PIECES, "rb") as f:
             saved = pickle.load(f)
-        if saved["fingerprint"] == fingerprint and isinstance(saved["lines"], dict) \
-                and isinstance(saved["files"], dict):
-            return saved["lines"], saved["files"]
+        lines, files = saved["lines"], saved["files"]
+        if saved["fingerprint"] == fingerprint and isinstance(lines, dict) and isinstance(files, dict) \
+                and all(type(v) is bytes for v in lines.values()):
+            return lines, files
     except Exception:  # missing, cut short, another format: build clean, never fail
         pass
     return {}, {}
