@@ -151,3 +151,28 @@ def test_changed_rules_give_the_clean_build(tmp_path):
     before = (tmp_path / "first" / "site" / "downloads" / "service-tokuyo.csv").read_bytes()
     out = _same_as_clean(corpus, tmp_path, tmp_path / "first", "rules")
     assert out["downloads/service-tokuyo.csv"] != before and "令和6年6月1日" in out["downloads/service-tokuyo.csv"].decode()
+
+
+def test_a_rulings_key_is_the_same_however_its_objects_are_shared():
+    """A ruling parsed afresh and the same ruling loaded from the corpus memo share their strings
+    differently: the key (what decides reuse) must not see that."""
+    import io
+    import pickle
+
+    from kb.corpus.load import load_corpus
+    from kb.corpus.records import source_dict
+    from kb.site.downloads import record_key
+
+    corpus = load_corpus(TINY)
+    docs = {d.id: source_dict(d) for d in corpus.documents}
+
+    def unshared(q):  # every object of q pickled on its own, so nothing is shared after loading
+        out = io.BytesIO()
+        p = pickle.Pickler(out, protocol=5)
+        p.fast = True
+        p.dump(q)
+        return pickle.loads(out.getvalue())
+
+    for q in corpus.qas:
+        copy = unshared(q)
+        assert copy == q and record_key(copy, corpus, docs) == record_key(q, corpus, docs)

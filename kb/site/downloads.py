@@ -16,6 +16,7 @@ build is the same code with nothing to reuse. Everything is keyed by
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import pickle
 import shutil
@@ -84,7 +85,11 @@ def record_key(q: QA, corpus, docs: dict[str, dict]) -> bytes:
     ends = [corpus.qas_by_id[i].citation for x in links for i in (x.newer, x.older) if i in corpus.qas_by_id]
     about = (corpus.statuses.get(q.id, ""), links, ends, corpus.earlier(q.id), corpus.newest(q.id),
              docs.get(q.source_doc or q.doc_id), [docs.get(x.doc_id) for x in q.quoted_in])
-    return hashlib.blake2b(pickle.dumps((q, about), protocol=5), digest_size=16).digest()
+    out = io.BytesIO()
+    pickler = pickle.Pickler(out, protocol=5)
+    pickler.fast = True  # no memo: the same content gives the same bytes however its objects are shared
+    pickler.dump((q, about))  # (a ruling parsed afresh or loaded from kb.corpus.memo)
+    return hashlib.blake2b(out.getbuffer(), digest_size=16).digest()
 
 
 def _load(previous: Path | None, state: Path | None, fingerprint: str) -> tuple[dict, dict]:
