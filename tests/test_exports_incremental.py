@@ -176,3 +176,23 @@ def test_a_rulings_key_is_the_same_however_its_objects_are_shared():
     for q in corpus.qas:
         copy = unshared(q)
         assert copy == q and record_key(copy, corpus, docs) == record_key(q, corpus, docs)
+
+
+def test_the_whole_site_rendered_with_the_previous_one_is_the_clean_site(tiny, tmp_path):
+    """Through render_site, as the build calls it: every file the same as a clean render."""
+    from kb.search.analysed import Analysis, field_postings
+    from kb.site.render import render_site
+
+    def render(corpus: Path, root: Path, previous: Path | None = None) -> dict[str, bytes]:
+        inputs = load_inputs(corpus)
+        units = units_mod.build_units(inputs.corpus, inputs.rules, inputs.services)
+        analysed = Analysis().add(units_mod.searchable_texts(units), workers=0)
+        (root / "site").mkdir(parents=True)
+        render_site(inputs, units, root / "site", analysed=analysed, fields=field_postings(units, analysed),
+                    previous=previous / "site" if previous else None, state=root / "state" / "site")
+        return _files(root / "site")
+
+    corpus, _first = tiny
+    render(corpus, tmp_path / "r1")
+    _vol21(corpus, NEW_RULING)
+    assert render(corpus, tmp_path / "r2", tmp_path / "r1") == render(corpus, tmp_path / "r2-clean")
