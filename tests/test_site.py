@@ -286,11 +286,15 @@ def test_downloads_per_volume_and_per_service(site):
     rows = list(csv.DictReader(vol1.decode("utf-8-sig").splitlines()))
     assert [r["問番号"] for r in rows] == ["127", "151", "152", "153"]
     assert rows[0]["引用"] == "「令和６年度介護報酬改定に関するＱ＆Ａ（Vol.１）（令和６年３月15日）」問127"
-    tokuyo = json.loads((site / "downloads" / "service-tokuyo.json").read_text(encoding="utf-8"))
-    assert tokuyo["kind"] == "export" and tokuyo["service"] == "介護老人福祉施設"
-    kasan = next(r for r in tokuyo["rules"] if r["name"] == "協力医療機関連携加算")
-    assert {a["value"] for a in kasan["amounts"]} == {100, 50, 5}  # 特養's amounts only (not 特定施設's 40)
-    assert 'href="../downloads/service-tokuyo.csv"' in (site / "services" / "tokuyo.html").read_text(encoding="utf-8")
+    tokuyo = list(csv.DictReader((site / "downloads" / "service-tokuyo.csv").read_text(encoding="utf-8-sig")
+                                 .splitlines()))
+    kasan = next(r for r in tokuyo if r["引用"] == "協力医療機関連携加算")
+    assert kasan["サービス区分"] == "介護老人福祉施設"
+    assert "100" in kasan["単位数"] and "40" not in kasan["単位数"]  # 特養's amounts only (not 特定施設's 40)
+    # a service as CSV only (for Excel); as JSON from the CLI (a ruling stands once in the volumes' JSON)
+    assert not (site / "downloads" / "service-tokuyo.json").exists()
+    service_page = (site / "services" / "tokuyo.html").read_text(encoding="utf-8")
+    assert 'href="../downloads/service-tokuyo.csv"' in service_page and "service-tokuyo.json" not in service_page
     assert 'href="downloads/vol-r6-qa-1.json"' in (site / "volumes.html").read_text(encoding="utf-8")
 
 

@@ -10,8 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from dataclasses import dataclass, field
-from typing import Iterator
+from dataclasses import dataclass, field, replace
 
 from ..corpus.qa import QA
 from ..corpus.records import qa_dict
@@ -31,15 +30,16 @@ class Export:
     qas: list[QA]
     rules: list = field(default_factory=list)
     service: str = ""  # the official name, for a service's amounts
+    formats: tuple[str, ...] = ("csv", "json")  # the files the site offers
 
 
 def volume_exports(data: SiteData) -> list[Export]:
     """One export per numbered volume the corpus has."""
-    out = []
-    for (sid, vol) in data.corpus.volumes():
-        qas = [q for q in data.corpus.qas if q.series_id == sid and q.volume == vol]
-        out.append(Export("volume", qas[0].volume_title, paths.volume_stem(sid, vol), qas))
-    return out
+    of_volume: dict[tuple, list[QA]] = {}
+    for q in data.corpus.qas:
+        of_volume.setdefault((q.series_id, q.volume), []).append(q)
+    return [Export("volume", of_volume[v][0].volume_title, paths.volume_stem(*v), of_volume[v])
+            for v in data.corpus.volumes()]
 
 
 def volume_export(data: SiteData, series_id: str, volume: int) -> Export | None:
@@ -51,10 +51,11 @@ def service_export(data: SiteData, service, filed: bool = False) -> Export:
     """The service page's contents: its rulings and the rules that apply to it. With
     ``filed``, only the rulings filed under the service itself (the site's downloads:
     a ruling of 01 全サービス共通 is in 全サービス's file, not in forty services' files)."""
-    rules = data.rules_for(service.name)
-    qas = service_qas(data, service, rules)
+    rules = data.once(("rules_for", service.name), lambda: data.rules_for(service.name))
+    qas = data.once(("service_qas", service.name), lambda: service_qas(data, service, rules))
     if filed:
-        qas = [q for q in qas if service.name in data.filed_under(q)]
+        filed_under = data.once("filed_under", lambda: {q.id: data.filed_under(q) for q in data.corpus.qas})
+        qas = [q for q in qas if service.name in filed_under[q.id]]
     return Export("service", service.name, paths.service_stem(service.id), qas, rules, service.name)
 
 
@@ -73,25 +74,41 @@ def _qa_row(q: QA) -> dict:
             "単位数": "", "ID": q.id}
 
 
+def rule_rows(e: Export, data: SiteData) -> list[dict]:
+    """The 加算・基準 rows of a service's CSV (after its rulings)."""
+    return [{"種類": r.kind, "引用": r.name, "巻": "", "問番号": "", "日付": "", "サービス区分": e.service,
+             "項目": "", "質問": "", "回答": "\n".join(x.text for x in r.requirements),
+             "単位数": "\n".join(amount_text(a) for a in _rule_amounts(r, e.service, data)), "ID": r.id}
+            for r in e.rules]
+
+
 def rows(e: Export, data: SiteData) -> list[dict]:
-    out = [data.once(("row", q.id), lambda q=q: _qa_row(q)) for q in e.qas]
-    for r in e.rules:
-        out.append({"種類": r.kind, "引用": r.name, "巻": "", "問番号": "", "日付": "", "サービス区分": e.service,
-                    "項目": "", "質問": "", "回答": "\n".join(x.text for x in r.requirements),
-                    "単位数": "\n".join(amount_text(a) for a in _rule_amounts(r, e.service, data)), "ID": r.id})
-    return out
+    return [_qa_row(q) for q in e.qas] + rule_rows(e, data)
 
 
-def to_csv(e: Export, data: SiteData) -> str:
+def csv_lines(rows: list[dict], header: bool = False) -> str:
+    """Rows as CSV lines (Excel's dialect, CRLF), after the header line when asked."""
     buf = io.StringIO()
-    write_csv(e, data, buf)
+    w = csv.DictWriter(buf, fieldnames=COLUMNS, lineterminator="\r\n")
+    if header:
+        w.writeheader()
+    w.writerows(rows)
     return buf.getvalue()
 
 
-def write_csv(e: Export, data: SiteData, out) -> None:
-    w = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\r\n")
-    w.writeheader()
-    w.writerows(rows(e, data))
+def qa_csv(q: QA) -> str:
+    """A ruling's CSV line: the same in its volume's file and in its services'."""
+    return csv_lines([_qa_row(q)])
+
+
+def qa_json(record: dict) -> str:
+    """A ruling's record (:func:`~kb.corpus.records.qa_dict`) as an item of a file's ``qas``
+    list (indented 4 spaces, no separator)."""
+    return "\n".join("    " + line for line in json.dumps(record, ensure_ascii=False, indent=2).split("\n"))
+
+
+def to_csv(e: Export, data: SiteData) -> str:
+    return csv_lines(rows(e, data), header=True)
 
 
 def to_json(e: Export, data: SiteData) -> dict:
@@ -110,32 +127,37 @@ def to_json(e: Export, data: SiteData) -> dict:
 _QAS = "\x00qas\x00"  # stands for the list of rulings while the rest is encoded
 
 
-def json_text(e: Export, data: SiteData) -> str:
-    """``json.dumps(to_json(e, data), ensure_ascii=False, indent=2)`` and a line break."""
-    return "".join(json_pieces(e, data))
+@dataclass(frozen=True)
+class Frame:
+    """What a file holds around its rulings: ``csv_head`` + a CSV line per ruling + ``csv_tail``;
+    ``json_head`` + the list of the rulings' items + ``json_tail``."""
+    csv_head: str
+    csv_tail: str
+    json_head: str
+    json_tail: str
 
 
-def json_pieces(e: Export, data: SiteData) -> Iterator[str]:
-    """:func:`json_text` piece by piece (a service's file can hold every ruling), each ruling
-    encoded once per site (it stands in its volume's file and in its services'): the same
-    text as ``json.dumps``, a fraction of the time."""
-    def encoded(q: QA) -> str:  # the ruling as an item of the top-level object's list: 4 spaces in
-        return "\n".join("    " + line for line in json.dumps(qa_dict(q, data.corpus), ensure_ascii=False,
-                                                                indent=2).split("\n"))
-
+def frame(e: Export, data: SiteData) -> Frame:
     top = {**to_json(Export(e.scope, e.title, e.name, [], e.rules, e.service), data), "qas": _QAS}
     head, tail = json.dumps(top, ensure_ascii=False, indent=2).split(json.dumps(_QAS), 1)
-    yield head
-    if not e.qas:
-        yield "[]"
-    for n, q in enumerate(e.qas):
-        yield ("[\n" if n == 0 else ",\n") + data.once(("json", q.id), lambda q=q: encoded(q))
-    if e.qas:
-        yield "\n  ]"
-    yield tail + "\n"
+    return Frame(csv_lines([], header=True), csv_lines(rule_rows(e, data)), head, tail + "\n")
+
+
+def json_text(e: Export, data: SiteData) -> str:
+    """``json.dumps(to_json(e, data), ensure_ascii=False, indent=2)`` and a line break: the same
+    text, a fraction of the time (the frame apart, each ruling encoded alone)."""
+    f = frame(e, data)
+    items = ("[\n" + ",\n".join(qa_json(qa_dict(q, data.corpus)) for q in e.qas) + "\n  ]") if e.qas else "[]"
+    return f.json_head + items + f.json_tail
 
 
 def all_exports(data: SiteData) -> list[Export]:
-    """The site's downloads: every volume, and every service with what is filed under it."""
-    services = [service_export(data, s, filed=True) for s in data.services.all()] if data.services is not None else []
+    """The site's downloads: every volume as CSV and JSON, and every service's filed rulings as CSV.
+
+    A service's file is for Excel (a care manager's own service); as JSON it would repeat every
+    ruling once per service it names (230 of 372 MB at 10,000 synthetic Q&As, rewritten whenever
+    a volume comes in). JSON readers have every ruling once in the volumes' files, and
+    ``kaigo-kb export --service S --format json``."""
+    services = [replace(service_export(data, s, filed=True), formats=("csv",))
+                for s in data.services.all()] if data.services is not None else []
     return volume_exports(data) + services

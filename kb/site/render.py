@@ -15,16 +15,14 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from ..locations import PACKAGE_ROOT
 from ..processes import in_background
-from ..search.index import domain_words
 from ..search.inputs import Inputs
 from ..search.units import Unit
-from . import export, paths, views
-from .browser_index import TEXT_GLOBAL, build_index, index_js, unit_texts
+from . import paths, views
+from .browser_index import write_browser_index
+from .downloads import write_exports
 from .pages import SiteData, pages
 
 TEMPLATES = PACKAGE_ROOT / "site_templates"
-INDEX_FILE = "search-index.js"
-TEXT_FILE = "search-text.js"
 
 ENTRY_KINDS = {"abbrev": "略称", "synonym": "同義語", "group": "グループ", "broader": "上位語"}
 
@@ -45,14 +43,8 @@ def _write(path: Path, text: str) -> None:
     path.write_bytes(text.encode("utf-8"))
 
 
-def _open(path: Path):
-    """A text file to write as :func:`_write` does (UTF-8, line ends as given)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return open(path, "w", encoding="utf-8", newline="")
-
-
 def render_site(inputs: Inputs, units: list[Unit], out_dir: Path, progress: Progress | None = None, *,
-                analysed=None, fields=None) -> None:
+                analysed=None, fields=None, previous: Path | None = None, state: Path | None = None) -> None:
     """Write the complete site into ``out_dir`` (an empty directory chosen by the caller).
 
     Tokenizes with :mod:`kb.search.analysis` as configured (the build configures the
@@ -60,28 +52,18 @@ def render_site(inputs: Inputs, units: list[Unit], out_dir: Path, progress: Prog
     analysis of the units and their postings, see :func:`~kb.site.browser_index.build_index`)."""
     out_dir = Path(out_dir)
     corpus, rules, services, thesaurus = inputs.corpus, inputs.rules, inputs.services, inputs.thesaurus
-    payload = build_index(units, thesaurus=thesaurus, services=services, words=domain_words(inputs),
-                          analysed=analysed, fields=fields, progress=progress)
-    _write(out_dir / INDEX_FILE, index_js(payload))
-    _write(out_dir / TEXT_FILE, index_js(unit_texts(units), TEXT_GLOBAL))
+    choices = write_browser_index(out_dir, units, inputs, analysed, fields, previous=previous, state=state,
+                                  progress=progress)
     for src in sorted((TEMPLATES / "static").iterdir()):
         if src.is_file():
             (out_dir / "static").mkdir(parents=True, exist_ok=True)
             (out_dir / "static" / src.name).write_bytes(src.read_bytes())
 
-    # the pages need only the filters' choices of the index (the postings would weigh on the rest of the build)
-    choices = {k: payload[k] for k in ("cats", "standards")}
-    del payload
     data = SiteData.collect(corpus, units, rules=rules, services=services, thesaurus=thesaurus, payload=choices)
     todo = pages(data)
     # every other page in a forked child (on the core the index writer leaves free when it is done)
     others = in_background(_render_pages, todo[1::2], out_dir, data)
-    for e in export.all_exports(data):  # written as they are made: a service's file can hold every ruling
-        with _open(out_dir / export.file_path(e, "csv")) as f:
-            f.write("\ufeff")  # BOM: Excel reads UTF-8
-            export.write_csv(e, data, f)
-        with _open(out_dir / export.file_path(e, "json")) as f:
-            f.writelines(export.json_pieces(e, data))
+    write_exports(out_dir, data, previous=previous, state=state)
     _render_pages(todo[0::2], out_dir, data, progress and (lambda n, total: progress("pages", 2 * n, 2 * total)))
     others()
 

@@ -1,0 +1,123 @@
+"""The site's downloads (:mod:`kb.site.export`) written into a new build, reusing the last one.
+
+In: the site's data, the previous site folder and the site's state folder (None and None
+for a clean build). Out: ``downloads/*.csv|json`` under the new site folder, and in
+``<state>/downloads/pieces.pickle`` what the next build reuses: every ruling's CSV line,
+keyed by a digest of what its record (:func:`~kb.corpus.records.qa_dict`) is made of, and
+the digest of every file's makings.
+
+A file is hard-linked from the previous build when its makings (its frame and its rulings'
+digests) are the same. Else it is written: a service's CSV joined from the rulings' lines,
+encoded only where no earlier build encoded the same record (a service's file repeats the
+rulings of many volumes); a volume's JSON encoded afresh (its rulings are in no other file). The bytes are those of a clean build: a clean
+build is the same code with nothing to reuse. Everything is keyed by
+:func:`kb.locations.code_fingerprint` too; a missing or damaged state means a clean build.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import pickle
+import shutil
+from pathlib import Path
+
+from ..corpus.qa import QA
+from ..corpus.records import source_dict
+from ..locations import code_fingerprint
+from .export import all_exports, file_path, frame, json_text, qa_csv
+from .pages import SiteData
+
+STATE = "downloads"  # under the site's state folder
+PIECES = "pieces.pickle"
+BOM = "\ufeff".encode("utf-8")  # Excel reads a CSV with it as UTF-8
+
+
+def write_exports(out_dir: Path, data: SiteData, *, previous: Path | None = None, state: Path | None = None) -> None:
+    """Write every download of :func:`~kb.site.export.all_exports` under ``out_dir``.
+
+    ``previous``: the previous build's site folder (its state is
+    ``previous.parent / "state" / state.name``); ``state``: this build's site state folder."""
+    fingerprint = code_fingerprint()
+    old_lines, old_files = _load(previous, state, fingerprint)
+    made: dict[str, tuple[bytes, bytes]] = {}  # ruling id -> (digest, CSV line)
+    docs = {d.id: source_dict(d) for d in data.corpus.documents}
+
+    def piece(q: QA) -> tuple[bytes, bytes]:
+        got = made.get(q.id)
+        if got is None:
+            key = record_key(q, data.corpus, docs)
+            line = old_lines.get(key)
+            got = made[q.id] = (key, line if line is not None else qa_csv(q).encode())
+        return got
+
+    files: dict[str, str] = {}
+    (out_dir / "downloads").mkdir(parents=True, exist_ok=True)
+    for e in all_exports(data):
+        f = frame(e, data)
+        pieces = [piece(q) for q in e.qas]
+        makings = hashlib.blake2b("\x00".join([f.csv_head, f.csv_tail, f.json_head, f.json_tail]).encode())
+        for key, _line in pieces:
+            makings.update(key)
+        for fmt in e.formats:
+            rel = file_path(e, fmt)
+            files[rel] = makings.hexdigest()
+            if previous is not None and old_files.get(rel) == files[rel] and link(previous / rel, out_dir / rel):
+                continue
+            if fmt == "csv":
+                body = [BOM, f.csv_head.encode(), *(line for _key, line in pieces), f.csv_tail.encode()]
+            else:  # a volume's (no other file repeats its rulings): encoded when it changed
+                body = [json_text(e, data).encode()]
+            (out_dir / rel).write_bytes(b"".join(body))
+    if state is not None:
+        (state / STATE).mkdir(parents=True, exist_ok=True)
+        with open(state / STATE / PIECES, "wb") as out:
+            pickle.dump({"fingerprint": fingerprint, "files": files, "lines": dict(made.values())}, out,
+                        protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def record_key(q: QA, corpus, docs: dict[str, dict]) -> bytes:
+    """A digest of what :func:`~kb.corpus.records.qa_dict` makes a ruling's record of (the
+    ruling, its status, amendments and their ends' citations, the rulings on the same
+    question, its source and quoting documents), a fraction of the time of making it.
+    Change it with qa_dict. ``docs``: document id -> its ``source_dict``."""
+    links = [*corpus.links_from(q.id), *corpus.links_to(q.id)]
+    ends = [corpus.qas_by_id[i].citation for x in links for i in (x.newer, x.older) if i in corpus.qas_by_id]
+    about = (corpus.statuses.get(q.id, ""), links, ends, corpus.earlier(q.id), corpus.newest(q.id),
+             docs.get(q.source_doc or q.doc_id), [docs.get(x.doc_id) for x in q.quoted_in])
+    out = io.BytesIO()
+    pickler = pickle.Pickler(out, protocol=5)
+    pickler.fast = True  # no memo: the same content gives the same bytes however its objects are shared
+    pickler.dump((q, about))  # (a ruling parsed afresh or loaded from kb.corpus.memo)
+    return hashlib.blake2b(out.getbuffer(), digest_size=16).digest()
+
+
+def _load(previous: Path | None, state: Path | None, fingerprint: str) -> tuple[dict, dict]:
+    """(CSV lines, files) the previous build saved; empty when there is none or it is unusable."""
+    if previous is None or state is None:
+        return {}, {}
+    try:
+        with open(previous.parent / "state" / state.name / STATE / PIECES, "rb") as f:
+            saved = pickle.load(f)
+        lines, files = saved["lines"], saved["files"]
+        if saved["fingerprint"] == fingerprint and isinstance(lines, dict) and isinstance(files, dict) \
+                and all(type(v) is bytes for v in lines.values()):
+            return lines, files
+    except Exception:  # missing, cut short, another format: build clean, never fail
+        pass
+    return {}, {}
+
+
+def link(src: Path, dst: Path) -> bool:
+    """Put ``src`` (a file of the previous build, never changed) at ``dst``: a hard link, else a
+    copy; False when neither can be made (then the caller writes the file)."""
+    try:
+        os.link(src, dst)
+        return True
+    except OSError:
+        pass
+    try:
+        shutil.copyfile(src, dst)
+        return True
+    except OSError:
+        return False
