@@ -86,7 +86,8 @@ def build(corpus_dir: Path | str, build_dir: Path | str, *, site: bool = True, p
 
                     (tmp / "site").mkdir(parents=True)
                     try:
-                        render_site(inputs, units, tmp / "site", progress=progress, analysed=tokens, fields=fields)
+                        render_site(inputs, units, tmp / "site", progress=progress, analysed=tokens, fields=fields,
+                                    previous=_stage(previous, "site"), state=tmp / "state" / "site")
                     except ChildFailed as e:  # pages rendered in a child process: one line, as the index's
                         raise BuildFailed(str(e)) from None
                     step("site")
