@@ -5,7 +5,14 @@ interrupted build leaves the last good one in place.
 One build at a time per build directory (a lock file beside it): a second one is
 refused with :class:`BuildLocked`. The swap exchanges the two directories in one
 step where the system can (Linux ``renameat2``), so the build directory's path always
-holds a complete build, even if the build is killed mid-swap.
+holds a complete build, even if the build is killed mid-swap. The build it replaced stays
+beside it as ``.<build>.old-<pid>`` until the next build removes it (in a child process,
+while that build works).
+
+What has not changed since the previous build is taken from it: the stages prove it by
+content digests (:mod:`kb.search.reuse`, :mod:`kb.site.reuse`, :mod:`kb.site.downloads`), and
+the result is the clean build's; so are the caches of the corpus (:mod:`kb.corpus.memo`) and of
+the analysis (:mod:`kb.search.analysed`).
 """
 from __future__ import annotations
 
@@ -47,7 +54,7 @@ def build(corpus_dir: Path | str, build_dir: Path | str, *, site: bool = True, p
     collecting = gc.isenabled()
     gc.disable()  # a build makes millions of objects and no garbage cycles worth the collector's passes
     with _lock(build_dir):
-        _clear_leftovers(build_dir)
+        sweeping = _clear_leftovers(build_dir)
         tmp = build_dir.parent / f".{build_dir.name}.tmp-{os.getpid()}"
         previous = None if clean else build_dir
         steps: dict[str, float] = {}
@@ -95,15 +102,16 @@ def build(corpus_dir: Path | str, build_dir: Path | str, *, site: bool = True, p
                 step("index (after the site)" if site else "index")
             with contextlib.suppress(ChildFailed):  # a cache not written costs the next build time, nothing else
                 remembering()
+            with contextlib.suppress(ChildFailed):  # what is not removed now is removed next time
+                sweeping()
             _swap(tmp, build_dir)
             step("swap")
             if user_dic is not None:  # the analysis now reads it from its final place
                 analysis.configure(str(build_dir / "index" / user_dic.name))
         finally:
-            shutil.rmtree(tmp, ignore_errors=True)  # after an exchange: the previous build
+            shutil.rmtree(tmp, ignore_errors=True)  # a failed build's (the swap moved a finished one)
             if collecting:
                 gc.enable()
-        step("old build removed")
     return {"documents": len(inputs.corpus.documents), "clauses": len(inputs.corpus.clauses),
             "qas": len(inputs.corpus.qas), "rules": len(inputs.rules or []), "units": len(units), "steps": steps}
 
@@ -157,16 +165,22 @@ def _lock(build_dir: Path):
         os.close(fd)
 
 
-def _clear_leftovers(build_dir: Path) -> None:
-    """Remove what a killed build left beside ``build_dir`` (safe: we hold the lock). A
-    swap cut between its two renames left the previous build as ``.old-*``: put it back."""
-    for old in sorted(build_dir.parent.glob(f".{build_dir.name}.old-*")):
-        if not build_dir.exists():
-            old.replace(build_dir)
-        else:
-            shutil.rmtree(old, ignore_errors=True)
-    for tmp in build_dir.parent.glob(f".{build_dir.name}.tmp-*"):
-        shutil.rmtree(tmp, ignore_errors=True)
+def _clear_leftovers(build_dir: Path):
+    """Remove what earlier builds left beside ``build_dir`` (safe: we hold the lock): the build
+    before the last one (``.old-*``, kept by :func:`_swap`) and whatever a killed build left
+    (``.tmp-*``), in a child process while this build goes on; return the function that waits
+    for it. A swap cut between its two renames left the previous build as ``.old-*`` and no
+    build: put it back."""
+    olds = sorted(build_dir.parent.glob(f".{build_dir.name}.old-*"))
+    if olds and not build_dir.exists():
+        olds.pop(0).replace(build_dir)
+    gone = [*olds, *build_dir.parent.glob(f".{build_dir.name}.tmp-*")]
+    return in_background(_remove, gone) if gone else (lambda: None)
+
+
+def _remove(paths: list[Path]) -> None:
+    for path in paths:
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def _exchange(a: Path, b: Path) -> bool:
@@ -182,12 +196,17 @@ def _exchange(a: Path, b: Path) -> bool:
     return renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0
 
 
-def _swap(new: Path, target: Path) -> None:
-    """Put ``new`` at ``target``; the previous build ends up at ``new`` (or is removed)."""
-    if target.exists() and _exchange(new, target):
-        return
+def _swap(new: Path, target: Path) -> Path | None:
+    """Put ``new`` at ``target``; return where the previous build is now (``.old-*`` beside it,
+    removed by the next build while it works: deleting thousands of files is not this build's
+    wait), None when there was none."""
     old = target.parent / f".{target.name}.old-{os.getpid()}"
-    if target.exists():
-        target.replace(old)
+    if target.exists() and _exchange(new, target):
+        new.replace(old)
+        return old
+    if not target.exists():
+        new.replace(target)
+        return None
+    target.replace(old)
     new.replace(target)  # a kill before this line: _clear_leftovers puts `old` back
-    shutil.rmtree(old, ignore_errors=True)
+    return old

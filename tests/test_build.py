@@ -152,3 +152,19 @@ def test_an_error_in_the_pages_rendered_in_a_child_fails_the_build_in_one_line(t
     with pytest.raises(BuildFailed, match="RuntimeError: template broke"):
         build(TINY, out, site=True)
     assert not out.exists()
+
+
+def test_the_replaced_build_stays_beside_until_the_next_build_removes_it(tmp_path):
+    out = tmp_path / "build"
+    build(TINY, out, site=False)
+    assert not list(tmp_path.glob(".build.old-*"))
+    first = (out / "index" / "lookup.json").read_bytes()
+    build(TINY, out, site=False, clean=True)
+    (old,) = tmp_path.glob(".build.old-*")
+    assert (old / "index" / "lookup.json").read_bytes() == first  # the build replaced, whole
+    shutil.rmtree(out)  # as a swap cut between its renames leaves it: the next build puts it back first
+    counts = build(TINY, out, site=False)
+    assert counts["steps"]["load"] >= 0 and "swap" in counts["steps"]
+    assert len(list(tmp_path.glob(".build.old-*"))) == 1 and not list(tmp_path.glob(".build.tmp-*"))
+    build(TINY, out, site=False)
+    assert len(list(tmp_path.glob(".build.old-*"))) == 1  # only the last one replaced

@@ -598,7 +598,8 @@ def test_build_killed(point, old_and_new):
     code, output = cli(["build", "--corpus", new, "--build-dir", out])  # the next build clears up and succeeds
     assert code == 0, output
     assert serves(out, MARKER) is True
-    assert sorted(p.name for p in out.parent.iterdir() if p.name.startswith(".build")) == [".build.lock"]
+    left = sorted(p.name for p in out.parent.iterdir() if p.name.startswith(".build"))
+    assert left[0] == ".build.lock" and len(left) == 2 and left[1].startswith(".build.old-"), left  # the build replaced
 
 
 def test_second_build_while_one_runs_is_refused(old_and_new, tmp_path):
@@ -626,7 +627,8 @@ def test_two_builds_started_together(old_and_new):
     for code, err in results:
         assert code == 0 or (code == 1 and "another build is writing" in one_error_line(err)), results
     assert serves(out, MARKER) is True
-    assert sorted(p.name for p in out.parent.iterdir() if p.name.startswith(".build")) == [".build.lock"]
+    left = sorted(p.name for p in out.parent.iterdir() if p.name.startswith(".build"))
+    assert left[0] == ".build.lock" and len(left) == 2 and left[1].startswith(".build.old-"), left  # the build replaced
 
 
 # =========================================================================== ingest of bad files
