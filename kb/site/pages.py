@@ -40,12 +40,14 @@ class SiteData:
     made: dict = field(default_factory=dict, repr=False)  # what a page or download makes once per site (see once)
 
     @classmethod
-    def collect(cls, corpus, units, *, rules=None, services=None, thesaurus=None, payload=None) -> "SiteData":
+    def collect(cls, corpus, units, *, rules=None, services=None, thesaurus=None, payload=None,
+                link_cache: dict | None = None) -> "SiteData":
+        """``link_cache``: kept between builds for :func:`kb.rules.links.link_rules`."""
         links = None
         if rules:
             from ..rules.links import link_rules
 
-            links = link_rules(corpus, rules)
+            links = link_rules(corpus, rules, link_cache)
         by_service: dict[str, list[QA]] = defaultdict(list)
         for u in units:
             if u.kind == "qa":
@@ -60,7 +62,14 @@ class SiteData:
             self.made[key] = make()
         return self.made[key]
 
-    # ---- helpers the templates call
+    # ---- what the templates ask (through kb.site.reuse.Recorder: ids in, plain values out, each
+    # answer recorded, so a page is reused only while every answer it was made from is unchanged)
+    def has_rules(self) -> bool:
+        return bool(self.rules)
+
+    def has_services(self) -> bool:
+        return self.services is not None
+
     def wareki(self, iso: str) -> str:
         return wareki(iso) if iso else ""
 
@@ -71,7 +80,7 @@ class SiteData:
             return paths.qa_path(ident)
         if ident in c.clauses_by_id:
             return paths.clause_href(c.clauses_by_id[ident].doc_id, ident)
-        if any(r.id == ident for r in self.rules):
+        if ident in self._rules_by_id:
             return paths.rule_path(ident)
         return ""
 
@@ -83,9 +92,8 @@ class SiteData:
             cl = c.clauses_by_id[ident]
             doc = c.docs_by_id.get(cl.doc_id)
             return f"{doc.title if doc else cl.doc_id} {cl.label or cl.title}".strip()
-        for r in self.rules:
-            if r.id == ident:
-                return r.name
+        if ident in self._rules_by_id:
+            return self._rules_by_id[ident].name
         return ident
 
     def service_href(self, name: str) -> str:
@@ -94,11 +102,50 @@ class SiteData:
         s = self.services.get(name)
         return paths.service_path(s.id) if s else ""
 
+    def document(self, doc_id: str):
+        """The document (None when the corpus lacks it)."""
+        return self.corpus.docs_by_id.get(doc_id)
+
+    def qa_of_clause(self, clause_id: str) -> QA | None:
+        return self.corpus.qa_by_clause.get(clause_id)
+
+    def status(self, qa_id: str) -> str:
+        """削除 / 修正, or ""."""
+        return self.corpus.statuses.get(qa_id, "")
+
+    def amended_by(self, qa_id: str) -> list:
+        """The links that delete or correct this ruling."""
+        return self.corpus.links_to(qa_id)
+
+    def amendments(self, qa_id: str) -> list:
+        """The links by which this ruling deletes or corrects others."""
+        return self.corpus.links_from(qa_id)
+
+    def same_question(self, qa_id: str) -> list[str]:
+        """The rulings on the same question, newest first ([] when asked once)."""
+        return list(self.corpus.repeats.get(qa_id, []))
+
+    def workbook_sheets(self, qa_id: str) -> list[str]:
+        """The sheet (else title) of each stored workbook the ruling's rows come from."""
+        q = self.corpus.qas_by_id.get(qa_id)
+        return [w.sheet or w.title for w in self.workbooks_of(q)] if q else []
+
     def rules_of(self, ident: str) -> list:
         if self.links is None:
             return []
-        by_id = {r.id: r for r in self.rules}
-        return [by_id[r] for r in self.links.rules_of(ident) if r in by_id]
+        return [self._rules_by_id[r] for r in self.links.rules_of(ident) if r in self._rules_by_id]
+
+    def rule_qas(self, rule_id: str) -> list[QA]:
+        """The rulings linked to a rule."""
+        return self.qas(self.links.qas_of(rule_id)) if self.links else []
+
+    def rule_clauses(self, rule_id: str) -> list[str]:
+        """The clauses that name a rule."""
+        return self.links.clauses_of(rule_id) if self.links else []
+
+    @cached_property
+    def _rules_by_id(self) -> dict:
+        return {r.id: r for r in self.rules}
 
     def rules_for(self, service_name: str) -> list:
         """The rules that apply to a service (directly or through a group it belongs to)."""
@@ -139,8 +186,11 @@ class SiteData:
 
 
 def _volume_crumbs(q: QA) -> tuple[tuple[str, str], ...]:
-    label = f"{series_short(q)} Vol.{q.volume}".strip() if q.volume is not None else series_short(q) or "その他"
-    return (HOME, ("Q&A 各巻", paths.VOLUMES), (label, paths.volume_anchor(q.series_id, q.volume)))
+    return (HOME, ("Q&A 各巻", paths.VOLUMES), (_volume_label(q.series_id, q.volume, q), paths.volume_path(q.series_id, q.volume)))
+
+
+def _volume_label(series_id: str, volume: int | None, q: QA) -> str:
+    return f"{series_short(q)} Vol.{volume}".strip() if volume is not None else series_short(q) or "その他"
 
 
 def series_short(q: QA) -> str:
@@ -151,40 +201,64 @@ def series_short(q: QA) -> str:
     return q.series if len(q.series) <= 24 else q.series[:23] + "…"
 
 
-def pages(data: SiteData) -> list[Page]:
+def pages(data: SiteData, stamp=None) -> list[Page]:
+    """Every page, in a stable order. A page's context is all it shows besides what it asks
+    ``site`` (SiteData's template methods): what kb.site.reuse digests to tell a changed page.
+    Only the home page shows the build stamp (the date of the data): a new volume changes it,
+    and it would otherwise change every page."""
     c = data.corpus
     docs_latest = sorted(c.documents, key=lambda d: (d.date or "0000", d.id), reverse=True)
     vols = views.volumes(c)
+    summaries = [views.volume_summary(v) for v in vols]
     out = [
         Page(paths.INDEX, "home.html", "検索", (HOME,),
-             {"volumes": vols, "latest": docs_latest, "categories": views.category_options(data.payload.get("cats", [])),
+             {"volumes": summaries, "latest": docs_latest[:10],
+              "categories": views.category_options(data.payload.get("cats", [])),
               "service_options": views.service_options(data.services),
-              "standards": data.payload.get("standards", [])}),
-        Page(paths.VOLUMES, "volumes.html", "Q&A 各巻", (HOME, ("Q&A 各巻", "")), {"volumes": vols}),
+              "standards": data.payload.get("standards", []), "stamp": stamp or views.build_stamp(c)}),
+        Page(paths.VOLUMES, "volumes.html", "Q&A 各巻", (HOME, ("Q&A 各巻", "")), {"volumes": summaries}),
         Page(paths.GLOSSARY, "glossary.html", "用語集", (HOME, ("用語集", "")),
              {"entries": list(data.thesaurus.entries) if data.thesaurus else []}),
         Page("docs/index.html", "documents.html", "資料一覧", (HOME, ("資料一覧", "")), {"documents": docs_latest}),
     ]
+    for v, summary in zip(vols, summaries):
+        label = _volume_label(v["series_id"], v["volume"], v["qas"][0])
+        out.append(Page(v["path"], "volume.html", v["title"], (HOME, ("Q&A 各巻", paths.VOLUMES), (label, "")),
+                        {"volume": summary, "qas": v["qas"]}))
+    clauses_of: dict[str, list] = {}
+    for cl in c.clauses:
+        clauses_of.setdefault(cl.doc_id, []).append(cl)
     for d in c.documents:
         out.append(Page(paths.doc_path(d.id), "document.html", d.title,
                         (HOME, ("資料一覧", "docs/index.html"), (d.title, "")),
-                        {"doc": d, "clauses": c.clauses_of(d.id)}))
+                        {"doc": d, "clauses": clauses_of.get(d.id, [])}))
     for q in c.qas:
         label = f"問{q.number}" if q.number is not None else q.topic or "問"
         out.append(Page(paths.qa_path(q.id), "qa.html", f"{q.volume_title} {label}",
                         _volume_crumbs(q) + ((label, ""),), {"qa": q}))
     if data.rules:
-        out.append(Page(paths.RULES, "rules.html", "加算・基準", (HOME, ("加算・基準", "")), {}))
+        out.append(Page(paths.RULES, "rules.html", "加算・基準", (HOME, ("加算・基準", "")), {"rules": data.rules}))
         for r in data.rules:
             out.append(Page(paths.rule_path(r.id), "rule.html", r.name,
                             (HOME, ("加算・基準", paths.RULES), (r.name, "")), {"rule": r}))
     if data.services is not None:
         out.append(Page(paths.SERVICES, "services.html", "サービス", (HOME, ("サービス", "")), {}))
+        order = {(v["series_id"], v["volume"]): n for n, v in enumerate(vols)}
         for s in data.services.all():
             rules = data.rules_for(s.name)
-            out.append(Page(paths.service_path(s.id), "service.html", s.name,
-                            (HOME, ("サービス", paths.SERVICES), (s.name, "")),
-                            {"service": s, "qas": service_qas(data, s, rules), "rules": rules}))
+            by_volume: dict[tuple, list[QA]] = {}
+            for q in service_qas(data, s, rules):
+                by_volume.setdefault((q.series_id, q.volume), []).append(q)
+            held = sorted(by_volume, key=order.__getitem__)
+            listed = [{**views.volume_summary(vols[order[k]], len(by_volume[k])),
+                       "path": paths.service_volume_path(s.id, *k)} for k in held]
+            crumbs = (HOME, ("サービス", paths.SERVICES), (s.name, paths.service_path(s.id)))
+            out.append(Page(paths.service_path(s.id), "service.html", s.name, crumbs[:2] + ((s.name, ""),),
+                            {"service": s, "volumes": listed, "rules": rules}))
+            for k, summary in zip(held, listed):
+                label = _volume_label(k[0], k[1], by_volume[k][0])
+                out.append(Page(summary["path"], "service_volume.html", f"{s.name} {label}",
+                                crumbs + ((label, ""),), {"service": s, "volume": summary, "qas": by_volume[k]}))
     return out
 
 

@@ -8,6 +8,8 @@ deterministic: the same corpus gives byte-identical files.
 """
 from __future__ import annotations
 
+import pickle
+import tempfile
 from pathlib import Path
 from typing import Callable
 
@@ -18,7 +20,7 @@ from ..processes import in_background
 from ..search.index import domain_words
 from ..search.inputs import Inputs
 from ..search.units import Unit
-from . import export, paths, views
+from . import export, paths, reuse, views
 from .browser_index import TEXT_GLOBAL, build_index, index_js, unit_texts
 from .pages import SiteData, pages
 
@@ -52,12 +54,14 @@ def _open(path: Path):
 
 
 def render_site(inputs: Inputs, units: list[Unit], out_dir: Path, progress: Progress | None = None, *,
-                analysed=None, fields=None) -> None:
+                analysed=None, fields=None, previous: Path | None = None, state: Path | None = None) -> None:
     """Write the complete site into ``out_dir`` (an empty directory chosen by the caller).
 
     Tokenizes with :mod:`kb.search.analysis` as configured (the build configures the
     Sudachi user dictionary first, so browser and CLI segment alike; it also hands over its
-    analysis of the units and their postings, see :func:`~kb.site.browser_index.build_index`)."""
+    analysis of the units and their postings, see :func:`~kb.site.browser_index.build_index`).
+    ``previous``: the previous build's site, whose pages are reused where :mod:`kb.site.reuse`
+    proves them unchanged; ``state``: where this build writes what the next one needs."""
     out_dir = Path(out_dir)
     corpus, rules, services, thesaurus = inputs.corpus, inputs.rules, inputs.services, inputs.thesaurus
     payload = build_index(units, thesaurus=thesaurus, services=services, words=domain_words(inputs),
@@ -72,28 +76,54 @@ def render_site(inputs: Inputs, units: list[Unit], out_dir: Path, progress: Prog
     # the pages need only the filters' choices of the index (the postings would weigh on the rest of the build)
     choices = {k: payload[k] for k in ("cats", "standards")}
     del payload
-    data = SiteData.collect(corpus, units, rules=rules, services=services, thesaurus=thesaurus, payload=choices)
-    todo = pages(data)
-    # every other page in a forked child (on the core the index writer leaves free when it is done)
-    others = in_background(_render_pages, todo[1::2], out_dir, data)
+    link_cache = reuse.load_state(previous, state, reuse.LINKS_FILE, {})
+    data = SiteData.collect(corpus, units, rules=rules, services=services, thesaurus=thesaurus, payload=choices,
+                            link_cache=link_cache)
+    reuse.save_state(state, reuse.LINKS_FILE, link_cache)
+    answers = reuse.Answers(data, reuse.Digests())
+    todo = reuse.plan(pages(data), answers, out_dir, previous=previous, state=state)
+    # with many pages to render, every other one in a forked child (on the core the index writer leaves free)
+    split = len(todo.fresh) >= CHILD_PAGES
+    part = Path(tempfile.mkstemp(prefix="kaigo-kb-pages-", suffix=".pickle")[1]) if split else None
+    others = in_background(_render_part, todo.fresh[1::2], out_dir, data, part) if split else (lambda: None)
     for e in export.all_exports(data):  # written as they are made: a service's file can hold every ruling
         with _open(out_dir / export.file_path(e, "csv")) as f:
             f.write("\ufeff")  # BOM: Excel reads UTF-8
             export.write_csv(e, data, f)
         with _open(out_dir / export.file_path(e, "json")) as f:
             f.writelines(export.json_pieces(e, data))
-    _render_pages(todo[0::2], out_dir, data, progress and (lambda n, total: progress("pages", 2 * n, 2 * total)))
+    mine = todo.fresh[0::2] if split else todo.fresh
+    _render_pages(mine, out_dir, answers, todo, progress and (lambda n, total: progress("pages", 2 * n, 2 * total)))
     others()
+    if part is not None:
+        try:
+            with open(part, "rb") as f:
+                todo.manifest.update(pickle.load(f))
+        finally:
+            part.unlink()
+    todo.save(state)
 
 
-def _render_pages(todo: list, out_dir: Path, data: SiteData, progress=None) -> None:
+CHILD_PAGES = 400  # fewer pages than this render faster here than a forked child starts and reports
+
+
+def _render_part(fresh: list, out_dir: Path, data: SiteData, part: Path) -> None:
+    """In a forked child: render ``fresh`` and write their manifest entries to ``part``."""
+    plan = reuse.Plan(fresh)
+    _render_pages(fresh, out_dir, reuse.Answers(data, reuse.Digests()), plan)
+    with open(part, "wb") as f:
+        pickle.dump(plan.manifest, f, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _render_pages(fresh: list, out_dir: Path, answers: reuse.Answers, plan: reuse.Plan, progress=None) -> None:
     env = environment()
-    stamp = views.build_stamp(data.corpus)
-    for n, page in enumerate(todo, 1):
+    for n, (page, key) in enumerate(fresh, 1):
         root = "../" * page.path.count("/")
+        site = reuse.Recorder(answers)
         html = env.get_template(page.template).render(
-            page=page, root=root, site=data, title=page.title, crumbs=page.crumbs, stamp=stamp, **page.context,
+            page=page, root=root, site=site, title=page.title, crumbs=page.crumbs, **page.context,
         )
         _write(out_dir / page.path, html)
-        if progress and (n % 100 == 0 or n == len(todo)):
-            progress(n, len(todo))
+        plan.record(page, key, site)
+        if progress and (n % 100 == 0 or n == len(fresh)):
+            progress(n, len(fresh))

@@ -1,0 +1,233 @@
+"""Which pages of the previous site a build may reuse, and what it writes down for the next one.
+
+In: the pages (:class:`kb.site.pages.Page`), the :class:`~kb.site.pages.SiteData` they are
+rendered from, the previous site and its state (``<previous>/../state/<stage>/pages.pickle``).
+Out: a :class:`Plan`: the pages to render, the others hard-linked from the previous site; and
+:meth:`Plan.save`, the manifest the next build reads.
+
+A page is made from the code and templates (:func:`kb.locations.code_fingerprint`), its Page
+fields and context, and the answers its template got from ``site``. Templates reach SiteData
+only through a :class:`Recorder`: it lets through the methods in :data:`TEMPLATE_API` (with
+plain arguments: ids, names, dates) and the services list, and records the digest of each
+answer. A previous page is reused only when its key (code, path, template, title, crumbs,
+context) is equal and every question it asked gets an answer with the same digest now. A
+missing or damaged state means a clean build, never a failure.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import pickle
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..locations import code_fingerprint
+from ..rules.services import Services
+
+PAGES_FILE = "pages.pickle"  # path -> (key, questions asked and their answers' forms)
+LINKS_FILE = "links.pickle"  # kb.rules.links.link_rules's cache
+STATE_VERSION = 1
+
+# what a template may ask of SiteData (kb/site/pages.py): methods taking ids, names or dates
+TEMPLATE_API = frozenset({
+    "has_rules", "has_services", "wareki", "href", "label", "service_href", "document", "qa_of_clause", "status",
+    "amended_by", "amendments", "same_question", "workbook_sheets", "rules_of", "rule_qas", "rule_clauses",
+})
+ATTRIBUTES = frozenset({"services"})  # read as values (the services list: its digest is that of its entries)
+PLAIN = (str, int, type(None))
+
+
+class NotRecorded(RuntimeError):
+    """A template asked SiteData for something the recorder does not track: a page made from it
+    could not tell when it changed. Add a method to SiteData and to TEMPLATE_API instead."""
+
+
+class Digests:
+    """Content digests and forms, each object's digest computed once per build (the objects are
+    kept alive here, so their ids stay unique)."""
+
+    def __init__(self):
+        self._memo: dict[int, tuple[object, bytes]] = {}
+        self._buf = io.BytesIO()
+        self._pickler = pickle.Pickler(self._buf, protocol=5)
+        self._pickler.fast = True  # no memo: the same content gives the same bytes however its objects are shared
+
+    def pickled(self, value) -> bytes:
+        """The digest of ``value`` pickled: lossless, so equal digests mean equal values."""
+        self._buf.seek(0)
+        self._buf.truncate()
+        self._pickler.dump(value)
+        return hashlib.blake2b(self._buf.getvalue(), digest_size=16).digest()
+
+    def form(self, v):
+        """``v`` as plain values to compare and store: strings and numbers as they are, containers
+        item by item, any other object (a dataclass: QA, Document, Rule, Link ...) by its digest."""
+        t = type(v)
+        if t is str:
+            return v
+        if t in _PLAIN:  # tagged: True == 1 == 1.0, but a page may print them differently
+            return (t.__name__, v)
+        if t is list or t is tuple:
+            return (t.__name__, tuple(self.form(x) for x in v))
+        if t is dict:
+            return ("dict", tuple((self.form(k), self.form(x)) for k, x in v.items()))
+        if t is set or t is frozenset:  # iteration order varies between processes: sorted
+            return (t.__name__, tuple(sorted((self.form(x) for x in v), key=repr)))
+        if t is Services:  # made from its entries alone (the rest are look-ups and a cache)
+            return ("Services", self.form(v.all()))
+        return ("object", self.object(v))
+
+    def object(self, v) -> bytes:
+        hit = self._memo.get(id(v))
+        if hit is None:
+            hit = self._memo[id(v)] = (v, self.pickled(v))
+        return hit[1]
+
+    def shallow(self, v):
+        """A context value in a form to pickle: a list's (or a tuple's) objects and an object by
+        their digests, the rest (strings, a volume's summary) as they are. Lossless: two values
+        with the same form are equal."""
+        t = type(v)
+        if t is list or t is tuple:
+            return (t.__name__, [x if type(x) in _INLINE else ("object", self.object(x)) for x in v])
+        return v if t in _INLINE else ("object", self.object(v))
+
+
+_PLAIN = frozenset({str, int, float, bool, bytes, type(None)})
+_INLINE = _PLAIN | {dict}  # a dict in a context: a summary of plain values
+
+
+class Answers:
+    """SiteData's answers of this build, each asked once: (value, its form) per question."""
+
+    def __init__(self, data, digests: Digests):
+        self.data, self.digests = data, digests
+        self._memo: dict[tuple, tuple[object, bytes]] = {}
+
+    def get(self, name: str, args: tuple | None) -> tuple[object, bytes]:
+        key = (name, args)
+        hit = self._memo.get(key)
+        if hit is None:
+            value = getattr(self.data, name) if args is None else getattr(self.data, name)(*args)
+            hit = self._memo[key] = (value, self.digests.form(value))
+        return hit
+
+    def unchanged(self, asked) -> bool:
+        try:
+            return all(self.get(name, args)[1] == d for (name, args), d in asked)
+        except Exception:  # a question this SiteData cannot answer (older state): not the same page
+            return False
+
+
+class Recorder:
+    """What a template sees as ``site``: SiteData's template methods, each answer recorded."""
+
+    __slots__ = ("_answers", "asked")
+
+    def __init__(self, answers: Answers):
+        self._answers = answers
+        self.asked: dict[tuple, bytes] = {}
+
+    def __getattr__(self, name: str):
+        if name in ATTRIBUTES:
+            value, digest = self._answers.get(name, None)
+            self.asked[(name, None)] = digest
+            return value
+        if name in TEMPLATE_API:
+            return lambda *args: self._call(name, args)
+        raise NotRecorded(f"templates may not read site.{name}: add a method to SiteData and to TEMPLATE_API")
+
+    def _call(self, name: str, args: tuple):
+        if not all(isinstance(a, PLAIN) for a in args):
+            raise NotRecorded(f"site.{name} takes ids, names or dates, not {[type(a).__name__ for a in args]}")
+        value, digest = self._answers.get(name, args)
+        self.asked[(name, args)] = digest
+        return value
+
+
+@dataclass
+class Plan:
+    fresh: list  # (page, key): to render
+    manifest: dict = field(default_factory=dict)  # path -> (key, asked) of every page, the reused ones already
+    reused: int = 0
+
+    def record(self, page, key: bytes, recorder: Recorder) -> None:
+        self.manifest[page.path] = (key, tuple(sorted(recorder.asked.items(), key=repr)))
+
+    def save(self, state: Path | None) -> None:
+        save_state(state, PAGES_FILE, self.manifest)
+
+
+def save_state(state: Path | None, name: str, value) -> None:
+    """Write ``value`` for the next build (with this code's fingerprint: other code ignores it)."""
+    if state is None:
+        return
+    state.mkdir(parents=True, exist_ok=True)
+    tmp = state / (name + ".tmp")
+    with open(tmp, "wb") as f:
+        pickle.dump({"version": STATE_VERSION, "code": code_fingerprint(), "value": value}, f,
+                    protocol=pickle.HIGHEST_PROTOCOL)
+    tmp.replace(state / name)
+
+
+def load_state(previous: Path | None, state: Path | None, name: str, default):
+    """What the previous build saved as ``name`` (:func:`save_state`); ``default`` when there is
+    none, it is unreadable or other code wrote it."""
+    if previous is None:
+        return default
+    path = Path(previous).parent / "state" / (state.name if state is not None else "site") / name
+    try:
+        with open(path, "rb") as f:
+            saved = pickle.load(f)
+        if saved.get("version") != STATE_VERSION or saved.get("code") != code_fingerprint():
+            return default
+        return saved["value"]
+    except Exception:  # missing, cut short or from another version: build clean
+        return default
+
+
+def page_key(page, digests: Digests, code: str) -> bytes:
+    """The digest of what a page is made from besides its answers: each object of its context
+    (a QA, a document, each ruling of a list) by its own digest, computed once per build."""
+    context = tuple((k, digests.shallow(v)) for k, v in page.context.items())
+    return digests.pickled((code, page.path, page.template, page.title, page.crumbs, context))
+
+
+def plan(pages: list, answers: Answers, out_dir: Path, *, previous: Path | None, state: Path | None) -> Plan:
+    """Hard-link every page that is proven unchanged from ``previous`` into ``out_dir``; the rest to render."""
+    code = code_fingerprint()
+    old = load_state(previous, state, PAGES_FILE, {})
+    src, dst = f"{previous}/", f"{out_dir}/"  # strings: 10,000 links in pathlib cost more than the links
+    made_dirs: set[str] = set()
+    out = Plan([])
+    for page in pages:
+        key = page_key(page, answers.digests, code)
+        entry = old.get(page.path)
+        if entry is not None and entry[0] == key and answers.unchanged(entry[1]):
+            folder = page.path.rpartition("/")[0]
+            if folder not in made_dirs:
+                os.makedirs(dst + folder, exist_ok=True)
+                made_dirs.add(folder)
+            if _link(src + page.path, dst + page.path):
+                out.manifest[page.path] = entry
+                out.reused += 1
+                continue
+        out.fresh.append((page, key))
+    return out
+
+
+def _link(src: str, dst: str) -> bool:
+    """Hard-link (else copy) the previous build's file; False when it is not there."""
+    try:
+        os.link(src, dst)
+        return True
+    except FileNotFoundError:
+        return False
+    except OSError:
+        try:
+            shutil.copyfile(src, dst)
+            return True
+        except OSError:
+            return False
