@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 from ..corpus.dates import wareki
@@ -103,8 +103,10 @@ class SiteData:
         return paths.service_path(s.id) if s else ""
 
     def document(self, doc_id: str):
-        """The document (None when the corpus lacks it)."""
-        return self.corpus.docs_by_id.get(doc_id)
+        """The document's metadata, its text left out (None when the corpus lacks it): a ruling's
+        page names where it was quoted, and stays the same when other rulings there are edited."""
+        doc = self.corpus.docs_by_id.get(doc_id)
+        return replace(doc, text="") if doc else None
 
     def qa_of_clause(self, clause_id: str) -> QA | None:
         return self.corpus.qa_by_clause.get(clause_id)
