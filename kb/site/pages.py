@@ -28,6 +28,17 @@ class Page:
 HOME = ("ホーム", paths.INDEX)
 
 
+@dataclass(frozen=True)
+class Ruling:
+    """A ruling's relations, as its page shows them (:meth:`SiteData.ruling`)."""
+    status: str  # 削除 / 修正, or ""
+    amended_by: tuple  # the links (kb.corpus.rulings.Link) that delete or correct it
+    amendments: tuple  # the links by which it deletes or corrects others
+    same_question: tuple[str, ...]  # the rulings on the same question, newest first (() when asked once)
+    workbook_sheets: tuple[str, ...]  # the sheet (else title) of each stored workbook its rows come from
+    rules: tuple  # the rules it names
+
+
 @dataclass
 class SiteData:
     corpus: Corpus
@@ -108,29 +119,23 @@ class SiteData:
         doc = self.corpus.docs_by_id.get(doc_id)
         return replace(doc, text="") if doc else None
 
-    def qa_of_clause(self, clause_id: str) -> QA | None:
-        return self.corpus.qa_by_clause.get(clause_id)
+    def ruling(self, qa_id: str) -> "Ruling":
+        """What a ruling's page shows of its relations (one question: a page asks it once)."""
+        c = self.corpus
+        q = c.qas_by_id.get(qa_id)
+        return Ruling(c.statuses.get(qa_id, ""), tuple(c.links_to(qa_id)), tuple(c.links_from(qa_id)),
+                      tuple(c.repeats.get(qa_id, ())),
+                      tuple(w.sheet or w.title for w in self.workbooks_of(q)) if q else (), tuple(self.rules_of(qa_id)))
 
-    def status(self, qa_id: str) -> str:
-        """削除 / 修正, or ""."""
-        return self.corpus.statuses.get(qa_id, "")
-
-    def amended_by(self, qa_id: str) -> list:
-        """The links that delete or correct this ruling."""
-        return self.corpus.links_to(qa_id)
-
-    def amendments(self, qa_id: str) -> list:
-        """The links by which this ruling deletes or corrects others."""
-        return self.corpus.links_from(qa_id)
-
-    def same_question(self, qa_id: str) -> list[str]:
-        """The rulings on the same question, newest first ([] when asked once)."""
-        return list(self.corpus.repeats.get(qa_id, []))
-
-    def workbook_sheets(self, qa_id: str) -> list[str]:
-        """The sheet (else title) of each stored workbook the ruling's rows come from."""
-        q = self.corpus.qas_by_id.get(qa_id)
-        return [w.sheet or w.title for w in self.workbooks_of(q)] if q else []
+    def clause_links(self, doc_id: str) -> dict[str, tuple]:
+        """clause id -> (its ruling or None, the rules it names), for a document's clauses that have either."""
+        out = {}
+        for cl in self._clauses_of.get(doc_id, ()):
+            qa = self.corpus.qa_by_clause.get(cl.id) if cl.kind == "qa" else None
+            rules = tuple(self.rules_of(cl.id))
+            if qa or rules:
+                out[cl.id] = (qa, rules)
+        return out
 
     def rules_of(self, ident: str) -> list:
         if self.links is None:
@@ -141,9 +146,22 @@ class SiteData:
         """The rulings linked to a rule."""
         return self.qas(self.links.qas_of(rule_id)) if self.links else []
 
-    def rule_clauses(self, rule_id: str) -> list[str]:
-        """The clauses that name a rule."""
-        return self.links.clauses_of(rule_id) if self.links else []
+    def rule_clauses(self, rule_id: str) -> list[tuple[str, str, str]]:
+        """The clauses that name a rule: (id, href, label) each."""
+        return [(i, self.href(i), self.label(i)) for i in (self.links.clauses_of(rule_id) if self.links else [])]
+
+    @cached_property
+    def _clauses_of(self) -> dict[str, list]:
+        out: dict[str, list] = {}
+        for cl in self.corpus.clauses:
+            out.setdefault(cl.doc_id, []).append(cl)
+        return out
+
+    @cached_property
+    def qa_rank(self) -> dict[str, int]:
+        """A ruling's place (by id) in :func:`~kb.corpus.qa.qa_sort_key` order (sorting by it is
+        sorting by that key: the key ends with the id)."""
+        return {q.id: n for n, q in enumerate(sorted(self.corpus.qas, key=qa_sort_key))}
 
     @cached_property
     def _rules_by_id(self) -> dict:
@@ -227,13 +245,10 @@ def pages(data: SiteData, stamp=None) -> list[Page]:
         label = _volume_label(v["series_id"], v["volume"], v["qas"][0])
         out.append(Page(v["path"], "volume.html", v["title"], (HOME, ("Q&A 各巻", paths.VOLUMES), (label, "")),
                         {"volume": summary, "qas": v["qas"]}))
-    clauses_of: dict[str, list] = {}
-    for cl in c.clauses:
-        clauses_of.setdefault(cl.doc_id, []).append(cl)
     for d in c.documents:
         out.append(Page(paths.doc_path(d.id), "document.html", d.title,
                         (HOME, ("資料一覧", "docs/index.html"), (d.title, "")),
-                        {"doc": d, "clauses": clauses_of.get(d.id, [])}))
+                        {"doc": d, "clauses": data._clauses_of.get(d.id, [])}))
     for q in c.qas:
         label = f"問{q.number}" if q.number is not None else q.topic or "問"
         out.append(Page(paths.qa_path(q.id), "qa.html", f"{q.volume_title} {label}",
@@ -274,4 +289,5 @@ def service_qas(data: "SiteData", service, rules) -> list[QA]:
         for qid in r.related:
             if qid in data.corpus.qas_by_id:
                 found[qid] = data.corpus.qas_by_id[qid]
-    return sorted(found.values(), key=qa_sort_key)
+    rank = data.qa_rank
+    return sorted(found.values(), key=lambda q: rank[q.id])

@@ -32,9 +32,10 @@ STATE_VERSION = 1
 
 # what a template may ask of SiteData (kb/site/pages.py): methods taking ids, names or dates
 TEMPLATE_API = frozenset({
-    "has_rules", "has_services", "wareki", "href", "label", "service_href", "document", "qa_of_clause", "status",
-    "amended_by", "amendments", "same_question", "workbook_sheets", "rules_of", "rule_qas", "rule_clauses",
+    "has_rules", "has_services", "href", "label", "service_href", "document", "ruling", "clause_links", "rule_qas",
+    "rule_clauses",
 })
+PURE = frozenset({"wareki"})  # of its arguments alone: not recorded
 ATTRIBUTES = frozenset({"services"})  # read as values (the services list: its digest is that of its entries)
 PLAIN = (str, int, type(None))
 
@@ -115,8 +116,14 @@ class Answers:
         return hit
 
     def unchanged(self, asked) -> bool:
+        """Whether every question gets the answer it got (``asked``: ((name, args), form) pairs)."""
+        memo = self._memo
         try:
-            return all(self.get(name, args)[1] == d for (name, args), d in asked)
+            for key, form in asked:
+                hit = memo.get(key) or self.get(*key)
+                if hit[1] != form:
+                    return False
+            return True
         except Exception:  # a question this SiteData cannot answer (older state): not the same page
             return False
 
@@ -137,6 +144,8 @@ class Recorder:
             return value
         if name in TEMPLATE_API:
             return lambda *args: self._call(name, args)
+        if name in PURE:
+            return getattr(self._answers.data, name)
         raise NotRecorded(f"templates may not read site.{name}: add a method to SiteData and to TEMPLATE_API")
 
     def _call(self, name: str, args: tuple):
