@@ -9,6 +9,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from functools import cached_property
+from typing import NamedTuple
 
 from ..corpus.dates import wareki
 from ..corpus.load import Corpus
@@ -26,6 +27,14 @@ class Page:
 
 
 HOME = ("ホーム", paths.INDEX)
+
+
+class ClauseView(NamedTuple):
+    """What a document's page shows of a clause (its key digests no more than this)."""
+    id: str
+    kind: str
+    depth: int
+    display: str
 
 
 @dataclass(frozen=True)
@@ -201,6 +210,8 @@ class SiteData:
 
     def workbooks_of(self, q: QA) -> list:
         """The stored workbooks a ruling's rows come from."""
+        if not q.rows:  # a ruling from a document alone
+            return []
         ids = set().union(*(self._workbooks_by_ruling.get(r.id, set()) for r in q.rows))
         return [w for w in self.corpus.workbooks if w.id in ids]
 
@@ -227,7 +238,9 @@ def pages(data: SiteData, stamp=None) -> list[Page]:
     Only the home page shows the build stamp (the date of the data): a new volume changes it,
     and it would otherwise change every page."""
     c = data.corpus
-    docs_latest = sorted(c.documents, key=lambda d: (d.date or "0000", d.id), reverse=True)
+    # the documents' metadata (their text is on their own pages, clause by clause)
+    docs = {d.id: replace(d, text="") for d in c.documents}
+    docs_latest = sorted(docs.values(), key=lambda d: (d.date or "0000", d.id), reverse=True)
     vols = views.volumes(c)
     summaries = [views.volume_summary(v) for v in vols]
     out = [
@@ -245,10 +258,10 @@ def pages(data: SiteData, stamp=None) -> list[Page]:
         label = _volume_label(v["series_id"], v["volume"], v["qas"][0])
         out.append(Page(v["path"], "volume.html", v["title"], (HOME, ("Q&A 各巻", paths.VOLUMES), (label, "")),
                         {"volume": summary, "qas": v["qas"]}))
-    for d in c.documents:
+    for d in docs.values():
+        clauses = [ClauseView(x.id, x.kind, x.depth, x.display) for x in data._clauses_of.get(d.id, [])]
         out.append(Page(paths.doc_path(d.id), "document.html", d.title,
-                        (HOME, ("資料一覧", "docs/index.html"), (d.title, "")),
-                        {"doc": d, "clauses": data._clauses_of.get(d.id, [])}))
+                        (HOME, ("資料一覧", "docs/index.html"), (d.title, "")), {"doc": d, "clauses": clauses}))
     for q in c.qas:
         label = f"問{q.number}" if q.number is not None else q.topic or "問"
         out.append(Page(paths.qa_path(q.id), "qa.html", f"{q.volume_title} {label}",

@@ -20,11 +20,12 @@ import io
 import os
 import pickle
 import shutil
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from ..locations import code_fingerprint
 from ..rules.services import Services
+from .pages import ClauseView, Ruling
 
 PAGES_FILE = "pages.pickle"  # path -> (key, questions asked and their answers' forms)
 LINKS_FILE = "links.pickle"  # kb.rules.links.link_rules's cache
@@ -78,6 +79,8 @@ class Digests:
             return (t.__name__, tuple(sorted((self.form(x) for x in v), key=repr)))
         if t is Services:  # made from its entries alone (the rest are look-ups and a cache)
             return ("Services", self.form(v.all()))
+        if t is Ruling:  # field by field: its rules are shared by thousands of rulings (digested once)
+            return ("Ruling", tuple(self.form(getattr(v, f.name)) for f in _RULING_FIELDS))
         return ("object", self.object(v))
 
     def object(self, v) -> bytes:
@@ -96,8 +99,9 @@ class Digests:
         return v if t in _INLINE else ("object", self.object(v))
 
 
+_RULING_FIELDS = fields(Ruling)
 _PLAIN = frozenset({str, int, float, bool, bytes, type(None)})
-_INLINE = _PLAIN | {dict}  # a dict in a context: a summary of plain values
+_INLINE = _PLAIN | {dict, ClauseView}  # a dict in a context: a summary of plain values
 
 
 class Answers:
