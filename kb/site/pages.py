@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from dataclasses import dataclass, field, replace
+from dataclasses import astuple, dataclass, field, replace
 from functools import cached_property
 from typing import NamedTuple
 
@@ -37,15 +37,36 @@ class ClauseView(NamedTuple):
     display: str
 
 
-@dataclass(frozen=True)
-class Ruling:
+# What SiteData answers a page with: plain values in named tuples (strings, None, tuples of
+# them), so an answer is its own record of what the page was made from (kb.site.reuse).
+class RuleRef(NamedTuple):
+    id: str
+    name: str
+
+
+class LinkView(NamedTuple):
+    """An amendment (kb.corpus.rulings.Link): a newer ruling deletes or corrects an older one."""
+    action: str  # 削除 | 修正
+    newer: str | None  # ruling id
+    older: str | None
+    newer_label: str  # as cited, when ``newer`` is None
+    older_label: str
+
+
+class Ruling(NamedTuple):
     """A ruling's relations, as its page shows them (:meth:`SiteData.ruling`)."""
     status: str  # 削除 / 修正, or ""
-    amended_by: tuple  # the links (kb.corpus.rulings.Link) that delete or correct it
-    amendments: tuple  # the links by which it deletes or corrects others
+    amended_by: tuple[LinkView, ...]  # what deleted or corrected it
+    amendments: tuple[LinkView, ...]  # what it deletes or corrects
     same_question: tuple[str, ...]  # the rulings on the same question, newest first (() when asked once)
     workbook_sheets: tuple[str, ...]  # the sheet (else title) of each stored workbook its rows come from
-    rules: tuple  # the rules it names
+    rules: tuple[RuleRef, ...]  # the rules it names
+
+
+class ClauseLinks(NamedTuple):
+    """What a clause of a document's page links to: its ruling (id, citation) and the rules it names."""
+    qa: tuple[str, str] | None
+    rules: tuple[RuleRef, ...]
 
 
 @dataclass
@@ -128,28 +149,31 @@ class SiteData:
         doc = self.corpus.docs_by_id.get(doc_id)
         return replace(doc, text="") if doc else None
 
-    def ruling(self, qa_id: str) -> "Ruling":
+    def ruling(self, qa_id: str) -> Ruling:
         """What a ruling's page shows of its relations (one question: a page asks it once)."""
         c = self.corpus
         q = c.qas_by_id.get(qa_id)
-        return Ruling(c.statuses.get(qa_id, ""), tuple(c.links_to(qa_id)), tuple(c.links_from(qa_id)),
-                      tuple(c.repeats.get(qa_id, ())),
-                      tuple(w.sheet or w.title for w in self.workbooks_of(q)) if q else (), tuple(self.rules_of(qa_id)))
+        return Ruling(c.statuses.get(qa_id, ""), tuple(LinkView(*astuple(x)) for x in c.links_to(qa_id)),
+                      tuple(LinkView(*astuple(x)) for x in c.links_from(qa_id)), tuple(c.repeats.get(qa_id, ())),
+                      tuple(w.sheet or w.title for w in self.workbooks_of(q)) if q else (),
+                      self._rule_refs.get(qa_id, ()))
 
-    def clause_links(self, doc_id: str) -> dict[str, tuple]:
-        """clause id -> (its ruling or None, the rules it names), for a document's clauses that have either."""
-        out = {}
+    def clause_links(self, doc_id: str) -> tuple[ClauseLinks, ...]:
+        """What each clause of a document links to, in the document's order."""
+        by_clause, refs = self.corpus.qa_by_clause, self._rule_refs
+        out = []
         for cl in self._clauses_of.get(doc_id, ()):
-            qa = self.corpus.qa_by_clause.get(cl.id) if cl.kind == "qa" else None
-            rules = tuple(self.rules_of(cl.id))
-            if qa or rules:
-                out[cl.id] = (qa, rules)
-        return out
+            qa = by_clause.get(cl.id) if cl.kind == "qa" else None
+            out.append(ClauseLinks((qa.id, qa.citation) if qa else None, refs.get(cl.id, ())))
+        return tuple(out)
 
-    def rules_of(self, ident: str) -> list:
+    @cached_property
+    def _rule_refs(self) -> dict[str, tuple[RuleRef, ...]]:
+        """clause or ruling id -> the rules it names."""
         if self.links is None:
-            return []
-        return [self._rules_by_id[r] for r in self.links.rules_of(ident) if r in self._rules_by_id]
+            return {}
+        refs = {r.id: RuleRef(r.id, r.name) for r in self.rules}
+        return {i: tuple(refs[r] for r in ids if r in refs) for i, ids in self.links.rules.items()}
 
     def rule_qas(self, rule_id: str) -> list[QA]:
         """The rulings linked to a rule."""

@@ -20,12 +20,12 @@ import io
 import os
 import pickle
 import shutil
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..locations import code_fingerprint
 from ..rules.services import Services
-from .pages import ClauseView, Ruling
+from .pages import ClauseLinks, ClauseView, Ruling
 
 PAGES_FILE = "pages.pickle"  # path -> (key, questions asked and their answers' forms)
 LINKS_FILE = "links.pickle"  # kb.rules.links.link_rules's cache
@@ -79,8 +79,8 @@ class Digests:
             return (t.__name__, tuple(sorted((self.form(x) for x in v), key=repr)))
         if t is Services:  # made from its entries alone (the rest are look-ups and a cache)
             return ("Services", self.form(v.all()))
-        if t is Ruling:  # field by field: its rules are shared by thousands of rulings (digested once)
-            return ("Ruling", tuple(self.form(getattr(v, f.name)) for f in _RULING_FIELDS))
+        if t in _SELF_FORMED:  # strings, None and tuples of them: their own record (compared as they are)
+            return (t.__name__, v)
         return ("object", self.object(v))
 
     def object(self, v) -> bytes:
@@ -99,7 +99,7 @@ class Digests:
         return v if t in _INLINE else ("object", self.object(v))
 
 
-_RULING_FIELDS = fields(Ruling)
+_SELF_FORMED = frozenset({Ruling, ClauseLinks})
 _PLAIN = frozenset({str, int, float, bool, bytes, type(None)})
 _INLINE = _PLAIN | {dict, ClauseView}  # a dict in a context: a summary of plain values
 
