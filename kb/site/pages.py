@@ -17,13 +17,13 @@ from ..corpus.qa import QA, qa_sort_key
 from . import paths, views
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: a site at scale lists 15,000 pages, and frozen ones take longer to make
 class Page:
     path: str  # relative to the site root, '/'-separated
     template: str
     title: str
     crumbs: tuple[tuple[str, str], ...]  # (label, path or "") from home to this page
-    context: dict = field(default_factory=dict, hash=False, compare=False)
+    context: dict = field(default_factory=dict, compare=False)
 
 
 HOME = ("ホーム", paths.INDEX)

@@ -8,6 +8,8 @@ deterministic: the same corpus gives byte-identical files.
 """
 from __future__ import annotations
 
+import contextlib
+import gc
 import pickle
 import tempfile
 from pathlib import Path
@@ -76,12 +78,13 @@ def render_site(inputs: Inputs, units: list[Unit], out_dir: Path, progress: Prog
     # the pages need only the filters' choices of the index (the postings would weigh on the rest of the build)
     choices = {k: payload[k] for k in ("cats", "standards")}
     del payload
-    link_cache = reuse.load_state(previous, state, reuse.LINKS_FILE, {})
-    data = SiteData.collect(corpus, units, rules=rules, services=services, thesaurus=thesaurus, payload=choices,
-                            link_cache=link_cache)
-    reuse.save_state(state, reuse.LINKS_FILE, link_cache)
-    answers = reuse.Answers(data, reuse.Digests())
-    todo = reuse.plan(pages(data), answers, out_dir, previous=previous, state=state)
+    with _without_gc():  # ~100,000 objects made and kept: collections would scan the corpus again and again
+        link_cache = reuse.load_state(previous, state, reuse.LINKS_FILE, {})
+        data = SiteData.collect(corpus, units, rules=rules, services=services, thesaurus=thesaurus, payload=choices,
+                                link_cache=link_cache)
+        reuse.save_state(state, reuse.LINKS_FILE, link_cache)
+        answers = reuse.Answers(data, reuse.Digests())
+        todo = reuse.plan(pages(data), answers, out_dir, previous=previous, state=state)
     # with many pages to render, every other one in a forked child (on the core the index writer leaves free)
     split = len(todo.fresh) >= CHILD_PAGES
     part = Path(tempfile.mkstemp(prefix="kaigo-kb-pages-", suffix=".pickle")[1]) if split else None
@@ -102,6 +105,19 @@ def render_site(inputs: Inputs, units: list[Unit], out_dir: Path, progress: Prog
         finally:
             part.unlink()
     todo.save(state)
+
+
+@contextlib.contextmanager
+def _without_gc():
+    """The cyclic garbage collector off for a while (back as it was after): what is made here is
+    not garbage, and each full collection would walk every object of the corpus."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 CHILD_PAGES = 400  # fewer pages than this render faster here than a forked child starts and reports
