@@ -180,8 +180,13 @@ class SiteData:
         return self.qas(self.links.qas_of(rule_id)) if self.links else []
 
     def rule_clauses(self, rule_id: str) -> list[tuple[str, str, str]]:
-        """The clauses that name a rule: (id, href, label) each."""
-        return [(i, self.href(i), self.label(i)) for i in (self.links.clauses_of(rule_id) if self.links else [])]
+        """The clauses that name a rule, (id, href, label) each, but for the text of a ruling listed
+        as linked to the rule (its page is listed there)."""
+        if self.links is None:
+            return []
+        linked, by_clause = set(self.links.qas_of(rule_id)), self.corpus.qa_by_clause
+        return [(i, self.href(i), self.label(i)) for i in self.links.clauses_of(rule_id)
+                if not (i in by_clause and by_clause[i].id in linked)]
 
     @cached_property
     def _clauses_of(self) -> dict[str, list]:
@@ -290,29 +295,46 @@ def pages(data: SiteData, stamp=None) -> list[Page]:
         label = f"問{q.number}" if q.number is not None else q.topic or "問"
         out.append(Page(paths.qa_path(q.id), "qa.html", f"{q.volume_title} {label}",
                         _volume_crumbs(q) + ((label, ""),), {"qa": q}))
+    order = {(v["series_id"], v["volume"]): n for n, v in enumerate(vols)}
     if data.rules:
         out.append(Page(paths.RULES, "rules.html", "加算・基準", (HOME, ("加算・基準", "")), {"rules": data.rules}))
         for r in data.rules:
-            out.append(Page(paths.rule_path(r.id), "rule.html", r.name,
-                            (HOME, ("加算・基準", paths.RULES), (r.name, "")), {"rule": r}))
+            crumbs = (HOME, ("加算・基準", paths.RULES), (r.name, paths.rule_path(r.id)))
+            parts = _parts(data.rule_qas(r.id), vols, order, lambda sid, vol: paths.rule_volume_path(r.id, sid, vol))
+            out.append(Page(paths.rule_path(r.id), "rule.html", r.name, crumbs[:2] + ((r.name, ""),),
+                            {"rule": r, "volumes": [summary for summary, _ in parts]}))
+            out += _part_pages({"name": r.name, "path": paths.rule_path(r.id)}, "に関連する", crumbs, parts)
     if data.services is not None:
         out.append(Page(paths.SERVICES, "services.html", "サービス", (HOME, ("サービス", "")), {}))
-        order = {(v["series_id"], v["volume"]): n for n, v in enumerate(vols)}
         for s in data.services.all():
             rules = data.rules_for(s.name)
-            by_volume: dict[tuple, list[QA]] = {}
-            for q in service_qas(data, s, rules):
-                by_volume.setdefault((q.series_id, q.volume), []).append(q)
-            held = sorted(by_volume, key=order.__getitem__)
-            listed = [{**views.volume_summary(vols[order[k]], len(by_volume[k])),
-                       "path": paths.service_volume_path(s.id, *k)} for k in held]
             crumbs = (HOME, ("サービス", paths.SERVICES), (s.name, paths.service_path(s.id)))
+            parts = _parts(service_qas(data, s, rules), vols, order,
+                           lambda sid, vol: paths.service_volume_path(s.id, sid, vol))
             out.append(Page(paths.service_path(s.id), "service.html", s.name, crumbs[:2] + ((s.name, ""),),
-                            {"service": s, "volumes": listed, "rules": rules}))
-            for k, summary in zip(held, listed):
-                label = _volume_label(k[0], k[1], by_volume[k][0])
-                out.append(Page(summary["path"], "service_volume.html", f"{s.name} {label}",
-                                crumbs + ((label, ""),), {"service": s, "volume": summary, "qas": by_volume[k]}))
+                            {"service": s, "volumes": [summary for summary, _ in parts], "rules": rules}))
+            out += _part_pages({"name": s.name, "path": paths.service_path(s.id)}, "に分類された", crumbs, parts)
+    return out
+
+
+def _parts(qas: list[QA], vols: list[dict], order: dict, path_of) -> list[tuple[dict, list[QA]]]:
+    """Rulings split by volume, in the volumes' order (a page each: a service's or a rule's rulings
+    of every volume would be megabytes): (the volume's summary with the part's path and count, its rulings)."""
+    by_volume: dict[tuple, list[QA]] = {}
+    for q in qas:
+        by_volume.setdefault((q.series_id, q.volume), []).append(q)
+    return [({**views.volume_summary(vols[order[k]], len(by_volume[k])), "path": path_of(*k)}, by_volume[k])
+            for k in sorted(by_volume, key=order.__getitem__)]
+
+
+def _part_pages(owner: dict, relation: str, crumbs: tuple, parts: list) -> list[Page]:
+    """A page per part of :func:`_parts`, under its owner (a service or a rule: name, path)."""
+    out = []
+    for summary, qas in parts:
+        label = _volume_label(summary["series_id"], summary["volume"], qas[0])
+        volume = {k: v for k, v in summary.items() if k != "new"}  # 新着 moves on with each volume; not shown here
+        out.append(Page(summary["path"], "volume_part.html", f"{owner['name']} {label}", crumbs + ((label, ""),),
+                        {"owner": owner, "relation": relation, "volume": volume, "qas": qas}))
     return out
 
 

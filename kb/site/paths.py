@@ -60,6 +60,11 @@ def service_volume_path(service_id: str, series_id: str, volume: int | None) -> 
     return f"services/{safe_name(service_id)}/{_volume_name(series_id, volume)}.html"
 
 
+def rule_volume_path(rule_id: str, series_id: str, volume: int | None) -> str:
+    """A rule's linked rulings of one volume (the rule page lists its volumes)."""
+    return f"rules/{safe_name(rule_id)}/{_volume_name(series_id, volume)}.html"
+
+
 def _volume_name(series_id: str, volume: int | None) -> str:
     return f"{safe_name(series_id)}-vol{volume}" if volume is not None else safe_name(series_id)
 

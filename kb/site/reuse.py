@@ -33,7 +33,7 @@ STATE_VERSION = 1
 
 # what a template may ask of SiteData (kb/site/pages.py): methods taking ids, names or dates
 TEMPLATE_API = frozenset({
-    "has_rules", "has_services", "href", "label", "service_href", "document", "ruling", "clause_links", "rule_qas",
+    "has_rules", "has_services", "href", "label", "service_href", "document", "ruling", "clause_links",
     "rule_clauses",
 })
 PURE = frozenset({"wareki"})  # of its arguments alone: not recorded
@@ -165,12 +165,17 @@ class Plan:
     fresh: list  # (page, key): to render
     manifest: dict = field(default_factory=dict)  # path -> (key, asked) of every page, the reused ones already
     reused: int = 0
+    previous: Path | None = None  # the previous manifest's file, when every page of it is reused
 
     def record(self, page, key: bytes, recorder: Recorder) -> None:
         self.manifest[page.path] = (key, tuple((q, _plain(form)) for q, form in sorted(recorder.asked.items(),
                                                                                       key=repr)))
 
     def save(self, state: Path | None) -> None:
+        if state is not None and self.previous is not None and not self.fresh:  # the same pages: the same file
+            state.mkdir(parents=True, exist_ok=True)
+            if _link(str(self.previous), str(state / PAGES_FILE)):
+                return
         save_state(state, PAGES_FILE, self.manifest)
 
 
@@ -193,12 +198,16 @@ def save_state(state: Path | None, name: str, value) -> None:
     tmp.replace(state / name)
 
 
+def _state_file(previous: Path, state: Path | None, name: str) -> Path:
+    return Path(previous).parent / "state" / (state.name if state is not None else "site") / name
+
+
 def load_state(previous: Path | None, state: Path | None, name: str, default):
     """What the previous build saved as ``name`` (:func:`save_state`); ``default`` when there is
     none, it is unreadable or other code wrote it."""
     if previous is None:
         return default
-    path = Path(previous).parent / "state" / (state.name if state is not None else "site") / name
+    path = _state_file(previous, state, name)
     try:
         with open(path, "rb") as f:
             saved = pickle.load(f)
@@ -236,6 +245,8 @@ def plan(pages: list, answers: Answers, out_dir: Path, *, previous: Path | None,
                 out.reused += 1
                 continue
         out.fresh.append((page, key))
+    if old and out.reused == len(old) == len(pages):
+        out.previous = _state_file(previous, state, PAGES_FILE)
     return out
 
 
