@@ -188,6 +188,15 @@ def test_a_damaged_state_builds_clean(corpus, tmp_path):
     assert reused == set()
 
 
+def test_a_page_missing_from_the_previous_site_is_made_again(corpus, tmp_path):
+    def lose(c: Path) -> None:
+        add_volume(c)
+        (tmp_path / "a" / "site" / "qa" / "r6-qa-vol20-q3.html").unlink()
+
+    reused, got = incremental_equals_clean(corpus, tmp_path, lose)
+    assert "qa/r6-qa-vol20-q3.html" in got and "qa/r6-qa-vol20-q3.html" not in reused
+
+
 def test_templates_ask_site_only_what_is_recorded():
     """Every ``site.x`` of every template is a SiteData method the recorder tracks (rendering
     through it raises on anything else, so the site tests would fail too)."""

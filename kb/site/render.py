@@ -85,19 +85,26 @@ def render_site(inputs: Inputs, units: list[Unit], out_dir: Path, progress: Prog
         reuse.save_state(state, reuse.LINKS_FILE, link_cache)
         answers = reuse.Answers(data, reuse.Digests())
         todo = reuse.plan(pages(data), answers, out_dir, previous=previous, state=state)
-    # with many pages to render, every other one in a forked child (on the core the index writer leaves free)
-    split = len(todo.fresh) >= CHILD_PAGES
-    part = Path(tempfile.mkstemp(prefix="kaigo-kb-pages-", suffix=".pickle")[1]) if split else None
-    others = in_background(_render_part, todo.fresh[1::2], out_dir, data, part) if split else (lambda: None)
-    for e in export.all_exports(data):  # written as they are made: a service's file can hold every ruling
-        with _open(out_dir / export.file_path(e, "csv")) as f:
-            f.write("\ufeff")  # BOM: Excel reads UTF-8
-            export.write_csv(e, data, f)
-        with _open(out_dir / export.file_path(e, "json")) as f:
-            f.writelines(export.json_pieces(e, data))
-    mine = todo.fresh[0::2] if split else todo.fresh
-    _render_pages(mine, out_dir, answers, todo, progress and (lambda n, total: progress("pages", 2 * n, 2 * total)))
-    others()
+    try:
+        # with many pages to render, every other one in a forked child (on the core the index writer leaves free)
+        split = len(todo.fresh) >= CHILD_PAGES
+        if split:  # no thread across a fork: the links first (few when this many pages changed)
+            todo.fresh += todo.wait()
+        part = Path(tempfile.mkstemp(prefix="kaigo-kb-pages-", suffix=".pickle")[1]) if split else None
+        others = in_background(_render_part, todo.fresh[1::2], out_dir, data, part) if split else (lambda: None)
+        for e in export.all_exports(data):  # written as they are made: a service's file can hold every ruling
+            with _open(out_dir / export.file_path(e, "csv")) as f:
+                f.write("\ufeff")  # BOM: Excel reads UTF-8
+                export.write_csv(e, data, f)
+            with _open(out_dir / export.file_path(e, "json")) as f:
+                f.writelines(export.json_pieces(e, data))
+        mine = todo.fresh[0::2] if split else todo.fresh
+        _render_pages(mine, out_dir, answers, todo, progress and (lambda n, total: progress("pages", 2 * n, 2 * total)))
+        others()
+    finally:
+        late = todo.wait()  # the reused pages linked; one whose previous file was gone after all is made now
+    if late:
+        _render_pages(late, out_dir, answers, todo)
     if part is not None:
         try:
             with open(part, "rb") as f:

@@ -52,6 +52,7 @@ class Digests:
 
     def __init__(self):
         self._memo: dict[int, tuple[object, bytes]] = {}
+        self._by_id: dict[int, bytes] = {}  # the same digests, for lists looked up in C (shallow)
         self._buf = io.BytesIO()
         self._pickler = pickle.Pickler(self._buf, protocol=5)
         self._pickler.fast = True  # no memo: the same content gives the same bytes however its objects are shared
@@ -87,15 +88,22 @@ class Digests:
         hit = self._memo.get(id(v))
         if hit is None:
             hit = self._memo[id(v)] = (v, self.pickled(v))
+            self._by_id[id(v)] = hit[1]
         return hit[1]
 
     def shallow(self, v):
         """A context value in a form to pickle: a list's (or a tuple's) objects and an object by
         their digests, the rest (strings, a volume's summary) as they are. Lossless: two values
-        with the same form are equal."""
+        with the same form are equal (digests have one length, so their concatenation is unambiguous)."""
         t = type(v)
         if t is list or t is tuple:
-            return (t.__name__, [x if type(x) in _INLINE else ("object", self.object(x)) for x in v])
+            if not v or type(v[0]) in _INLINE:
+                return (t.__name__, [x if type(x) in _INLINE else ("object", self.object(x)) for x in v])
+            try:  # a list of rulings (a volume's, a service's): each digested already, joined in C
+                return (t.__name__, "objects", b"".join(map(self._by_id.__getitem__, map(id, v))))
+            except KeyError:
+                return (t.__name__, "objects", b"".join(self.object(x) if type(x) not in _INLINE else
+                                                        self.pickled(x) for x in v))
         return v if t in _INLINE else ("object", self.object(v))
 
 
@@ -166,12 +174,27 @@ class Plan:
     manifest: dict = field(default_factory=dict)  # path -> (key, asked) of every page, the reused ones already
     reused: int = 0
     previous: Path | None = None  # the previous manifest's file, when every page of it is reused
+    _linking: object = None  # the thread hard-linking the reused pages (see wait)
+
+    def wait(self) -> list:
+        """Wait for the reused pages' links; return those whose previous file was missing after all
+        (page, key): to render now."""
+        if self._linking is None:
+            return []
+        thread, missing = self._linking
+        thread.join()
+        self._linking = None
+        for page, _key in missing:
+            del self.manifest[page.path]
+            self.reused -= 1
+        return missing
 
     def record(self, page, key: bytes, recorder: Recorder) -> None:
         self.manifest[page.path] = (key, tuple((q, _plain(form)) for q, form in sorted(recorder.asked.items(),
                                                                                       key=repr)))
 
     def save(self, state: Path | None) -> None:
+        assert self._linking is None, "wait() first"
         if state is not None and self.previous is not None and not self.fresh:  # the same pages: the same file
             state.mkdir(parents=True, exist_ok=True)
             if _link(str(self.previous), str(state / PAGES_FILE)):
@@ -226,28 +249,44 @@ def page_key(page, digests: Digests, code: str) -> bytes:
 
 
 def plan(pages: list, answers: Answers, out_dir: Path, *, previous: Path | None, state: Path | None) -> Plan:
-    """Hard-link every page that is proven unchanged from ``previous`` into ``out_dir``; the rest to render."""
+    """The pages to render, and the pages proven unchanged since ``previous``: hard-linked from
+    there into ``out_dir`` by a thread (the links are system calls: they overlap the rendering;
+    :meth:`Plan.wait` before the site is complete)."""
+    import threading
+
     code = code_fingerprint()
     old = load_state(previous, state, PAGES_FILE, {})
-    src, dst = f"{previous}/", f"{out_dir}/"  # strings: 10,000 links in pathlib cost more than the links
     made_dirs: set[str] = set()
     out = Plan([])
+    same = []
     for page in pages:
         key = page_key(page, answers.digests, code)
         entry = old.get(page.path)
         if entry is not None and entry[0] == key and answers.unchanged(entry[1]):
             folder = page.path.rpartition("/")[0]
             if folder not in made_dirs:
-                os.makedirs(dst + folder, exist_ok=True)
+                os.makedirs(f"{out_dir}/{folder}", exist_ok=True)
                 made_dirs.add(folder)
-            if _link(src + page.path, dst + page.path):
-                out.manifest[page.path] = entry
-                out.reused += 1
-                continue
-        out.fresh.append((page, key))
+            out.manifest[page.path] = entry
+            same.append((page, key))
+        else:
+            out.fresh.append((page, key))
+    out.reused = len(same)
+    if same:
+        missing: list = []
+        thread = threading.Thread(target=_link_all, args=(same, f"{previous}/", f"{out_dir}/", missing), daemon=True)
+        thread.start()
+        out._linking = (thread, missing)
     if old and out.reused == len(old) == len(pages):
         out.previous = _state_file(previous, state, PAGES_FILE)
     return out
+
+
+def _link_all(pages: list, src: str, dst: str, missing: list) -> None:
+    """Strings, not paths: 10,000 links in pathlib cost more than the links."""
+    for page, key in pages:
+        if not _link(src + page.path, dst + page.path):
+            missing.append((page, key))
 
 
 def _link(src: str, dst: str) -> bool:
