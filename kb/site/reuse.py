@@ -8,10 +8,12 @@ Out: a :class:`Plan`: the pages to render, the others hard-linked from the previ
 A page is made from the code and templates (:func:`kb.locations.code_fingerprint`), its Page
 fields and context, and the answers its template got from ``site``. Templates reach SiteData
 only through a :class:`Recorder`: it lets through the methods in :data:`TEMPLATE_API` (with
-plain arguments: ids, names, dates) and the services list, and records the digest of each
-answer. A previous page is reused only when its key (code, path, template, title, crumbs,
-context) is equal and every question it asked gets an answer with the same digest now. A
-missing or damaged state means a clean build, never a failure.
+plain arguments: ids, names, dates) and the services list, and records each answer's form
+(:meth:`Digests.form`: strings as they are, objects by a digest of all their fields). A previous
+page is reused only when its key (the digest of code, path, template, title, crumbs and
+context) is equal and every question it asked gets an answer of the same form now. A missing
+or damaged state means a clean build, never a failure. Reused pages are hard links to the
+previous build's files (a copy where links fail); no file of the previous build is written.
 """
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """What the templates show beyond the corpus objects themselves: the search filters with
 the names people use, volume summaries (how many rulings the corpus holds, where they
 were quoted, 新着), amounts and obligations as dated rows for the "as of a date" view,
-and the build stamp of the footer.
+and the build stamp (the date of the data, shown on the home page).
 """
 from __future__ import annotations
 
@@ -131,7 +131,7 @@ class Stamp:
 
 
 def build_stamp(corpus: Corpus, environ=os.environ) -> Stamp:
-    """The date the footer shows. The same corpus must give the same site, so it is not the
+    """The date the home page shows. The same corpus must give the same site, so it is not the
     clock: SOURCE_DATE_EPOCH when the builder sets it, else the newest date in the corpus."""
     epoch = environ.get("SOURCE_DATE_EPOCH", "").strip()
     if epoch.isdigit():
