@@ -79,12 +79,13 @@ def render_site(inputs: Inputs, units: list[Unit], out_dir: Path, progress: Prog
     choices = {k: payload[k] for k in ("cats", "standards")}
     del payload
     with _without_gc():  # ~100,000 objects made and kept: collections would scan the corpus again and again
-        link_cache = reuse.load_state(previous, state, reuse.LINKS_FILE, {})
+        code = reuse.code_fingerprint()
+        link_cache = reuse.load_state(previous, state, reuse.LINKS_FILE, {}, code)
         data = SiteData.collect(corpus, units, rules=rules, services=services, thesaurus=thesaurus, payload=choices,
                                 link_cache=link_cache)
-        reuse.save_state(state, reuse.LINKS_FILE, link_cache)
+        reuse.save_state(state, reuse.LINKS_FILE, link_cache, code)
         answers = reuse.Answers(data, reuse.Digests())
-        todo = reuse.plan(pages(data), answers, out_dir, previous=previous, state=state)
+        todo = reuse.plan(pages(data), answers, out_dir, previous=previous, state=state, code=code)
     try:
         # with many pages to render, every other one in a forked child (on the core the index writer leaves free)
         split = len(todo.fresh) >= CHILD_PAGES

@@ -176,6 +176,7 @@ class Plan:
     manifest: dict = field(default_factory=dict)  # path -> (key, asked) of every page, the reused ones already
     reused: int = 0
     previous: Path | None = None  # the previous manifest's file, when every page of it is reused
+    code: str | None = None  # the code fingerprint (kb.locations.code_fingerprint)
     _linking: object = None  # the thread hard-linking the reused pages (see wait)
 
     def wait(self) -> list:
@@ -201,7 +202,7 @@ class Plan:
             state.mkdir(parents=True, exist_ok=True)
             if _link(str(self.previous), str(state / PAGES_FILE)):
                 return
-        save_state(state, PAGES_FILE, self.manifest)
+        save_state(state, PAGES_FILE, self.manifest, self.code)
 
 
 def _plain(form):
@@ -211,14 +212,14 @@ def _plain(form):
     return form
 
 
-def save_state(state: Path | None, name: str, value) -> None:
-    """Write ``value`` for the next build (with this code's fingerprint: other code ignores it)."""
+def save_state(state: Path | None, name: str, value, code: str | None = None) -> None:
+    """Write ``value`` for the next build (with this code's fingerprint ``code``: other code ignores it)."""
     if state is None:
         return
     state.mkdir(parents=True, exist_ok=True)
     tmp = state / (name + ".tmp")
     with open(tmp, "wb") as f:
-        pickle.dump({"version": STATE_VERSION, "code": code_fingerprint(), "value": value}, f,
+        pickle.dump({"version": STATE_VERSION, "code": code or code_fingerprint(), "value": value}, f,
                     protocol=pickle.HIGHEST_PROTOCOL)
     tmp.replace(state / name)
 
@@ -227,7 +228,7 @@ def _state_file(previous: Path, state: Path | None, name: str) -> Path:
     return Path(previous).parent / "state" / (state.name if state is not None else "site") / name
 
 
-def load_state(previous: Path | None, state: Path | None, name: str, default):
+def load_state(previous: Path | None, state: Path | None, name: str, default, code: str | None = None):
     """What the previous build saved as ``name`` (:func:`save_state`); ``default`` when there is
     none, it is unreadable or other code wrote it."""
     if previous is None:
@@ -236,7 +237,7 @@ def load_state(previous: Path | None, state: Path | None, name: str, default):
     try:
         with open(path, "rb") as f:
             saved = pickle.load(f)
-        if saved.get("version") != STATE_VERSION or saved.get("code") != code_fingerprint():
+        if saved.get("version") != STATE_VERSION or saved.get("code") != (code or code_fingerprint()):
             return default
         return saved["value"]
     except Exception:  # missing, cut short or from another version: build clean
@@ -250,16 +251,17 @@ def page_key(page, digests: Digests, code: str) -> bytes:
     return digests.pickled((code, page.path, page.template, page.title, page.crumbs, context))
 
 
-def plan(pages: list, answers: Answers, out_dir: Path, *, previous: Path | None, state: Path | None) -> Plan:
+def plan(pages: list, answers: Answers, out_dir: Path, *, previous: Path | None, state: Path | None,
+         code: str | None = None) -> Plan:
     """The pages to render, and the pages proven unchanged since ``previous``: hard-linked from
     there into ``out_dir`` by a thread (the links are system calls: they overlap the rendering;
     :meth:`Plan.wait` before the site is complete)."""
     import threading
 
-    code = code_fingerprint()
-    old = load_state(previous, state, PAGES_FILE, {})
+    code = code or code_fingerprint()
+    old = load_state(previous, state, PAGES_FILE, {}, code)
     made_dirs: set[str] = set()
-    out = Plan([])
+    out = Plan([], code=code)
     same = []
     for page in pages:
         key = page_key(page, answers.digests, code)
