@@ -246,7 +246,8 @@ class SiteData:
 
 
 def _volume_crumbs(q: QA) -> tuple[tuple[str, str], ...]:
-    return (HOME, ("Q&A 各巻", paths.VOLUMES), (_volume_label(q.series_id, q.volume, q), paths.volume_path(q.series_id, q.volume)))
+    return (HOME, ("Q&A 各巻", paths.VOLUMES),
+            (_volume_label(q.series_id, q.volume, q), paths.volume_path(q.series_id, q.volume)))
 
 
 def _volume_label(series_id: str, volume: int | None, q: QA) -> str:
