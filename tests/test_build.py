@@ -142,12 +142,13 @@ def test_an_error_in_the_pages_rendered_in_a_child_fails_the_build_in_one_line(t
 
     real, parent = render._render_pages, os.getpid()
 
-    def broken(todo, out_dir, data, progress=None):
+    def broken(*args, **kwargs):
         if os.getpid() != parent:  # the half rendered in the child
             raise RuntimeError("template broke")
-        return real(todo, out_dir, data, progress)
+        return real(*args, **kwargs)
 
     monkeypatch.setattr(render, "_render_pages", broken)
+    monkeypatch.setattr(render, "CHILD_PAGES", 2)  # a child even for the few pages of the tiny corpus
     out = tmp_path / "build"
     with pytest.raises(BuildFailed, match="RuntimeError: template broke"):
         build(TINY, out, site=True)

@@ -198,13 +198,16 @@ def test_index_payload_is_consistent(site):
 
 
 def test_service_page_lists_rulings_of_its_groups_and_rules(site):
-    from kb.site.paths import qa_path, service_path
+    from kb.site.paths import qa_path, service_path, service_volume_path
 
     page = (site / service_path("tokuyo")).read_text(encoding="utf-8")
     assert "介護保険施設等" in page  # group membership
     assert "協力医療機関連携加算" in page  # a rule stated for the service
+    # its rulings per volume, a page each (a service's rulings of every volume would be megabytes)
+    vol1 = service_volume_path("tokuyo", "r6-qa", 1)
+    assert f'href="../{vol1}"' in page
     # Vol.1 問127 never names 特養: it is listed through the rule it is linked to
-    assert qa_path("r6-qa-vol1-q127").split("/")[-1] in page
+    assert f'href="../../{qa_path("r6-qa-vol1-q127")}"' in (site / vol1).read_text(encoding="utf-8")
 
 
 @pytest.fixture(scope="module")
@@ -262,7 +265,9 @@ def test_volumes_say_what_the_corpus_holds_and_mark_the_newest(site):
     assert re.search(r"Ｑ＆Ａ（Vol\.１）\s*令和６年３月15日\s*収録 4 問（自治体資料での引用から）", home), home[:2000]
     vols = (site / "volumes.html").read_text(encoding="utf-8")
     assert vols.count("新着") == 1
-    assert re.search(r'新着</span> 令和６年度介護報酬改定に関するＱ＆Ａ（Vol.16）', vols)
+    assert re.search(r'新着</span> <a href="volumes/r6-qa-vol16.html">令和６年度介護報酬改定に関するＱ＆Ａ（Vol.16）', vols)
+    vol16 = (site / "volumes" / "r6-qa-vol16.html").read_text(encoding="utf-8")  # its rulings on its own page
+    assert vol16.count("新着") == 1 and 'href="../qa/r6-qa-vol16-' in vol16
 
 
 def test_footer_says_which_date_the_build_shows(site, corpus):
@@ -274,8 +279,10 @@ def test_footer_says_which_date_the_build_shows(site, corpus):
     assert newest.date == "2025-09-05" and newest.label.startswith("収録資料の最新の日付 令和7年9月5日 時点のデータ")
     epoch = build_stamp(corpus, {"SOURCE_DATE_EPOCH": "1767225600"})  # 2026-01-01 UTC
     assert epoch.label == "ビルド日 令和8年1月1日（SOURCE_DATE_EPOCH による）"
-    for p in (site / "index.html", site / "qa" / "r6-qa-vol1-q127.html"):
-        assert build_stamp(corpus, os.environ).label in p.read_text(encoding="utf-8")
+    # on the home page only (a new volume would change every page); the footer says where
+    assert build_stamp(corpus, os.environ).label in (site / "index.html").read_text(encoding="utf-8")
+    q127 = (site / "qa" / "r6-qa-vol1-q127.html").read_text(encoding="utf-8")
+    assert build_stamp(corpus, os.environ).label not in q127 and 'href="../index.html#data-date"' in q127
 
 
 def test_downloads_per_volume_and_per_service(site):

@@ -256,7 +256,8 @@ def test_cli_ingest_build_search_show(tiny, tmp_path):
     assert "削除" in old_page and f"{newer.id}.html" in old_page
     assert (site / "qa" / f"{newer.id}.html").exists()
     volumes = (site / "volumes.html").read_text(encoding="utf-8")
-    assert "Vol.21" in volumes and f"{newer.id}.html" in volumes
+    assert "Vol.21" in volumes and "volumes/r6-qa-vol21.html" in volumes  # the volume's rulings on its own page
+    assert f"{newer.id}.html" in (site / "volumes" / "r6-qa-vol21.html").read_text(encoding="utf-8")
 
 
 # --------------------------------------------------------------------------- the real workbook

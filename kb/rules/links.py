@@ -7,6 +7,7 @@ always linked.
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 
 from .entries import Rule
@@ -61,24 +62,45 @@ class Links:
     def rules_of(self, ident: str) -> list[str]:
         return list(self.rules.get(ident, []))
 
-    def _add(self, target: dict, rule_id: str, ident: str) -> None:
-        if ident not in target.setdefault(rule_id, []):
-            target[rule_id].append(ident)
-        if rule_id not in self.rules.setdefault(ident, []):
-            self.rules[ident].append(rule_id)
+    def _add(self, target: dict, rule_id: str, ident: str, seen: set) -> None:
+        if (id(target), rule_id, ident) not in seen:  # a set: a rule can be named by thousands of rulings
+            seen.add((id(target), rule_id, ident))
+            target.setdefault(rule_id, []).append(ident)
+        if (None, rule_id, ident) not in seen:
+            seen.add((None, rule_id, ident))
+            self.rules.setdefault(ident, []).append(rule_id)
 
 
-def link_rules(corpus, rules: list[Rule]) -> Links:
-    """Clause and Q&A links for ``rules``, in corpus order (explicit related Q&As first)."""
+def link_rules(corpus, rules: list[Rule], cache: dict | None = None) -> Links:
+    """Clause and Q&A links for ``rules``, in corpus order (explicit related Q&As first).
+
+    ``cache``: what an earlier call found, kept by the caller between builds (filled in here):
+    the rule ids each text names, by the text's digest, valid for the same names and aliases."""
     terms = _terms(rules)
+    cache = {} if cache is None else cache
+    if cache.get("terms") != terms:
+        cache.clear()
+        cache.update(terms=terms, named={})
+    named: dict[bytes, list[str]] = cache["named"]
+    kept: dict[bytes, list[str]] = {}  # this corpus's texts: what the cache keeps
+
+    def names(text: str, search) -> list[str]:
+        """The rule ids ``search()`` (the search text made from ``text``) names."""
+        k = hashlib.blake2b(text.encode(), digest_size=16).digest()
+        if k not in kept:
+            kept[k] = named[k] if k in named else mentioned(search(), terms)
+        return kept[k]
+
     links = Links()
+    seen: set = set()
     for r in rules:
         for q in r.related:
-            links._add(links.qas, r.id, q)
+            links._add(links.qas, r.id, q, seen)
     for c in corpus.clauses:
-        for rule_id in mentioned(c.search, terms):
-            links._add(links.clauses, rule_id, c.id)
+        for rule_id in names(c.search, lambda: c.search):
+            links._add(links.clauses, rule_id, c.id, seen)
     for q in corpus.qas:
-        for rule_id in mentioned(q.search, terms):
-            links._add(links.qas, rule_id, q.id)
+        for rule_id in names(f"{q.question}\n{q.answer}", lambda: q.search):  # QA.search: of this text
+            links._add(links.qas, rule_id, q.id, seen)
+    cache["named"] = kept
     return links

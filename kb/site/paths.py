@@ -50,6 +50,25 @@ def volume_anchor(series_id: str, volume: int | None) -> str:
     return f"{VOLUMES}#{series_id}-vol{volume}" if volume is not None else f"{VOLUMES}#{series_id}"
 
 
+def volume_path(series_id: str, volume: int | None) -> str:
+    """A volume's own page: its rulings (volumes.html lists the volumes)."""
+    return f"volumes/{_volume_name(series_id, volume)}.html"
+
+
+def service_volume_path(service_id: str, series_id: str, volume: int | None) -> str:
+    """A service's rulings of one volume (the service page lists its volumes)."""
+    return f"services/{safe_name(service_id)}/{_volume_name(series_id, volume)}.html"
+
+
+def rule_volume_path(rule_id: str, series_id: str, volume: int | None) -> str:
+    """A rule's linked rulings of one volume (the rule page lists its volumes)."""
+    return f"rules/{safe_name(rule_id)}/{_volume_name(series_id, volume)}.html"
+
+
+def _volume_name(series_id: str, volume: int | None) -> str:
+    return f"{safe_name(series_id)}-vol{volume}" if volume is not None else safe_name(series_id)
+
+
 def volume_stem(series_id: str, volume: int) -> str:
     return f"vol-{safe_name(series_id)}-{volume}"
 

@@ -8,6 +8,10 @@ deterministic: the same corpus gives byte-identical files.
 """
 from __future__ import annotations
 
+import contextlib
+import gc
+import pickle
+import tempfile
 from pathlib import Path
 from typing import Callable
 
@@ -17,7 +21,7 @@ from ..locations import PACKAGE_ROOT
 from ..processes import in_background
 from ..search.inputs import Inputs
 from ..search.units import Unit
-from . import paths, views
+from . import paths, reuse, views
 from .browser_index import write_browser_index
 from .downloads import write_exports
 from .pages import SiteData, pages
@@ -49,7 +53,9 @@ def render_site(inputs: Inputs, units: list[Unit], out_dir: Path, progress: Prog
 
     Tokenizes with :mod:`kb.search.analysis` as configured (the build configures the
     Sudachi user dictionary first, so browser and CLI segment alike; it also hands over its
-    analysis of the units and their postings, see :func:`~kb.site.browser_index.build_index`)."""
+    analysis of the units and their postings, see :func:`~kb.site.browser_index.build_index`).
+    ``previous``: the previous build's site, whose pages are reused where :mod:`kb.site.reuse`
+    proves them unchanged; ``state``: where this build writes what the next one needs."""
     out_dir = Path(out_dir)
     corpus, rules, services, thesaurus = inputs.corpus, inputs.rules, inputs.services, inputs.thesaurus
     choices = write_browser_index(out_dir, units, inputs, analysed, fields, previous=previous, state=state,
@@ -59,23 +65,71 @@ def render_site(inputs: Inputs, units: list[Unit], out_dir: Path, progress: Prog
             (out_dir / "static").mkdir(parents=True, exist_ok=True)
             (out_dir / "static" / src.name).write_bytes(src.read_bytes())
 
-    data = SiteData.collect(corpus, units, rules=rules, services=services, thesaurus=thesaurus, payload=choices)
-    todo = pages(data)
-    # every other page in a forked child (on the core the index writer leaves free when it is done)
-    others = in_background(_render_pages, todo[1::2], out_dir, data)
-    write_exports(out_dir, data, previous=previous, state=state)
-    _render_pages(todo[0::2], out_dir, data, progress and (lambda n, total: progress("pages", 2 * n, 2 * total)))
-    others()
+    with _without_gc():  # ~100,000 objects made and kept: collections would scan the corpus again and again
+        code = reuse.code_fingerprint()
+        link_cache = reuse.load_state(previous, state, reuse.LINKS_FILE, {}, code)
+        data = SiteData.collect(corpus, units, rules=rules, services=services, thesaurus=thesaurus, payload=choices,
+                                link_cache=link_cache)
+        reuse.save_state(state, reuse.LINKS_FILE, link_cache, code)
+        answers = reuse.Answers(data, reuse.Digests())
+        todo = reuse.plan(pages(data), answers, out_dir, previous=previous, state=state, code=code)
+    try:
+        # with many pages to render, every other one in a forked child (on the core the index writer leaves free)
+        split = len(todo.fresh) >= CHILD_PAGES
+        if split:  # no thread across a fork: the links first (few when this many pages changed)
+            todo.fresh += todo.wait()
+        part = Path(tempfile.mkstemp(prefix="kaigo-kb-pages-", suffix=".pickle")[1]) if split else None
+        others = in_background(_render_part, todo.fresh[1::2], out_dir, data, part) if split else (lambda: None)
+        write_exports(out_dir, data, previous=previous, state=state)
+        mine = todo.fresh[0::2] if split else todo.fresh
+        _render_pages(mine, out_dir, answers, todo, progress and (lambda n, total: progress("pages", 2 * n, 2 * total)))
+        others()
+    finally:
+        late = todo.wait()  # the reused pages linked; one whose previous file was gone after all is made now
+    if late:
+        _render_pages(late, out_dir, answers, todo)
+    if part is not None:
+        try:
+            with open(part, "rb") as f:
+                todo.manifest.update(pickle.load(f))
+        finally:
+            part.unlink()
+    todo.save(state)
 
 
-def _render_pages(todo: list, out_dir: Path, data: SiteData, progress=None) -> None:
+@contextlib.contextmanager
+def _without_gc():
+    """The cyclic garbage collector off for a while (back as it was after): what is made here is
+    not garbage, and each full collection would walk every object of the corpus."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+CHILD_PAGES = 400  # fewer pages than this render faster here than a forked child starts and reports
+
+
+def _render_part(fresh: list, out_dir: Path, data: SiteData, part: Path) -> None:
+    """In a forked child: render ``fresh`` and write their manifest entries to ``part``."""
+    plan = reuse.Plan(fresh)
+    _render_pages(fresh, out_dir, reuse.Answers(data, reuse.Digests()), plan)
+    with open(part, "wb") as f:
+        pickle.dump(plan.manifest, f, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _render_pages(fresh: list, out_dir: Path, answers: reuse.Answers, plan: reuse.Plan, progress=None) -> None:
     env = environment()
-    stamp = views.build_stamp(data.corpus)
-    for n, page in enumerate(todo, 1):
+    for n, (page, key) in enumerate(fresh, 1):
         root = "../" * page.path.count("/")
+        site = reuse.Recorder(answers)
         html = env.get_template(page.template).render(
-            page=page, root=root, site=data, title=page.title, crumbs=page.crumbs, stamp=stamp, **page.context,
+            page=page, root=root, site=site, title=page.title, crumbs=page.crumbs, **page.context,
         )
         _write(out_dir / page.path, html)
-        if progress and (n % 100 == 0 or n == len(todo)):
-            progress(n, len(todo))
+        plan.record(page, key, site)
+        if progress and (n % 100 == 0 or n == len(fresh)):
+            progress(n, len(fresh))

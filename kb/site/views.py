@@ -1,7 +1,7 @@
 """What the templates show beyond the corpus objects themselves: the search filters with
 the names people use, volume summaries (how many rulings the corpus holds, where they
 were quoted, 新着), amounts and obligations as dated rows for the "as of a date" view,
-and the build stamp of the footer.
+and the build stamp (the date of the data, shown on the home page).
 """
 from __future__ import annotations
 
@@ -46,12 +46,13 @@ def service_options(services) -> list[dict]:
 def volumes(corpus: Corpus) -> list[dict]:
     """Each numbered volume with its date as printed, its rulings in the corpus and where
     they were quoted from; then the unnumbered rulings. The newest volume is 新着."""
+    by_volume: dict[tuple[str, int | None], list] = {}
+    for q in corpus.qas:
+        by_volume.setdefault((q.series_id, q.volume), []).append(q)
     out = []
     for (sid, vol), (_series, date) in corpus.volumes().items():
-        qas = [q for q in corpus.qas if q.series_id == sid and q.volume == vol]
-        out.append({"anchor": paths.volume_anchor(sid, vol).split("#")[1], "title": qas[0].volume_title,
-                    "volume": vol, "series_id": sid, "date": date, "date_shown": qas[0].date_shown, "qas": qas,
-                    "quoted_from": _quoted_from(corpus, qas), "new": False})
+        qas = by_volume[(sid, vol)]
+        out.append(_volume(corpus, sid, vol, qas[0].volume_title, date, qas))
     dated = [v for v in out if v["date"]]
     if dated:
         newest = max(v["date"] for v in dated)
@@ -63,15 +64,21 @@ def volumes(corpus: Corpus) -> list[dict]:
         latest[v["series_id"]] = max(latest.get(v["series_id"], ""), v["date"] or "")
     out.sort(key=lambda v: (v["series_id"], v["volume"]))
     out.sort(key=lambda v: latest[v["series_id"]], reverse=True)  # stable: volumes stay in order
-    other = [q for q in corpus.qas if q.volume is None]
-    unnumbered = []
-    for sid in sorted({q.series_id for q in other}):
-        qs = [q for q in other if q.series_id == sid]
-        unnumbered.append({"anchor": sid, "title": qs[0].series, "volume": None, "series_id": sid,
-                           "date": qs[0].date, "date_shown": qs[0].date_shown, "qas": qs,
-                           "quoted_from": _quoted_from(corpus, qs), "new": False})
+    unnumbered = [_volume(corpus, sid, None, qs[0].series, qs[0].date, qs)
+                  for (sid, vol), qs in sorted(by_volume.items(), key=lambda kv: kv[0][0]) if vol is None]
     unnumbered.sort(key=lambda v: v["date"] or "", reverse=True)  # stable: series id within a date
     return out + unnumbered
+
+
+def _volume(corpus: Corpus, sid: str, vol: int | None, title: str, date: str, qas: list) -> dict:
+    return {"anchor": paths.volume_anchor(sid, vol).split("#")[1], "path": paths.volume_path(sid, vol),
+            "title": title, "volume": vol, "series_id": sid, "date": date, "date_shown": qas[0].date_shown,
+            "qas": qas, "quoted_from": _quoted_from(corpus, qas), "new": False}
+
+
+def volume_summary(v: dict, count: int | None = None) -> dict:
+    """A volume as a list shows it (the home page, volumes.html, a service page): all but its rulings."""
+    return {**{k: x for k, x in v.items() if k != "qas"}, "count": len(v["qas"]) if count is None else count}
 
 
 def _quoted_from(corpus: Corpus, qas) -> list[str]:
@@ -124,7 +131,7 @@ class Stamp:
 
 
 def build_stamp(corpus: Corpus, environ=os.environ) -> Stamp:
-    """The date the footer shows. The same corpus must give the same site, so it is not the
+    """The date the home page shows. The same corpus must give the same site, so it is not the
     clock: SOURCE_DATE_EPOCH when the builder sets it, else the newest date in the corpus."""
     epoch = environ.get("SOURCE_DATE_EPOCH", "").strip()
     if epoch.isdigit():
