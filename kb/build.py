@@ -51,8 +51,6 @@ def build(corpus_dir: Path | str, build_dir: Path | str, *, site: bool = True, p
 
     corpus_dir, build_dir = Path(corpus_dir), Path(build_dir)
     build_dir.parent.mkdir(parents=True, exist_ok=True)
-    collecting = gc.isenabled()
-    gc.disable()  # a build makes millions of objects and no garbage cycles worth the collector's passes
     with _lock(build_dir):
         sweeping = _clear_leftovers(build_dir)
         tmp = build_dir.parent / f".{build_dir.name}.tmp-{os.getpid()}"
@@ -70,6 +68,9 @@ def build(corpus_dir: Path | str, build_dir: Path | str, *, site: bool = True, p
                 inputs = load_inputs(corpus_dir)
                 step("load")
                 units = build_units(inputs.corpus, inputs.rules, inputs.services)
+                # the corpus and its units live as long as the build: out of the collector's passes, which
+                # would walk their millions of objects again and again (what is made later is collected)
+                gc.freeze()
                 step("units")
                 user_dic = prepare_analysis(tmp / "index", inputs)
                 # each text analysed once, and only when no earlier build did (kb.search.analysed);
@@ -110,8 +111,7 @@ def build(corpus_dir: Path | str, build_dir: Path | str, *, site: bool = True, p
                 analysis.configure(str(build_dir / "index" / user_dic.name))
         finally:
             shutil.rmtree(tmp, ignore_errors=True)  # a failed build's (the swap moved a finished one)
-            if collecting:
-                gc.enable()
+            gc.unfreeze()
     return {"documents": len(inputs.corpus.documents), "clauses": len(inputs.corpus.clauses),
             "qas": len(inputs.corpus.qas), "rules": len(inputs.rules or []), "units": len(units), "steps": steps}
 

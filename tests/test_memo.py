@@ -32,7 +32,7 @@ def memo_load(root):
 
 def test_a_load_from_the_memo_is_the_load_without_it(fresh_cache, corpus_copy):
     first, again = memo_load(corpus_copy)
-    assert list((fresh_cache / "corpus").glob("*.pickle")), "the first load leaves its memo"
+    assert list((fresh_cache / "corpus").glob("*/*.pickle")), "the first load leaves its memo"
     plain = load_corpus(corpus_copy, memo=False)
     assert plain.memo is None
     same_corpus(first, plain)
@@ -85,11 +85,15 @@ def test_a_new_edition_of_a_question_is_compared_again(fresh_cache, tiny, tmp_pa
 
 def test_a_damaged_memo_is_ignored(fresh_cache, corpus_copy):
     memo_load(corpus_copy)
-    (path,) = (fresh_cache / "corpus").glob("*.pickle")
-    path.write_bytes(b"\x80\x05not a pickle")
-    same_corpus(load_corpus(corpus_copy), load_corpus(corpus_copy, memo=False))
+    (path,) = (fresh_cache / "corpus").glob("*/texts.marshal")
+    path.write_bytes(b"\x80\x05not marshal")
+    for doc in path.parent.glob("*.pickle"):
+        doc.write_bytes(doc.read_bytes()[:50])
+    damaged = load_corpus(corpus_copy)
+    same_corpus(damaged, load_corpus(corpus_copy, memo=False))
+    assert len(damaged.memo._new_docs) == len(damaged.documents)  # every document read again
     path.write_bytes(b"")
-    assert Memo.open()._docs == {}
+    assert Memo.open()._made == {}
 
 
 def test_alike_is_difflibs_ratio():

@@ -6,21 +6,25 @@ them, whether two questions are alike (:func:`kb.corpus.rulings.repeated_questio
 later stage derives from a clause's or a ruling's texts alone (:func:`kb.search.units.build_units`:
 search texts, the services a text names), from the cache when an earlier load made them.
 
-The cache is one file under :func:`kb.locations.cache_dir` ``/corpus``, named by
-:func:`kb.locations.code_fingerprint` (a change to the code starts a new one): a document is
-looked up by a digest of all its fields (text and metadata), a pair of questions by the digests
-of both, a derived value by a digest of everything it is made from. What a load did not use is
+The cache is a folder under :func:`kb.locations.cache_dir` ``/corpus``, named by
+:func:`kb.locations.code_fingerprint` (a change to the code starts a new one): a file per
+document, named by a digest of all its fields (text and metadata), and one file of the pairs of
+questions (by the digests of both) and the values derived (by a digest of everything each is made
+from). What a load did not use is
 kept while it is no more than what it used (a test's small corpus beside the real one), else
 dropped, so the file holds about one corpus's worth. A cache that cannot be read or written costs time, nothing else.
 """
 from __future__ import annotations
 
 import hashlib
+import marshal
 import os
 import pickle
+import shutil
 from pathlib import Path
 
-KEEP = 2  # cache files kept (one per code version: the one before stays for a switch back)
+KEEP = 2  # code versions kept (the one before stays for a switch back)
+TEXTS_FILE = "texts.marshal"  # the question comparisons and the texts derived
 
 
 def _digest(data: bytes) -> bytes:
@@ -28,15 +32,15 @@ def _digest(data: bytes) -> bytes:
 
 
 class Memo:
-    def __init__(self, path: Path | None = None, data: dict | None = None):
-        self.path = path
-        self._docs: dict[bytes, tuple] = (data or {}).get("docs", {})
+    def __init__(self, folder: Path | None = None, data: dict | None = None):
+        self.folder = folder  # None: nothing read or written
         self._pairs: dict[bytes, bool] = (data or {}).get("pairs", {})
-        self._used_docs: dict[bytes, tuple] = {}
         self._used_pairs: dict[bytes, bool] = {}
         self._made: dict[bytes, object] = (data or {}).get("made", {})
         self._used_made: dict[bytes, object] = {}
         self._keys: dict[str, bytes] = {}
+        self._used_docs: set[str] = set()  # names of the document files this load used
+        self._new_docs: dict[str, tuple] = {}  # name -> (clauses, Q&As) made by this load
         self._changed = False
 
     @classmethod
@@ -44,27 +48,34 @@ class Memo:
         """The cache of this code version; an empty memo that saves nothing without a cache folder."""
         from ..locations import cache_dir, code_fingerprint
 
-        folder = cache_dir() if enabled else None
-        if folder is None:
+        base = cache_dir() if enabled else None
+        if base is None:
             return cls()
-        path = folder / "corpus" / f"{code_fingerprint()}.pickle"
+        folder = base / "corpus" / code_fingerprint()
         try:
-            data = pickle.loads(path.read_bytes())
-            os.utime(path)
-        except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, ImportError):
+            data = marshal.loads((folder / TEXTS_FILE).read_bytes())
+            os.utime(folder)
+        except (OSError, EOFError, ValueError, TypeError):
             data = None
-        valid = isinstance(data, dict) and all(isinstance(data.get(k), dict) for k in ("docs", "pairs", "made"))
-        return cls(path, data if valid else None)
+        valid = isinstance(data, dict) and all(isinstance(data.get(k), dict) for k in ("pairs", "made"))
+        return cls(folder, data if valid else None)
 
     # ---------------------------------------------------------------- documents
     def segmented(self, doc, make) -> tuple[list, list]:
-        """``make(doc)`` -> (clauses, Q&As), or what it gave for the same document before."""
-        key = _digest(pickle.dumps(doc, 5))
-        found = self._docs.get(key)
+        """``make(doc)`` -> (clauses, Q&As), or what it gave for the same document before: one file
+        per document, read only for the documents loaded (the memo's other parts are small)."""
+        name = _digest(pickle.dumps(doc, 5)).hex() + ".pickle"
+        found = None
+        if self.folder is not None:
+            try:
+                found = pickle.loads((self.folder / name).read_bytes())
+            except Exception:  # none yet, or damaged: made again
+                found = None
         if found is None:
             found = make(doc)
+            self._new_docs[name] = found
             self._changed = True
-        self._used_docs[key] = found
+        self._used_docs.add(name)
         return found
 
     # ---------------------------------------------------------------- question pairs
@@ -99,23 +110,36 @@ class Memo:
 
     # ---------------------------------------------------------------- writing
     def save(self) -> None:
-        """Write what this load used and what it kept (when it made anything new), atomically."""
-        if self.path is None or not self._changed:
+        """Write what this load made (when it made anything new), each file atomically; drop the
+        documents and texts no recent load used (kept while no more than those used: a test's small
+        corpus beside the real one), and the folders of other code versions but the last."""
+        if self.folder is None or not self._changed:
             return
-        docs, pairs, made = self._used_docs, self._used_pairs, self._used_made
-        stale_docs = {k: v for k, v in self._docs.items() if k not in docs}
-        if len(stale_docs) <= len(docs):
-            docs = {**stale_docs, **docs}
-            pairs = {**{k: v for k, v in self._pairs.items() if k not in pairs}, **pairs}
-            made = {**{k: v for k, v in self._made.items() if k not in made}, **made}
+        pairs, made = self._used_pairs, self._used_made
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.path.with_suffix(f".tmp-{os.getpid()}")
-            tmp.write_bytes(pickle.dumps({"docs": docs, "pairs": pairs, "made": made}, 5))
-            tmp.replace(self.path)
-            olds = sorted(self.path.parent.glob("*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
-            for old in olds[KEEP:]:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            for name, value in self._new_docs.items():
+                _write(self.folder / name, pickle.dumps(value, 5))
+            stale = [p for p in self.folder.glob("*.pickle") if p.name not in self._used_docs]
+            if len(stale) <= len(self._used_docs):
+                pairs = {**{k: v for k, v in self._pairs.items() if k not in pairs}, **pairs}
+                made = {**{k: v for k, v in self._made.items() if k not in made}, **made}
+            else:
+                for p in stale:
+                    p.unlink(missing_ok=True)
+            _write(self.folder / TEXTS_FILE, marshal.dumps({"pairs": pairs, "made": made}, 2))
+            others = sorted((p for p in self.folder.parent.iterdir() if p != self.folder and p.is_dir()),
+                            key=lambda p: p.stat().st_mtime, reverse=True)
+            for old in others[KEEP - 1:]:  # older code's folders
+                shutil.rmtree(old, ignore_errors=True)
+            for old in self.folder.parent.glob("*.*"):  # an older format's files
                 old.unlink(missing_ok=True)
         except OSError:
             pass
-        self._docs, self._pairs, self._made, self._changed = docs, pairs, made, False
+        self._pairs, self._made, self._new_docs, self._changed = pairs, made, {}, False
+
+
+def _write(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    tmp.write_bytes(data)
+    tmp.replace(path)
