@@ -212,12 +212,13 @@ def repeated_questions(qas: list[QA], memo=None) -> dict[str, list[str]]:
             # an edit between editions keeps the start or the end of the question
             buckets.setdefault((topic, "start", key[:6]), []).append((q.id, key))
             buckets.setdefault((topic, "end", key[-12:]), []).append((q.id, key))
-    counts: dict[str, tuple] = {}  # each question's characters, counted once (not once per pair)
+    counts: dict[str, tuple] = {}  # each question's characters, counted once per bucket (not once per pair)
 
     def alike(ka: str, kb: str) -> bool:
         return _alike(ka, kb, counts)
 
     for members in buckets.values():
+        counts.clear()  # a bucket's only: 10,000 questions' counts would hold ~100 MB
         for i, (a, ka) in enumerate(members):
             for b, kb in members[i + 1:]:
                 if root(a) != root(b) and (memo.alike(ka, kb, alike) if memo is not None else alike(ka, kb)):
