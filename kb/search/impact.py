@@ -39,11 +39,14 @@ def impacts(fields: dict[str, tuple[dict, list[int]]], field_boosts: dict[str, f
 
     The N, the average lengths and the document frequencies change with every unit added, so
     every build computes every score (2 million at 10,000 Q&As): one list comprehension per term
-    and field, a term's fields summed in a dict, in field order, only where it has several."""
+    and field, kept as doubles; a term's fields summed in a dict, in field order, only where it
+    has several, when the term is written."""
     from whoosh.util.numeric import byte_to_length, length_to_byte
 
     k1p1 = K1 + 1
-    merged: dict[str, tuple | dict] = {}  # term -> (docs, scores) of its first field, or doc -> score
+    # term -> (docs, scores) per field it is in, in field order; scores as doubles (8 bytes each,
+    # not a float object: 2 million of them)
+    scored: dict[str, list[tuple]] = {}
     for fname, boost in field_boosts.items():
         post, lengths = fields[fname]
         n_docs = len(lengths)
@@ -52,22 +55,23 @@ def impacts(fields: dict[str, tuple[dict, list[int]]], field_boosts: dict[str, f
         norm = [K1 * ((1 - B) + B * stored[n] / avgfl) for n in lengths]
         for term, (docs, tfs) in post.items():
             idf = log(n_docs / (len(docs) + 1)) + 1
-            acc = merged.get(term)
-            if acc is None:
-                merged[term] = (docs, [boost * (idf * ((tf * k1p1) / (tf + norm[d]))) for d, tf in zip(docs, tfs)])
-                continue
-            if type(acc) is tuple:
-                acc = merged[term] = dict(zip(*acc))
-            get = acc.get  # fields summed in the same order as ever: the same floats
-            acc.update(zip(docs, [get(d, 0.0) + boost * (idf * ((tf * k1p1) / (tf + norm[d])))
-                                  for d, tf in zip(docs, tfs)]))
-    for term in sorted(merged):
-        acc = merged[term]
-        if type(acc) is tuple:
-            yield term, acc[0], acc[1]
-        else:
-            docs = sorted(acc)
-            yield term, docs, list(map(acc.__getitem__, docs))
+            scores = array("d", [boost * (idf * ((tf * k1p1) / (tf + norm[d]))) for d, tf in zip(docs, tfs)])
+            found = scored.get(term)
+            if found is None:
+                scored[term] = [(docs, scores)]
+            else:
+                found.append((docs, scores))
+    for term in sorted(scored):
+        parts = scored.pop(term)
+        if len(parts) == 1:
+            yield term, parts[0][0], parts[0][1].tolist()
+            continue
+        acc = dict(zip(*parts[0]))
+        for docs, scores in parts[1:]:  # fields summed in the same order as ever: the same floats
+            get = acc.get
+            acc.update(zip(docs, [get(d, 0.0) + sc for d, sc in zip(docs, scores)]))
+        docs = sorted(acc)
+        yield term, docs, list(map(acc.__getitem__, docs))
 
 
 def write_impacts(index_dir: Path, scored: Iterable[tuple[str, list[int], list[float]]]) -> None:
