@@ -72,6 +72,12 @@ def write_browser_index(out_dir: Path, units: list[Unit], inputs, analysed=None,
     return {k: payload[k] for k in ("cats", "standards")}
 
 
+def filter_choices(units: list[Unit]) -> dict:
+    """The filters' choices the pages show, as the browser index holds them: the categories
+    (``cats``) and the 基準種別 (``standards``) of the units."""
+    return {"cats": sorted({u.category for u in units}), "standards": sorted({u.standard for u in units if u.standard})}
+
+
 def unit_href(u: Unit) -> str:
     if u.kind == "qa":
         return paths.qa_path(u.id)
@@ -183,9 +189,10 @@ def build_index(units: list[Unit], *, thesaurus=None, services=None, words=(), a
     vocab = {s: ids[max(sorted(c), key=lambda t: c[t])] for s, c in sorted(forms.items()) if s.strip()}
     common = sorted(ids[t] for t in _common_terms(fields, COMMON_DF * len(units)))
     kinds = sorted({u.kind for u in units})
-    standards = sorted({u.standard for u in units if u.standard})
+    choices = filter_choices(units)
+    standards = choices["standards"]
     position = {u.id: n for n, u in enumerate(units)}
-    cats = sorted({u.category for u in units})
+    cats = choices["cats"]
     service_names = sorted({s for u in units for s in u.services})
     series = sorted({u.series_id for u in units if u.series_id})
     return {

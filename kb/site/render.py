@@ -22,7 +22,7 @@ from ..processes import in_background
 from ..search.inputs import Inputs
 from ..search.units import Unit
 from . import paths, reuse, views
-from .browser_index import write_browser_index
+from .browser_index import filter_choices, write_browser_index
 from .downloads import write_exports
 from .pages import SiteData, pages
 
@@ -58,8 +58,11 @@ def render_site(inputs: Inputs, units: list[Unit], out_dir: Path, progress: Prog
     proves them unchanged; ``state``: where this build writes what the next one needs."""
     out_dir = Path(out_dir)
     corpus, rules, services, thesaurus = inputs.corpus, inputs.rules, inputs.services, inputs.thesaurus
-    choices = write_browser_index(out_dir, units, inputs, analysed, fields, previous=previous, state=state,
-                                  progress=progress)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    # the browser index in a forked child, beside the pages (forked before any thread starts): its
+    # postings and JSON never weigh on this process, and the core the index writer leaves is used
+    browser = in_background(_browser_index, out_dir, units, inputs, analysed, fields, previous, state)
+    choices = filter_choices(units)
     for src in sorted((TEMPLATES / "static").iterdir()):
         if src.is_file():
             (out_dir / "static").mkdir(parents=True, exist_ok=True)
@@ -95,6 +98,11 @@ def render_site(inputs: Inputs, units: list[Unit], out_dir: Path, progress: Prog
         finally:
             part.unlink()
     todo.save(state)
+    browser()
+
+
+def _browser_index(out_dir: Path, units: list[Unit], inputs: Inputs, analysed, fields, previous, state) -> None:
+    write_browser_index(out_dir, units, inputs, analysed, fields, previous=previous, state=state)
 
 
 @contextlib.contextmanager
