@@ -23,6 +23,8 @@ import pickle
 import shutil
 from pathlib import Path
 
+from ..sources.files import write_atomic
+
 KEEP = 2  # code versions kept (the one before stays for a switch back)
 TEXTS_FILE = "texts.marshal"  # the question comparisons and the texts derived
 
@@ -119,7 +121,7 @@ class Memo:
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             for name, value in self._new_docs.items():
-                _write(self.folder / name, pickle.dumps(value, 5))
+                write_atomic(self.folder / name, pickle.dumps(value, 5))
             stale = [p for p in self.folder.glob("*.pickle") if p.name not in self._used_docs]
             if len(stale) <= len(self._used_docs):
                 pairs = {**{k: v for k, v in self._pairs.items() if k not in pairs}, **pairs}
@@ -127,7 +129,7 @@ class Memo:
             else:
                 for p in stale:
                     p.unlink(missing_ok=True)
-            _write(self.folder / TEXTS_FILE, marshal.dumps({"pairs": pairs, "made": made}, 2))
+            write_atomic(self.folder / TEXTS_FILE, marshal.dumps({"pairs": pairs, "made": made}, 2))
             others = sorted((p for p in self.folder.parent.iterdir() if p != self.folder and p.is_dir()),
                             key=lambda p: p.stat().st_mtime, reverse=True)
             for old in others[KEEP - 1:]:  # older code's folders
@@ -138,8 +140,3 @@ class Memo:
             pass
         self._pairs, self._made, self._new_docs, self._changed = pairs, made, {}, False
 
-
-def _write(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_bytes(data)
-    tmp.replace(path)

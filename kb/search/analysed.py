@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Iterable
 
 from ..processes import in_children
+from ..sources.files import write_atomic
 from . import analysis
 
 CACHE_FILES = 8  # analysis configurations kept (a corpus, its tests' tiny corpora …)
@@ -162,9 +163,7 @@ class Analysis:
         path = self._cache_path
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(f".tmp-{os.getpid()}")
-            tmp.write_bytes(marshal.dumps({"words": words, "texts": entries}))
-            tmp.replace(path)
+            write_atomic(path, marshal.dumps({"words": words, "texts": entries}))
             for old in sorted(path.parent.glob("*.marshal"), key=lambda p: p.stat().st_mtime, reverse=True)[CACHE_FILES:]:
                 old.unlink(missing_ok=True)
         except OSError:

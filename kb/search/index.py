@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import os
 import shutil
 import subprocess
 import sys
@@ -25,6 +24,7 @@ from whoosh import fields
 
 from ..corpus.normalize import fold
 from ..locations import cache_dir
+from ..sources.files import link_or_copy, write_atomic
 from . import analysis
 from .inputs import Inputs
 from .thesaurus import Thesaurus
@@ -163,9 +163,7 @@ def _keep(made: Path, cached: Path | None) -> None:
         return
     try:
         cached.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cached.with_suffix(f".tmp-{os.getpid()}")
-        shutil.copyfile(made, tmp)
-        tmp.replace(cached)
+        write_atomic(cached, made.read_bytes())
     except OSError:
         pass
 
@@ -287,10 +285,7 @@ class _Documents:
 def _link(src: Path, dst: Path, *names: str) -> None:
     """Hard-link files of the previous build (a copy where linking fails); never written in place."""
     for name in names:
-        try:
-            os.link(src / name, dst / name)
-        except OSError:
-            shutil.copyfile(src / name, dst / name)
+        link_or_copy(src / name, dst / name)
 
 
 def _expansion_terms(thesaurus: Thesaurus) -> dict[str, list]:

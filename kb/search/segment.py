@@ -22,11 +22,12 @@ its numbers to the units' through ``whoosh.docnums`` (:data:`DOCNUMS`; absent: t
 from __future__ import annotations
 
 import os
-import shutil
 from array import array
 from pathlib import Path
 
 from whoosh import index
+
+from ..sources.files import link_or_copy
 from whoosh.system import pack_uint
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
@@ -75,10 +76,7 @@ def link_segments(segments: list, previous: Path, out_dir: Path) -> None:
     names = os.listdir(previous)
     for seg in segments:
         for name in segment_files(seg, names, previous):
-            try:
-                os.link(previous / name, out_dir / name)
-            except OSError:
-                shutil.copyfile(previous / name, out_dir / name)
+            link_or_copy(previous / name, out_dir / name)
 
 
 def segment_files(seg, names: list[str], index_dir: Path) -> list[str]:

@@ -17,14 +17,13 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
 import pickle
-import shutil
 from pathlib import Path
 
 from ..corpus.qa import QA
 from ..corpus.records import source_dict
 from ..locations import code_fingerprint
+from ..sources.files import link_or_copy
 from .export import all_exports, file_path, frame, json_text, qa_csv
 from .pages import SiteData
 
@@ -112,12 +111,7 @@ def link(src: Path, dst: Path) -> bool:
     """Put ``src`` (a file of the previous build, never changed) at ``dst``: a hard link, else a
     copy; False when neither can be made (then the caller writes the file)."""
     try:
-        os.link(src, dst)
-        return True
-    except OSError:
-        pass
-    try:
-        shutil.copyfile(src, dst)
+        link_or_copy(src, dst)
         return True
     except OSError:
         return False

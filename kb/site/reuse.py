@@ -22,12 +22,12 @@ import io
 import os
 import marshal
 import pickle
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..locations import code_fingerprint
 from ..rules.services import Services
+from ..sources.files import link_or_copy, write_atomic
 from .pages import ClauseLinks, ClauseView, Ruling
 
 PAGES_FILE = "pages.marshal"  # path -> (key, questions asked and their answers' forms)
@@ -218,11 +218,10 @@ def save_state(state: Path | None, name: str, value, code: str | None = None) ->
     if state is None:
         return
     state.mkdir(parents=True, exist_ok=True)
-    tmp = state / (name + ".tmp")
     # marshal version 2: plain values only, and no references between them, so the same state is
     # the same bytes whatever objects the build shared (a build from the caches == a clean one)
-    tmp.write_bytes(marshal.dumps({"version": STATE_VERSION, "code": code or code_fingerprint(), "value": value}, 2))
-    tmp.replace(state / name)
+    write_atomic(state / name, marshal.dumps({"version": STATE_VERSION, "code": code or code_fingerprint(),
+                                              "value": value}, 2))
 
 
 def _state_file(previous: Path, state: Path | None, name: str) -> Path:
@@ -296,13 +295,7 @@ def _link_all(pages: list, src: str, dst: str, missing: list) -> None:
 def _link(src: str, dst: str) -> bool:
     """Hard-link (else copy) the previous build's file; False when it is not there."""
     try:
-        os.link(src, dst)
+        link_or_copy(src, dst)
         return True
-    except FileNotFoundError:
-        return False
     except OSError:
-        try:
-            shutil.copyfile(src, dst)
-            return True
-        except OSError:
-            return False
+        return False

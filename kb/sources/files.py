@@ -4,11 +4,15 @@
 what to do); every stage that reads corpus data raises it. :func:`read_bytes` is the
 one place a data file is opened: regular files only (a FIFO would block the reader,
 /dev/zero would never end), at most a size limit.
+
+What a build keeps for the next one is written here too: :func:`write_atomic` (a whole file
+or nothing) and :func:`link_or_copy` (a file of the previous build reused, never written).
 """
 from __future__ import annotations
 
 import os
 import re
+import shutil
 import stat
 import tomllib
 from pathlib import Path
@@ -140,3 +144,21 @@ def load_toml(path: Path) -> dict:
         raise DataError(path, None, f"TOML syntax error: {e}") from None
     _check_strings(data, Path(path), "")
     return data
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file beside it, renamed into place: a
+    reader (or the next build) sees the old file or the new one, never half of one."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    tmp.write_bytes(data)
+    tmp.replace(path)
+
+
+def link_or_copy(src: Path | str, dst: Path | str) -> None:
+    """Put the file ``src`` at ``dst``: a hard link (the previous build's files are never written
+    in place, so sharing them is safe), else a copy; OSError when neither can be made."""
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copyfile(src, dst)
