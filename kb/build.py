@@ -41,8 +41,8 @@ def build(corpus_dir: Path | str, build_dir: Path | str, *, site: bool = True, p
     stage proves it: :mod:`kb.search.reuse`, :mod:`kb.site.reuse`), with the result of a clean
     build; ``clean`` reuses nothing (but the caches of :mod:`kb.corpus.memo` and
     :mod:`kb.search.analysed`, which are keyed by content)."""
-    import time
     import gc
+    import time
 
     from .search import analysis
     from .search.analysed import Analysis, field_postings
@@ -196,17 +196,14 @@ def _exchange(a: Path, b: Path) -> bool:
     return renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0
 
 
-def _swap(new: Path, target: Path) -> Path | None:
-    """Put ``new`` at ``target``; return where the previous build is now (``.old-*`` beside it,
-    removed by the next build while it works: deleting thousands of files is not this build's
-    wait), None when there was none."""
+def _swap(new: Path, target: Path) -> None:
+    """Put ``new`` at ``target``; the previous build ends up beside it as ``.old-*``, removed by
+    the next build while it works (deleting thousands of files is not this build's wait)."""
     old = target.parent / f".{target.name}.old-{os.getpid()}"
     if target.exists() and _exchange(new, target):
         new.replace(old)
-        return old
-    if not target.exists():
+    elif not target.exists():
         new.replace(target)
-        return None
-    target.replace(old)
-    new.replace(target)  # a kill before this line: _clear_leftovers puts `old` back
-    return old
+    else:
+        target.replace(old)
+        new.replace(target)  # a kill before this line: _clear_leftovers puts `old` back
