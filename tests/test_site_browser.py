@@ -367,3 +367,35 @@ def test_no_sideways_scrolling_on_a_phone_on_the_workbook_pages(phone, real_buil
         width = phone.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
         assert width[0] <= width[1], (rel, width)
     assert phone.errors == []
+
+
+# --------------------------------------------------------------------------- rulings by volume, the data's date
+
+
+def test_a_service_lists_its_rulings_by_volume_and_a_tap_reaches_each_ruling(phone, built):
+    """Service page -> one of its volumes (a page of its own) -> a ruling, tapped on a phone."""
+    phone.goto((built / "site" / "services" / "tokuyo.html").as_uri())
+    first = phone.locator("ul.volume-list li a").first
+    counted = phone.locator("ul.volume-list li .meta", has_text="問").first.inner_text()
+    with phone.expect_navigation():
+        first.tap()
+    assert "/services/tokuyo/" in phone.url
+    rulings = phone.locator("article.volume-part a[href*='qa/']")
+    assert rulings.count() == int(counted.split()[0])
+    title = rulings.first.inner_text()
+    with phone.expect_navigation():
+        rulings.first.tap()
+    assert "/qa/" in phone.url and phone.locator("#citation").is_visible(), title
+
+
+def test_every_page_leads_to_the_data_date_on_the_home_page(page, built, corpus):
+    from kb.site.views import build_stamp
+
+    page.goto((built / "site" / "qa" / "r6-qa-vol1-q127.html").as_uri())
+    assert page.locator(".site-footer .stamp").inner_text().count("ホーム") == 1
+    with page.expect_navigation():
+        page.click(".site-footer .stamp a")
+    assert page.url.endswith("index.html#data-date")
+    assert page.locator("#data-date").inner_text() == build_stamp(corpus).label
+    page.emulate_media(media="print")
+    assert page.locator("#data-date").is_visible()  # a printed home page says how current it is
