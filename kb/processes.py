@@ -16,38 +16,44 @@ class ChildFailed(Exception):
 
 
 def in_background(fn, *args, error: type[ChildFailed] = ChildFailed):
-    """Start ``fn(*args)`` in a forked child; return a function that waits for it and raises
-    ``error`` with the child's error in one line. Where fork is not available, ``fn`` runs at
-    once and the function returned does nothing."""
+    """Start ``fn(*args)`` in a forked child; return a function that waits for it and returns
+    what ``fn`` returned (pickled across), or raises ``error`` with the child's error in one line.
+    Where fork is not available, ``fn`` runs at once and the function returned gives its result."""
     import multiprocessing as mp
 
     if "fork" not in mp.get_all_start_methods():
-        fn(*args)
-        return lambda: None
+        result = fn(*args)
+        return lambda: result
     ctx = mp.get_context("fork")
     receive, send = ctx.Pipe(duplex=False)
     child = ctx.Process(target=_child, args=(send, fn, args), daemon=True)
     child.start()
     send.close()
 
-    def wait() -> None:
+    def wait():
         try:
-            failure = receive.recv()
+            failure, result = receive.recv()
         except EOFError:  # the child died before it could say why
-            failure = None
+            failure = result = None
         child.join()
         if failure or child.exitcode:
             raise error(failure or f"{fn.__name__} ended with exit code {child.exitcode}")
+        return result
 
     return wait
 
 
 def _child(send, fn, args) -> None:
+    import multiprocessing as mp
+
+    # a child may start children of its own (the build's index child starts the browser index's);
+    # its parent stops it if it ends first, and it waits for its own
+    mp.current_process().daemon = False
     try:
-        fn(*args)
-        send.send(None)
+        result = fn(*args)
+        send.send((None, result))
     except BaseException as e:  # the parent re-raises it as one line
-        send.send(f"{fn.__name__}: {type(e).__name__}: {e}")
+        send.send((f"{fn.__name__}: {type(e).__name__}: {e}", None))
         raise SystemExit(1) from None
 
 

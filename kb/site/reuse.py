@@ -178,15 +178,15 @@ class Plan:
     reused: int = 0
     previous: Path | None = None  # the previous manifest's file, when every page of it is reused
     code: str | None = None  # the code fingerprint (kb.locations.code_fingerprint)
-    _linking: object = None  # the thread hard-linking the reused pages (see wait)
+    _linking: object = None  # (the child hard-linking the reused pages, they) (see wait)
 
     def wait(self) -> list:
         """Wait for the reused pages' links; return those whose previous file was missing after all
         (page, key): to render now."""
         if self._linking is None:
             return []
-        thread, missing = self._linking
-        thread.join()
+        linking, same = self._linking
+        missing = [same[n] for n in linking()]
         self._linking = None
         for page, _key in missing:
             del self.manifest[page.path]
@@ -253,9 +253,10 @@ def page_key(page, digests: Digests, code: str) -> bytes:
 def plan(pages: list, answers: Answers, out_dir: Path, *, previous: Path | None, state: Path | None,
          code: str | None = None) -> Plan:
     """The pages to render, and the pages proven unchanged since ``previous``: hard-linked from
-    there into ``out_dir`` by a thread (the links are system calls: they overlap the rendering;
-    :meth:`Plan.wait` before the site is complete)."""
-    import threading
+    there into ``out_dir`` by a forked child (the links are system calls: they overlap the
+    rendering; a thread would wait for the interpreter's lock after each one while this process
+    renders); :meth:`Plan.wait` before the site is complete."""
+    from ..processes import in_background
 
     code = code or code_fingerprint()
     old = load_state(previous, state, PAGES_FILE, {}, code)
@@ -276,20 +277,17 @@ def plan(pages: list, answers: Answers, out_dir: Path, *, previous: Path | None,
             out.fresh.append((page, key))
     out.reused = len(same)
     if same:
-        missing: list = []
-        thread = threading.Thread(target=_link_all, args=(same, f"{previous}/", f"{out_dir}/", missing), daemon=True)
-        thread.start()
-        out._linking = (thread, missing)
+        out._linking = (in_background(_link_all, [page.path for page, _key in same], f"{previous}/", f"{out_dir}/"),
+                        same)
     if old and out.reused == len(old) == len(pages):
         out.previous = _state_file(previous, state, PAGES_FILE)
     return out
 
 
-def _link_all(pages: list, src: str, dst: str, missing: list) -> None:
-    """Strings, not paths: 10,000 links in pathlib cost more than the links."""
-    for page, key in pages:
-        if not _link(src + page.path, dst + page.path):
-            missing.append((page, key))
+def _link_all(paths: list[str], src: str, dst: str) -> list[int]:
+    """Link each page's file; return the positions of those whose previous file is gone. Strings,
+    not paths: 10,000 links in pathlib cost more than the links."""
+    return [n for n, path in enumerate(paths) if not _link(src + path, dst + path)]
 
 
 def _link(src: str, dst: str) -> bool:
