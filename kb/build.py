@@ -45,8 +45,8 @@ def build(corpus_dir: Path | str, build_dir: Path | str, *, site: bool = True, p
     import time
 
     from .search import analysis
-    from .search.analysed import Analysis, field_postings
-    from .search.index import prepare_analysis, write_index
+    from .search.analysed import Analysis
+    from .search.index import prepare_analysis
     from .search.units import build_units, searchable_texts
 
     corpus_dir, build_dir = Path(corpus_dir), Path(build_dir)
@@ -82,20 +82,19 @@ def build(corpus_dir: Path | str, build_dir: Path | str, *, site: bool = True, p
                 step("analysis")
             # what the next build can reuse, written by a child while this one goes on
             remembering = in_background(_remember, inputs.corpus, tokens)
-            fields = field_postings(units, tokens)
-            step("postings")
             with analysis.using(tokens):  # the index and the browser index reuse this one analysis
-                # the Whoosh index on the other core while this process renders the site
-                indexing = in_background(write_index, units, tmp / "index", inputs.thesaurus, inputs.services,
-                                         user_dic, tokens, fields, forms, _stage(previous, "index"),
-                                         tmp / "state" / "index", error=BuildFailed)
+                # the postings, the Whoosh index and the browser index on the other core while this
+                # process renders the site
+                indexing = in_background(_index, units, tmp, inputs, user_dic, tokens, forms, previous, site,
+                                         error=BuildFailed)
                 if site:
                     from .site.render import render_site
 
-                    (tmp / "site").mkdir(parents=True)
+                    (tmp / "site").mkdir(parents=True, exist_ok=True)
                     try:
-                        render_site(inputs, units, tmp / "site", progress=progress, analysed=tokens, fields=fields,
-                                    previous=_stage(previous, "site"), state=tmp / "state" / "site")
+                        render_site(inputs, units, tmp / "site", progress=progress, analysed=tokens,
+                                    previous=_stage(previous, "site"), state=tmp / "state" / "site",
+                                    browser=False)
                     except ChildFailed as e:  # pages rendered in a child process: one line, as the index's
                         raise BuildFailed(str(e)) from None
                     step("site")
@@ -119,6 +118,23 @@ def build(corpus_dir: Path | str, build_dir: Path | str, *, site: bool = True, p
 def _stage(previous: Path | None, name: str) -> Path | None:
     """The previous build's output of a stage (``index``, ``site``), when there is one."""
     return previous / name if previous is not None and (previous / name).is_dir() else None
+
+
+def _index(units, tmp: Path, inputs, user_dic, tokens, forms, previous: Path | None, site: bool) -> None:
+    """In a child: the units' postings (:func:`~kb.search.analysed.field_postings`), then the
+    Whoosh index and, in a child of its own sharing them, the site's browser index."""
+    from .search.analysed import field_postings
+    from .search.index import write_index
+
+    fields = field_postings(units, tokens)
+    browser = lambda: None  # noqa: E731
+    if site:
+        from .site.render import browser_index
+
+        browser = in_background(browser_index, tmp / "site", units, inputs, tokens, fields)
+    write_index(units, tmp / "index", inputs.thesaurus, inputs.services, user_dic, tokens, fields, forms,
+                _stage(previous, "index"), tmp / "state" / "index")
+    browser()
 
 
 def _remember(corpus, tokens) -> None:

@@ -34,12 +34,31 @@ Progress = Callable[[str, int, int], None]
 
 
 def environment() -> Environment:
+    """The templates' environment. Their compiled code is kept in the build cache
+    (:func:`kb.locations.cache_dir`; Jinja checks each against its source's checksum): compiling
+    the templates is a third of a second of every build otherwise."""
     env = Environment(
         loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(default=True),
         undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+        bytecode_cache=_bytecode_cache(),
     )
     env.globals.update(paths=paths, views=views, entry_kinds=ENTRY_KINDS)
     return env
+
+
+def _bytecode_cache():
+    from jinja2 import FileSystemBytecodeCache
+
+    from ..locations import cache_dir
+
+    folder = cache_dir()
+    if folder is None:
+        return None
+    try:
+        (folder / "templates").mkdir(parents=True, exist_ok=True)
+    except OSError:  # a read-only cache: compile each time
+        return None
+    return FileSystemBytecodeCache(str(folder / "templates"))
 
 
 def _write(path: Path, text: str) -> None:
@@ -48,20 +67,23 @@ def _write(path: Path, text: str) -> None:
 
 
 def render_site(inputs: Inputs, units: list[Unit], out_dir: Path, progress: Progress | None = None, *,
-                analysed=None, fields=None, previous: Path | None = None, state: Path | None = None) -> None:
+                analysed=None, fields=None, previous: Path | None = None, state: Path | None = None,
+                browser: bool = True) -> None:
     """Write the complete site into ``out_dir`` (an empty directory chosen by the caller).
 
     Tokenizes with :mod:`kb.search.analysis` as configured (the build configures the
     Sudachi user dictionary first, so browser and CLI segment alike; it also hands over its
     analysis of the units and their postings, see :func:`~kb.site.browser_index.build_index`).
     ``previous``: the previous build's site, whose pages are reused where :mod:`kb.site.reuse`
-    proves them unchanged; ``state``: where this build writes what the next one needs."""
+    proves them unchanged; ``state``: where this build writes what the next one needs.
+    ``browser``: False when the caller writes the browser index itself (:func:`browser_index`;
+    the build does, beside its index, from the postings it shares)."""
     out_dir = Path(out_dir)
     corpus, rules, services, thesaurus = inputs.corpus, inputs.rules, inputs.services, inputs.thesaurus
     out_dir.mkdir(parents=True, exist_ok=True)
-    # the browser index in a forked child, beside the pages (forked before any thread starts): its
-    # postings and JSON never weigh on this process, and the core the index writer leaves is used
-    browser = in_background(_browser_index, out_dir, units, inputs, analysed, fields, previous, state)
+    # the browser index in a forked child, beside the pages: its postings and JSON never weigh on
+    # this process, and the core the index writer leaves is used
+    browsing = in_background(browser_index, out_dir, units, inputs, analysed, fields) if browser else (lambda: None)
     choices = filter_choices(units)
     for src in sorted((TEMPLATES / "static").iterdir()):
         if src.is_file():
@@ -74,16 +96,15 @@ def render_site(inputs: Inputs, units: list[Unit], out_dir: Path, progress: Prog
         data = SiteData.collect(corpus, units, rules=rules, services=services, thesaurus=thesaurus, payload=choices,
                                 link_cache=link_cache)
         reuse.save_state(state, reuse.LINKS_FILE, link_cache, code)
+        # the downloads in a forked child too, beside the pages
+        exporting = in_background(_exports, out_dir, data, previous, state)
         answers = reuse.Answers(data, reuse.Digests())
         todo = reuse.plan(pages(data), answers, out_dir, previous=previous, state=state, code=code)
     try:
         # with many pages to render, every other one in a forked child (on the core the index writer leaves free)
         split = len(todo.fresh) >= CHILD_PAGES
-        if split:  # no thread across a fork: the links first (few when this many pages changed)
-            todo.fresh += todo.wait()
         part = Path(tempfile.mkstemp(prefix="kaigo-kb-pages-", suffix=".pickle")[1]) if split else None
         others = in_background(_render_part, todo.fresh[1::2], out_dir, data, part) if split else (lambda: None)
-        write_exports(out_dir, data, previous=previous, state=state)
         mine = todo.fresh[0::2] if split else todo.fresh
         _render_pages(mine, out_dir, answers, todo, progress and (lambda n, total: progress("pages", 2 * n, 2 * total)))
         others()
@@ -98,11 +119,17 @@ def render_site(inputs: Inputs, units: list[Unit], out_dir: Path, progress: Prog
         finally:
             part.unlink()
     todo.save(state)
-    browser()
+    exporting()
+    browsing()
 
 
-def _browser_index(out_dir: Path, units: list[Unit], inputs: Inputs, analysed, fields, previous, state) -> None:
-    write_browser_index(out_dir, units, inputs, analysed, fields, previous=previous, state=state)
+def _exports(out_dir: Path, data: SiteData, previous: Path | None, state: Path | None) -> None:
+    write_exports(out_dir, data, previous=previous, state=state)
+
+
+def browser_index(out_dir: Path, units: list[Unit], inputs: Inputs, analysed=None, fields=None) -> None:
+    """The site's browser index (:func:`~kb.site.browser_index.write_browser_index`): run in a child."""
+    write_browser_index(out_dir, units, inputs, analysed, fields)
 
 
 @contextlib.contextmanager
