@@ -21,6 +21,7 @@ import os
 import shutil
 from pathlib import Path
 
+from . import processes
 from .processes import ChildFailed, in_background, workers
 from .search.inputs import load_inputs
 
@@ -56,12 +57,14 @@ def build(corpus_dir: Path | str, build_dir: Path | str, *, site: bool = True, p
         tmp = build_dir.parent / f".{build_dir.name}.tmp-{os.getpid()}"
         previous = None if clean else build_dir
         steps: dict[str, float] = {}
-        clock = [time.perf_counter()]
+        cpu: dict[str, float] = {}  # this process's CPU seconds in each step
+        clock = [time.perf_counter(), time.process_time()]
+        del processes.finished[:]
 
         def step(name: str) -> None:
-            now = time.perf_counter()
-            steps[name] = round(now - clock[0], 3)
-            clock[0] = now
+            now, used = time.perf_counter(), time.process_time()
+            steps[name], cpu[name] = round(now - clock[0], 3), round(used - clock[1], 3)
+            clock[:] = now, used
 
         try:
             with workers() as pool:  # forked before the corpus is loaded: a worker carries only its Sudachi
@@ -98,7 +101,7 @@ def build(corpus_dir: Path | str, build_dir: Path | str, *, site: bool = True, p
                     except ChildFailed as e:  # pages rendered in a child process: one line, as the index's
                         raise BuildFailed(str(e)) from None
                     step("site")
-                indexing()
+                processes.finished += indexing()
                 step("index (after the site)" if site else "index")
             with contextlib.suppress(ChildFailed):  # a cache not written costs the next build time, nothing else
                 remembering()
@@ -111,8 +114,12 @@ def build(corpus_dir: Path | str, build_dir: Path | str, *, site: bool = True, p
         finally:
             shutil.rmtree(tmp, ignore_errors=True)  # a failed build's (the swap moved a finished one)
             gc.unfreeze()
+    children = {}
+    for name, seconds, used in processes.finished:
+        children.setdefault(name.lstrip("_"), {"seconds": round(seconds, 3), "cpu": round(used, 3)})
     return {"documents": len(inputs.corpus.documents), "clauses": len(inputs.corpus.clauses),
-            "qas": len(inputs.corpus.qas), "rules": len(inputs.rules or []), "units": len(units), "steps": steps}
+            "qas": len(inputs.corpus.qas), "rules": len(inputs.rules or []), "units": len(units), "steps": steps,
+            "cpu": cpu, "children": children}
 
 
 def _stage(previous: Path | None, name: str) -> Path | None:
@@ -120,12 +127,13 @@ def _stage(previous: Path | None, name: str) -> Path | None:
     return previous / name if previous is not None and (previous / name).is_dir() else None
 
 
-def _index(units, tmp: Path, inputs, user_dic, tokens, forms, previous: Path | None, site: bool) -> None:
+def _index(units, tmp: Path, inputs, user_dic, tokens, forms, previous: Path | None, site: bool) -> list:
     """In a child: the units' postings (:func:`~kb.search.analysed.field_postings`), then the
     Whoosh index and, in a child of its own sharing them, the site's browser index."""
     from .search.analysed import field_postings
     from .search.index import write_index
 
+    known = len(processes.finished)  # what this child inherited
     fields = field_postings(units, tokens)
     browser = lambda: None  # noqa: E731
     if site:
@@ -135,6 +143,7 @@ def _index(units, tmp: Path, inputs, user_dic, tokens, forms, previous: Path | N
     write_index(units, tmp / "index", inputs.thesaurus, inputs.services, user_dic, tokens, fields, forms,
                 _stage(previous, "index"), tmp / "state" / "index")
     browser()
+    return processes.finished[known:]  # the browser index's time, for the build's report
 
 
 def _remember(corpus, tokens) -> None:

@@ -15,6 +15,11 @@ class ChildFailed(Exception):
     """Work in a child process failed; the message says what and why, in one line."""
 
 
+# each background child waited for: (its function's name, seconds from start to end, seconds of
+# CPU it used, user and system); a build reports them (kaigo-kb build --timings)
+finished: list[tuple[str, float, float]] = []
+
+
 def in_background(fn, *args, error: type[ChildFailed] = ChildFailed):
     """Start ``fn(*args)`` in a forked child; return a function that waits for it and returns
     what ``fn`` returned (pickled across), or raises ``error`` with the child's error in one line.
@@ -32,12 +37,13 @@ def in_background(fn, *args, error: type[ChildFailed] = ChildFailed):
 
     def wait():
         try:
-            failure, result = receive.recv()
+            failure, result, times = receive.recv()
         except EOFError:  # the child died before it could say why
-            failure = result = None
+            failure = result = times = None
         child.join()
         if failure or child.exitcode:
             raise error(failure or f"{fn.__name__} ended with exit code {child.exitcode}")
+        finished.append((fn.__name__, *times))
         return result
 
     return wait
@@ -45,15 +51,17 @@ def in_background(fn, *args, error: type[ChildFailed] = ChildFailed):
 
 def _child(send, fn, args) -> None:
     import multiprocessing as mp
+    import time
 
     # a child may start children of its own (the build's index child starts the browser index's);
     # its parent stops it if it ends first, and it waits for its own
     mp.current_process().daemon = False
+    started, cpu = time.perf_counter(), time.process_time()
     try:
         result = fn(*args)
-        send.send((None, result))
+        send.send((None, result, (time.perf_counter() - started, time.process_time() - cpu)))
     except BaseException as e:  # the parent re-raises it as one line
-        send.send((f"{fn.__name__}: {type(e).__name__}: {e}", None))
+        send.send((f"{fn.__name__}: {type(e).__name__}: {e}", None, None))
         raise SystemExit(1) from None
 
 

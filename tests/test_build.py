@@ -169,3 +169,14 @@ def test_the_replaced_build_stays_beside_until_the_next_build_removes_it(tmp_pat
     assert len(list(tmp_path.glob(".build.old-*"))) == 1 and not list(tmp_path.glob(".build.tmp-*"))
     build(TINY, out, site=False)
     assert len(list(tmp_path.glob(".build.old-*"))) == 1  # only the last one replaced
+
+
+def test_a_build_reports_each_steps_cpu_and_each_child_process(tmp_path):
+    counts = build(TINY, tmp_path / "build")
+    assert set(counts["cpu"]) == set(counts["steps"])
+    assert all(0 <= counts["cpu"][k] for k in counts["cpu"])
+    children = counts["children"]
+    # the index (with the browser index it starts), the pages' downloads and the caches, each in a child
+    assert {"index", "browser_index", "exports", "remember"} <= set(children)
+    assert all(c["seconds"] >= 0 and c["cpu"] >= 0 for c in children.values())
+    assert (tmp_path / "build" / "site" / "search-index.js").is_file()  # what the grandchild wrote, swapped in

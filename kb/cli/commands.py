@@ -348,7 +348,10 @@ def build(corpus_dir, build_dir, no_site, clean, timings):
 
     counts = _run(lambda: run_build(corpus_dir, out, site=not no_site, progress=progress, clean=clean))
     if timings:
-        click.echo("  ".join(f"{name} {seconds:.2f} s" for name, seconds in counts["steps"].items()), err=True)
+        click.echo("  ".join(f"{name} {seconds:.2f} s (CPU {counts['cpu'][name]:.2f})"
+                             for name, seconds in counts["steps"].items()), err=True)
+        click.echo("in child processes: " + "  ".join(f"{name} {c['seconds']:.2f} s (CPU {c['cpu']:.2f})"
+                                                      for name, c in counts["children"].items()), err=True)
     click.echo(
         f"built {out}: {counts['documents']} documents, {counts['clauses']} clauses, "
         f"{counts['qas']} Q&As, {counts['rules']} rules"
