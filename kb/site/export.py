@@ -16,7 +16,7 @@ from ..corpus.qa import QA
 from ..corpus.records import qa_dict
 from ..rules.entries import amount_dict, amount_text, period_text
 from . import paths
-from .pages import SiteData, service_qas
+from .pages import SiteData
 from .views import dated_amounts
 
 COLUMNS = ("種類", "引用", "巻", "問番号", "日付", "サービス区分", "項目", "質問", "回答", "単位数", "ID")
@@ -51,8 +51,7 @@ def service_export(data: SiteData, service, filed: bool = False) -> Export:
     """The service page's contents: its rulings and the rules that apply to it. With
     ``filed``, only the rulings filed under the service itself (the site's downloads:
     a ruling of 01 全サービス共通 is in 全サービス's file, not in forty services' files)."""
-    rules = data.once(("rules_for", service.name), lambda: data.rules_for(service.name))
-    qas = data.once(("service_qas", service.name), lambda: service_qas(data, service, rules))
+    rules, qas = data.service_rulings(service)
     if filed:
         filed_under = data.once("filed_under", lambda: {q.id: data.filed_under(q) for q in data.corpus.qas})
         qas = [q for q in qas if service.name in filed_under[q.id]]

@@ -205,6 +205,16 @@ class SiteData:
     def _rules_by_id(self) -> dict:
         return {r.id: r for r in self.rules}
 
+    def service_rulings(self, service) -> tuple[list, list[QA]]:
+        """(the rules that apply to a service, its rulings (:func:`service_qas`)), made once per
+        site: its pages and its download show them (the download made in a child forked after the
+        pages were listed, so it inherits them)."""
+        def make():
+            rules = self.rules_for(service.name)
+            return rules, service_qas(self, service, rules)
+
+        return self.once(("service_rulings", service.name), make)
+
     def rules_for(self, service_name: str) -> list:
         """The rules that apply to a service (directly or through a group it belongs to)."""
         from ..rules.entries import applies_to
@@ -308,9 +318,9 @@ def pages(data: SiteData, stamp=None) -> list[Page]:
     if data.services is not None:
         out.append(Page(paths.SERVICES, "services.html", "サービス", (HOME, ("サービス", "")), {}))
         for s in data.services.all():
-            rules = data.rules_for(s.name)
+            rules, qas = data.service_rulings(s)
             crumbs = (HOME, ("サービス", paths.SERVICES), (s.name, paths.service_path(s.id)))
-            parts = _parts(service_qas(data, s, rules), vols, order,
+            parts = _parts(qas, vols, order,
                            lambda sid, vol: paths.service_volume_path(s.id, sid, vol))
             out.append(Page(paths.service_path(s.id), "service.html", s.name, crumbs[:2] + ((s.name, ""),),
                             {"service": s, "volumes": [summary for summary, _ in parts], "rules": rules}))
