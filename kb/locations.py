@@ -4,6 +4,7 @@ Imports nothing of kb, so a command learns its folders without loading any stage
 """
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 
@@ -37,6 +38,7 @@ def cache_dir() -> Path | None:
     return Path(base) / "kaigo-kb"
 
 
+@functools.cache  # once per process: the code it runs is the code it read
 def code_fingerprint() -> str:
     """A digest of the code and templates that make a build (every ``kb/**/*.py`` and every
     file under ``site_templates/``, by path and content): what a build reuses from the previous

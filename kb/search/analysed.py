@@ -17,6 +17,7 @@ are analysed by worker processes (the build's pool, :func:`kb.processes.workers`
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import marshal
 import os
@@ -225,19 +226,24 @@ def _compact(words: list, entries: dict[bytes, bytes]) -> tuple[list, dict[bytes
 
 def config_key(user_dic: str | None) -> str:
     """What the analysis of a text depends on besides the text (see the module's docstring)."""
-    from importlib.metadata import version
-
-    import sudachidict_core
-
     h = hashlib.sha256()
     h.update(Path(analysis.__file__).read_bytes())
     h.update(Path(__file__).read_bytes())  # how an analysis is stored
-    system = Path(sudachidict_core.__file__).parent / "resources" / "system.dic"
-    h.update(f"{version('sudachipy')} {version('sudachidict-core')} {system.stat().st_size}".encode())
+    h.update(_sudachi_versions().encode())
     for suffix in (".dic", ".words"):
         if user_dic and (p := Path(user_dic).with_suffix(suffix)).exists():
             h.update(suffix.encode() + p.read_bytes())
     return h.hexdigest()[:24]
+
+
+@functools.cache  # a package's version is looked up in its metadata: ~50 ms, once per process
+def _sudachi_versions() -> str:
+    from importlib.metadata import version
+
+    import sudachidict_core
+
+    system = Path(sudachidict_core.__file__).parent / "resources" / "system.dic"
+    return f"{version('sudachipy')} {version('sudachidict-core')} {system.stat().st_size}"
 
 
 # -------------------------------------------------------------------- workers

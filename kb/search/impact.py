@@ -53,9 +53,13 @@ def impacts(fields: dict[str, tuple[dict, list[int]]], field_boosts: dict[str, f
         avgfl = (sum(lengths) / n_docs if n_docs else 0) or 1
         stored = {n: byte_to_length(length_to_byte(n)) for n in set(lengths)}  # as Whoosh reads a length back
         norm = [K1 * ((1 - B) + B * stored[n] / avgfl) for n in lengths]
+        once = [k1p1 / (1 + x) for x in norm]  # (tf * k1p1) / (tf + norm) where tf is 1: the same float
         for term, (docs, tfs) in post.items():
             idf = log(n_docs / (len(docs) + 1)) + 1
-            scores = array("d", [boost * (idf * ((tf * k1p1) / (tf + norm[d]))) for d, tf in zip(docs, tfs)])
+            if max(tfs) == 1:  # most terms: each document holds them once
+                scores = array("d", [boost * (idf * once[d]) for d in docs])
+            else:
+                scores = array("d", [boost * (idf * ((tf * k1p1) / (tf + norm[d]))) for d, tf in zip(docs, tfs)])
             found = scored.get(term)
             if found is None:
                 scored[term] = [(docs, scores)]
