@@ -31,6 +31,7 @@ import json
 from array import array
 from collections import Counter, defaultdict
 from itertools import chain
+from operator import sub
 from pathlib import Path
 
 from whoosh.util.numeric import byte_to_length, length_to_byte
@@ -174,6 +175,9 @@ def build_index(units: list[Unit], *, thesaurus=None, services=None, words=(), a
     post = {f: [empty] * len(terms) for f in FIELDS}  # arrays, written out as JSON lists (index_js)
     for f in FIELDS:
         for term, (docs, tfs) in fields[f][0].items():
+            if max(tfs) == 1:  # most terms: the gaps alone, worked out in C
+                post[f][ids[term]] = array("i", map(sub, docs, chain((-1,), docs)))
+                continue
             out, last = array("i"), -1
             for ui, tf in zip(docs, tfs):
                 if tf == 1:
