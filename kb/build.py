@@ -128,20 +128,22 @@ def _stage(previous: Path | None, name: str) -> Path | None:
 
 
 def _index(units, tmp: Path, inputs, user_dic, tokens, forms, previous: Path | None, site: bool) -> list:
-    """In a child: the units' postings (:func:`~kb.search.analysed.field_postings`), then the
-    Whoosh index and, in a child of its own sharing them, the site's browser index."""
-    from .search.analysed import field_postings
+    """In a child: the units' postings (:func:`kb.search.reuse.postings`: the previous build's
+    where only units were added), then the Whoosh index and, in a child of its own sharing them,
+    the site's browser index."""
+    from .search import reuse
     from .search.index import write_index
 
     known = len(processes.finished)  # what this child inherited
-    fields = field_postings(units, tokens)
+    text_keys = reuse.text_digests(units)
+    fields = reuse.postings(units, text_keys, tokens, _stage(previous, "index"), reuse.build_key(user_dic))
     browser = lambda: None  # noqa: E731
     if site:
         from .site.render import browser_index
 
         browser = in_background(browser_index, tmp / "site", units, inputs, tokens, fields)
     write_index(units, tmp / "index", inputs.thesaurus, inputs.services, user_dic, tokens, fields, forms,
-                _stage(previous, "index"), tmp / "state" / "index")
+                _stage(previous, "index"), tmp / "state" / "index", text_keys)
     browser()
     return processes.finished[known:]  # the browser index's time, for the build's report
 

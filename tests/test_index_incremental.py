@@ -53,11 +53,20 @@ def build_index(corpus: Path, out: Path, previous: Path | None = None) -> Path:
     tokens = Analysis.cached().add([*searchable_texts(units), *words], workers=0)
     forms = tokens.forms(searchable_texts(units)) | set(words)
     tokens.add(forms, workers=0)
-    fields = field_postings(units, tokens)
+    text_keys = reuse.text_digests(units)
+    fields = reuse.postings(units, text_keys, tokens, previous / "index" if previous else None, reuse.build_key(user_dic))
+    # made from the previous build's or afresh, they are the units' postings
+    assert comparable(fields) == comparable(field_postings(units, tokens))
     with analysis.using(tokens):
         write_index(units, out / "index", inputs.thesaurus, inputs.services, user_dic, tokens, fields, forms,
-                    previous=previous / "index" if previous else None, state=out / "state" / "index")
+                    previous=previous / "index" if previous else None, state=out / "state" / "index", text_keys=text_keys)
     return out / "index"
+
+
+def comparable(fields: dict) -> dict:
+    """Postings as plain lists (arrays or views of bytes alike), terms in any order."""
+    return {f: ({t: (list(d), list(tf)) for t, (d, tf) in post.items()}, list(lengths))
+            for f, (post, lengths) in fields.items()}
 
 
 def whoosh_by_unit(index_dir: Path) -> dict:
@@ -264,3 +273,28 @@ def test_a_damaged_docnum_map_is_a_damaged_index(tmp_path, fresh_cache, reuse_al
     with pytest.raises(IndexMissing):
         Searcher(index).search("看取り", 5, Filters(kind="qa"))
     assert Searcher(index).search("看取り", 5).hits  # a query without a filter needs no Whoosh
+
+
+def test_a_new_volume_reads_only_its_own_units_into_postings(tmp_path, fresh_cache, monkeypatch):
+    from kb.search import analysed
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(TINY, corpus)
+    build_index(corpus, tmp_path / "b0")
+    read: list[int] = []  # units read into postings, per call (the helper's own check reads them all)
+    whole = analysed.field_postings
+
+    def counting(units, tokens=None):
+        read.append(len(units))
+        return whole(units, tokens)
+
+    monkeypatch.setattr(analysed, "field_postings", counting)
+    add_volume(corpus, 21)
+    build_index(corpus, tmp_path / "b1", previous=tmp_path / "b0")
+    n_units = max(read)  # the helper's comparison: every unit (and Whoosh's new segment: the new units)
+    assert 0 < read[0] < n_units / 2  # the build's postings: the new volume's units only
+    read.clear()
+    for x in ("txt", "toml"):  # a unit removed: made afresh
+        (corpus / "documents" / f"tiny-notice.{x}").unlink()
+    build_index(corpus, tmp_path / "b2", previous=tmp_path / "b1")
+    assert read[0] == max(read)

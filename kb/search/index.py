@@ -200,7 +200,7 @@ def prepare_analysis(out_dir: Path, inputs: Inputs) -> Path | None:
 
 def write_index(units: list[Unit], out_dir: Path, thesaurus: Thesaurus, services=None, user_dic: Path | None = None,
                 analysed=None, fields=None, vocabulary=None, previous: Path | None = None,
-                state: Path | None = None) -> None:
+                state: Path | None = None, text_keys: list[bytes] | None = None) -> None:
     """The Whoosh index, its impacts, the stored hits, the query vocabulary and lookup.json,
     into ``out_dir`` (prepared by :func:`prepare_analysis`). From the build: ``analysed``, its
     :class:`~kb.search.analysed.Analysis` of the units' texts and of each word form in
@@ -208,8 +208,10 @@ def write_index(units: list[Unit], out_dir: Path, thesaurus: Thesaurus, services
     and the vocabulary is their word forms.
 
     ``previous``: the previous build's index folder (None: a clean build); ``state``: where this
-    build leaves what the next one reuses (:mod:`kb.search.reuse`). The result is the clean
-    build's: the same files but for Whoosh's, whose documents and terms are the same."""
+    build leaves what the next one reuses (:mod:`kb.search.reuse`; ``fields`` among it, for
+    :func:`kb.search.reuse.postings`); ``text_keys``: the units' :func:`~kb.search.reuse.text_digests`,
+    when the caller has them. The result is the clean build's: the same files but for Whoosh's,
+    whose documents and terms are the same."""
     from . import reuse
     from .analysed import Analysis, field_postings
     from .impact import impacts, write_impacts
@@ -259,6 +261,8 @@ def write_index(units: list[Unit], out_dir: Path, thesaurus: Thesaurus, services
     if state is not None:
         segments = plan.digests + ([[order[n] for n in plan.new]] if plan.new else [])  # as write_segment lists them
         reuse.save(state, key, order, segments, forms)
+        reuse.save_postings(state, key, text_keys if text_keys is not None else reuse.text_digests(units), texts,
+                            prev.index_dir if prev is not None and plan.same else None)
 
 
 class _Documents:

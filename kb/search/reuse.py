@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 STATE = "manifest.marshal"
+POSTINGS = "postings.marshal"  # the units' postings per field, with the order they are numbered in
 VERSION = 1
 # A new volume (100 Q&As: 165 units) costs about 0.1 s of Whoosh writing. A segment after the first
 # with fewer live documents than SMALL_SEGMENT is written again with the next build's new units, so
@@ -182,3 +183,111 @@ def save(state: Path, key: str, order: list[bytes], digests: list[list[bytes]], 
     st = {"version": VERSION, "key": key, "order": order, "forms": forms, "segments": digests}
     state.mkdir(parents=True, exist_ok=True)
     (state / STATE).write_bytes(marshal.dumps(st, 2))
+
+
+# ------------------------------------------------------------------------------------ postings
+
+def text_digests(units) -> list[bytes]:
+    """Per unit: the digest of its id and its searched texts, all its postings depend on (a new
+    volume changes older rulings' hits, their groups and links, rarely their texts)."""
+    from .units import SEARCH_FIELDS
+
+    return [_digest(marshal.dumps((u.id, *(getattr(u, f) for f in SEARCH_FIELDS)), 2)) for u in units]
+
+
+def postings(units, texts: list[bytes], analysed, previous: Path | None, key: str) -> dict:
+    """The units' postings per field (:func:`kb.search.analysed.field_postings`), made from the
+    previous build's where this build's units are the previous ones with units added among them
+    (no unit's texts changed, none removed or moved: a new volume; ``texts``: the units'
+    :func:`text_digests`): only the added units are read into postings, the previous ones are
+    renumbered (in C). Else made afresh. The same postings either way (a test compares them), but
+    for the order of the terms, which no reader depends on; the previous ones are views of the
+    state's bytes (``memoryview``), read like arrays."""
+    from .analysed import field_postings
+
+    old = _previous_postings(previous, key)
+    placed = _placed(old["texts"], texts) if old is not None else None
+    if placed is None:
+        return field_postings(units, analysed)
+    taken = set(placed)
+    added = [n for n in range(len(texts)) if n not in taken]
+    fresh = field_postings([units[n] for n in added], analysed)
+    if set(fresh) != set(old["fields"]):
+        return field_postings(units, analysed)
+    return {f: _merged(old["fields"][f], placed, fresh[f], added, len(texts)) for f in fresh}
+
+
+def _previous_postings(previous: Path | None, key: str) -> dict | None:
+    if previous is None:
+        return None
+    try:
+        st = marshal.loads((previous.parent / "state" / "index" / POSTINGS).read_bytes())
+        if isinstance(st, dict) and st.get("version") == VERSION and st.get("key") == key \
+                and isinstance(st.get("texts"), list) and isinstance(st.get("fields"), dict):
+            return st
+    except Exception:  # missing, damaged, another version: made afresh
+        pass
+    return None
+
+
+def _placed(old: list[bytes], order: list[bytes]) -> list[int] | None:
+    """Where each previous unit stands now; None unless every one is there, in the same order."""
+    where = {d: n for n, d in enumerate(order)}
+    placed = [where.get(d, -1) for d in old]
+    if (placed and placed[0] < 0) or any(b <= a for a, b in zip(placed, placed[1:])):
+        return None
+    return placed
+
+
+def _merged(old: tuple, placed: list[int], fresh: tuple, added: list[int], n_units: int) -> tuple[dict, list[int]]:
+    """One field's postings: the previous ones renumbered (``placed``: old number -> new) and
+    those of the added units (numbered in ``added`` order) put in their places."""
+    from array import array
+    from bisect import bisect_left
+
+    old_post, old_lengths = old
+    fresh_post, fresh_lengths = fresh
+    lengths = [0] * n_units
+    for n, length in zip(placed, memoryview(old_lengths).cast("I")):
+        lengths[n] = length
+    for n, length in zip(added, fresh_lengths):
+        lengths[n] = length
+    same_numbers = not placed or placed[-1] == len(placed) - 1  # units added after the previous ones only
+    renumber = placed.__getitem__
+    post: dict = {}
+    for term, (docs, tfs) in old_post.items():
+        docs = memoryview(docs).cast("I")
+        post[term] = (docs if same_numbers else array("I", map(renumber, docs)), memoryview(tfs).cast("I"))
+    for term, (docs, tfs) in fresh_post.items():
+        numbers = [added[d] for d in docs]
+        found = post.get(term)
+        if found is None:
+            post[term] = (array("I", numbers), tfs)
+            continue
+        all_docs, all_tfs = array("I", found[0]), array("I", found[1])
+        for d, tf in zip(numbers, tfs):
+            i = bisect_left(all_docs, d)
+            all_docs.insert(i, d)
+            all_tfs.insert(i, tf)
+        post[term] = (all_docs, all_tfs)
+    return post, lengths
+
+
+def save_postings(state: Path, key: str, texts: list[bytes], fields: dict, previous: Path | None = None) -> None:
+    """Keep the units' postings (and their :func:`text_digests`) for the next build's
+    :func:`postings`. ``previous``: the previous build's index folder when its units are these, in
+    this order (then so are its postings, and its file is hard-linked)."""
+    from array import array
+
+    from ..sources.files import link_or_copy
+
+    state.mkdir(parents=True, exist_ok=True)
+    if previous is not None:
+        try:
+            link_or_copy(previous.parent / "state" / "index" / POSTINGS, state / POSTINGS)
+            return
+        except OSError:  # not there: written
+            pass
+    data = {f: ({t: (bytes(docs), bytes(tfs)) for t, (docs, tfs) in post.items()}, array("I", lengths).tobytes())
+            for f, (post, lengths) in fields.items()}
+    (state / POSTINGS).write_bytes(marshal.dumps({"version": VERSION, "key": key, "texts": texts, "fields": data}))
