@@ -79,7 +79,8 @@ def build(corpus_dir: Path | str, build_dir: Path | str, *, site: bool = True, p
                 # each text analysed once, and only when no earlier build did (kb.search.analysed);
                 # then each word form alone, for reading queries (kb.search.vocab)
                 words = _words(inputs, units)
-                tokens = Analysis.cached().add([*searchable_texts(units), *words], pool=pool, progress=progress)
+                tokens = Analysis.cached().add([*searchable_texts(units), *words], pool=pool, progress=progress,
+                                               first=_new_texts(inputs.corpus, units))
                 forms = tokens.forms(searchable_texts(units)) | set(words)
                 tokens.add(forms, pool=pool, progress=progress)
                 step("analysis")
@@ -153,6 +154,17 @@ def _remember(corpus, tokens) -> None:
     if corpus.memo is not None:
         corpus.memo.save()
     tokens.save()
+
+
+def _new_texts(corpus, units) -> list[str]:
+    """The searched texts of the documents read afresh (kb.corpus.memo): likely new to the analysis
+    too, so they are analysed while the analysis cache is searched for the others."""
+    if corpus.memo is None:
+        return []
+    from .search.units import searchable_texts
+
+    fresh = corpus.memo.made_now()
+    return list(searchable_texts([u for u in units if u.doc_id in fresh])) if fresh else []
 
 
 def _words(inputs, units) -> list[str]:

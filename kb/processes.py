@@ -81,14 +81,20 @@ def workers(n: int | None = None) -> Iterator:
 
 def in_children(fn, jobs: list, workers: int = 1, pool=None):
     """``fn(job)`` for every job, in order, computed in child processes, so that what they load
-    (a Sudachi dictionary) never weighs on this process: in ``pool`` (see :func:`workers`), else
-    in ``workers`` processes forked now; in this process where fork is not available."""
+    (a Sudachi dictionary) never weighs on this process: in ``pool`` (see :func:`workers`; the
+    jobs are sent at once, the results read as they are asked for), else in ``workers`` processes
+    forked when the first result is asked for; in this process where fork is not available."""
     import multiprocessing as mp
 
     if pool is not None:
-        yield from pool.imap(fn, jobs)
-    elif "fork" not in mp.get_all_start_methods():
-        yield from map(fn, jobs)
-    else:
-        with mp.get_context("fork").Pool(max(1, min(workers, len(jobs)))) as forked:
-            yield from forked.imap(fn, jobs)
+        return pool.imap(fn, jobs)
+    if "fork" not in mp.get_all_start_methods():
+        return map(fn, jobs)
+    return _forked(fn, jobs, workers)
+
+
+def _forked(fn, jobs: list, workers: int):
+    import multiprocessing as mp
+
+    with mp.get_context("fork").Pool(max(1, min(workers, len(jobs)))) as forked:
+        yield from forked.imap(fn, jobs)

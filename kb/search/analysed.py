@@ -22,6 +22,7 @@ import hashlib
 import marshal
 import os
 from array import array
+from itertools import chain
 from pathlib import Path
 from typing import Iterable
 
@@ -101,12 +102,23 @@ class Analysis:
             self.words.append(word)
         return i
 
-    def add(self, texts: Iterable[str], *, workers: int | None = None, pool=None, progress=None) -> "Analysis":
+    def add(self, texts: Iterable[str], *, workers: int | None = None, pool=None, progress=None,
+            first: Iterable[str] = ()) -> "Analysis":
         """Analyse the texts not held yet: from the cache, else with Sudachi (``workers``,
-        ``pool``: see :func:`_analyse`)."""
+        ``pool``: see :func:`_analyse`). ``first``: texts likely new (a new document's): those the
+        cache lacks go to the ``pool`` before the cache is searched for the others, which this
+        process does while the workers read them."""
         todo = [t for t in dict.fromkeys(texts) if t and t not in self.texts]
         missing, keys = [], {}
+        early = iter(())
+        if pool is not None:
+            for text in dict.fromkeys(first):
+                if text and text not in self.texts and (key := digest(text)) not in self._cache:
+                    keys[text] = key
+            early = _started(list(keys), analysis._user_dic, pool)
         for text in todo:
+            if text in keys:  # sent already
+                continue
             key = digest(text)
             found = self._cache.get(key)
             if found is None:
@@ -117,8 +129,8 @@ class Analysis:
                 pairs = array("I")
                 pairs.frombytes(found)
                 self.texts[text] = pairs
-        done = len(todo) - len(missing)
-        for batch, (words, encoded) in _analyse(missing, analysis._user_dic, workers, pool):
+        done = len(todo) - len(keys)
+        for batch, (words, encoded) in chain(early, _analyse(missing, analysis._user_dic, workers, pool)):
             remap = [self._id(w) for w in words]
             for text, data in zip(batch, encoded):
                 pairs = array("I")
@@ -263,6 +275,12 @@ def _analyse_batch(job: tuple[str | None, list[str]]) -> tuple[list, list[bytes]
             pairs.append(offset)
         encoded.append(pairs.tobytes())
     return list(local), encoded
+
+
+def _started(texts: list[str], user_dic: str | None, pool):
+    """:func:`_analyse` in ``pool``, the batches sent now (not when the first result is asked for)."""
+    batches = [texts[i:i + BATCH] for i in range(0, len(texts), BATCH)]
+    return zip(batches, in_children(_analyse_batch, [(user_dic, b) for b in batches], 1, pool))
 
 
 def _analyse(texts: list[str], user_dic: str | None, workers: int | None, pool=None):

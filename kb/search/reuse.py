@@ -288,6 +288,7 @@ def save_postings(state: Path, key: str, texts: list[bytes], fields: dict, previ
             return
         except OSError:  # not there: written
             pass
-    data = {f: ({t: (bytes(docs), bytes(tfs)) for t, (docs, tfs) in post.items()}, array("I", lengths).tobytes())
-            for f, (post, lengths) in fields.items()}
-    (state / POSTINGS).write_bytes(marshal.dumps({"version": VERSION, "key": key, "texts": texts, "fields": data}))
+    # terms sorted: the same postings, the same bytes, however they were made
+    data = {f: ({t: (bytes(post[t][0]), bytes(post[t][1])) for t in sorted(post)}, array("I", lengths).tobytes())
+            for f, (post, lengths) in sorted(fields.items())}
+    (state / POSTINGS).write_bytes(marshal.dumps({"version": VERSION, "key": key, "texts": texts, "fields": data}, 2))
