@@ -314,7 +314,9 @@ def _kinds():
 @build_option
 @click.option("--no-site", is_flag=True, help="Build the search index only.")
 @click.option("--clean", is_flag=True, help="Reuse nothing of the previous build (the result is the same).")
-@click.option("--timings", is_flag=True, help="Say how long each step took (on stderr).")
+@click.option("--timings", is_flag=True,
+              help="Say how long each step took, and each child process the build started (seconds and CPU "
+                   "seconds, on stderr).")
 def build(corpus_dir, build_dir, no_site, clean, timings):
     """Check the corpus and rules, build the search index and the static site.
 
