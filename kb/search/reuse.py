@@ -279,15 +279,11 @@ def save_postings(state: Path, key: str, texts: list[bytes], fields: dict, previ
     this order (then so are its postings, and its file is hard-linked)."""
     from array import array
 
-    from ..sources.files import link_or_copy
+    from ..sources.files import linked
 
     state.mkdir(parents=True, exist_ok=True)
-    if previous is not None:
-        try:
-            link_or_copy(previous.parent / "state" / "index" / POSTINGS, state / POSTINGS)
-            return
-        except OSError:  # not there: written
-            pass
+    if previous is not None and linked(previous.parent / "state" / "index" / POSTINGS, state / POSTINGS):
+        return
     # terms sorted: the same postings, the same bytes, however they were made
     data = {f: ({t: (bytes(post[t][0]), bytes(post[t][1])) for t in sorted(post)}, array("I", lengths).tobytes())
             for f, (post, lengths) in sorted(fields.items())}

@@ -23,7 +23,7 @@ from pathlib import Path
 from ..corpus.qa import QA
 from ..corpus.records import source_dict
 from ..locations import code_fingerprint
-from ..sources.files import link_or_copy
+from ..sources.files import linked
 from .export import all_exports, file_path, frame, json_text, qa_csv
 from .pages import SiteData
 
@@ -61,7 +61,7 @@ def write_exports(out_dir: Path, data: SiteData, *, previous: Path | None = None
         for fmt in e.formats:
             rel = file_path(e, fmt)
             files[rel] = makings.hexdigest()
-            if previous is not None and old_files.get(rel) == files[rel] and link(previous / rel, out_dir / rel):
+            if previous is not None and old_files.get(rel) == files[rel] and linked(previous / rel, out_dir / rel):
                 continue
             if fmt == "csv":
                 body = [BOM, f.csv_head.encode(), *(line for _key, line in pieces), f.csv_tail.encode()]
@@ -105,13 +105,3 @@ def _load(previous: Path | None, state: Path | None, fingerprint: str) -> tuple[
     except Exception:  # missing, cut short, another format: build clean, never fail
         pass
     return {}, {}
-
-
-def link(src: Path, dst: Path) -> bool:
-    """Put ``src`` (a file of the previous build, never changed) at ``dst``: a hard link, else a
-    copy; False when neither can be made (then the caller writes the file)."""
-    try:
-        link_or_copy(src, dst)
-        return True
-    except OSError:
-        return False

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from ..locations import code_fingerprint
 from ..rules.services import Services
-from ..sources.files import link_or_copy, write_atomic
+from ..sources.files import linked, write_atomic
 from .pages import ClauseLinks, ClauseView, Ruling
 
 PAGES_FILE = "pages.marshal"  # path -> (key, questions asked and their answers' forms)
@@ -201,7 +201,7 @@ class Plan:
         assert self._linking is None, "wait() first"
         if state is not None and self.previous is not None and not self.fresh:  # the same pages: the same file
             state.mkdir(parents=True, exist_ok=True)
-            if _link(str(self.previous), str(state / PAGES_FILE)):
+            if linked(self.previous, state / PAGES_FILE):
                 return
         save_state(state, PAGES_FILE, self.manifest, self.code)
 
@@ -287,13 +287,4 @@ def plan(pages: list, answers: Answers, out_dir: Path, *, previous: Path | None,
 def _link_all(paths: list[str], src: str, dst: str) -> list[int]:
     """Link each page's file; return the positions of those whose previous file is gone. Strings,
     not paths: 10,000 links in pathlib cost more than the links."""
-    return [n for n, path in enumerate(paths) if not _link(src + path, dst + path)]
-
-
-def _link(src: str, dst: str) -> bool:
-    """Hard-link (else copy) the previous build's file; False when it is not there."""
-    try:
-        link_or_copy(src, dst)
-        return True
-    except OSError:
-        return False
+    return [n for n, path in enumerate(paths) if not linked(src + path, dst + path)]

@@ -6,7 +6,8 @@ one place a data file is opened: regular files only (a FIFO would block the read
 /dev/zero would never end), at most a size limit.
 
 What a build keeps for the next one is written here too: :func:`write_atomic` (a whole file
-or nothing) and :func:`link_or_copy` (a file of the previous build reused, never written).
+or nothing) and :func:`link_or_copy` / :func:`linked` (a file of the previous build reused, never
+written).
 """
 from __future__ import annotations
 
@@ -162,3 +163,13 @@ def link_or_copy(src: Path | str, dst: Path | str) -> None:
         os.link(src, dst)
     except OSError:
         shutil.copyfile(src, dst)
+
+
+def linked(src: Path | str, dst: Path | str) -> bool:
+    """:func:`link_or_copy`, False when neither can be made (the previous build's file is not
+    there: the caller makes it)."""
+    try:
+        link_or_copy(src, dst)
+        return True
+    except OSError:
+        return False
