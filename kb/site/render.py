@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import pickle
-import tempfile
 from pathlib import Path
 from typing import Callable
 
@@ -105,21 +103,14 @@ def render_site(inputs: Inputs, units: list[Unit], out_dir: Path, progress: Prog
     try:
         # with many pages to render, every other one in a forked child (on the core the index writer leaves free)
         split = len(todo.fresh) >= CHILD_PAGES
-        part = Path(tempfile.mkstemp(prefix="kaigo-kb-pages-", suffix=".pickle")[1]) if split else None
-        others = in_background(_render_part, todo.fresh[1::2], out_dir, data, part) if split else (lambda: None)
+        others = in_background(_render_part, todo.fresh[1::2], out_dir, data) if split else (lambda: {})
         mine = todo.fresh[0::2] if split else todo.fresh
         _render_pages(mine, out_dir, answers, todo, progress and (lambda n, total: progress("pages", 2 * n, 2 * total)))
-        others()
+        todo.manifest.update(others())
     finally:
         late = todo.wait()  # the reused pages linked; one whose previous file was gone after all is made now
     if late:
         _render_pages(late, out_dir, answers, todo)
-    if part is not None:
-        try:
-            with open(part, "rb") as f:
-                todo.manifest.update(pickle.load(f))
-        finally:
-            part.unlink()
     todo.save(state)
     exporting()
     browsing()
@@ -150,12 +141,11 @@ def _without_gc():
 CHILD_PAGES = 400  # fewer pages than this render faster here than a forked child starts and reports
 
 
-def _render_part(fresh: list, out_dir: Path, data: SiteData, part: Path) -> None:
-    """In a forked child: render ``fresh`` and write their manifest entries to ``part``."""
+def _render_part(fresh: list, out_dir: Path, data: SiteData) -> dict:
+    """In a forked child: render ``fresh``; return their manifest entries."""
     plan = reuse.Plan(fresh)
     _render_pages(fresh, out_dir, reuse.Answers(data, reuse.Digests()), plan)
-    with open(part, "wb") as f:
-        pickle.dump(plan.manifest, f, protocol=pickle.HIGHEST_PROTOCOL)
+    return plan.manifest
 
 
 def _render_pages(fresh: list, out_dir: Path, answers: reuse.Answers, plan: reuse.Plan, progress=None) -> None:
