@@ -33,7 +33,7 @@ def _site(corpus: Path, root: Path, previous: Path | None = None) -> Path:
     site.mkdir(parents=True)
     state.mkdir(parents=True)
     before = previous / "site" if previous else None
-    choices = write_browser_index(site, units, inputs, previous=before, state=state)
+    choices = write_browser_index(site, units, inputs)
     data = SiteData.collect(inputs.corpus, units, rules=inputs.rules, services=inputs.services,
                             thesaurus=inputs.thesaurus, payload=choices)
     write_exports(site, data, previous=before, state=state)

@@ -54,15 +54,14 @@ TEXT_FILE = "search-text.js"
 
 
 def write_browser_index(out_dir: Path, units: list[Unit], inputs, analysed=None, fields=None, *,
-                        previous: Path | None = None, state: Path | None = None, progress=None) -> dict:
+                        progress=None) -> dict:
     """Write ``search-index.js`` and ``search-text.js`` into the site folder ``out_dir``; return
     the filters' choices the pages show (``cats``, ``standards``).
 
-    ``previous``/``state`` (the previous site folder, this build's site state folder) are
-    accepted for the build's contract and not used: made from the build's analysis the two
-    files take well under a second at 10,000 Q&As, less than proving a cached piece of them
-    unchanged would (every unit's number, every posting gap and every term id can move when
-    one volume comes in)."""
+    Nothing of the previous build is reused: made from the build's analysis and postings the two
+    files take about a second at 10,000 Q&As, less than proving a cached piece of them unchanged
+    would (every unit's number, every posting gap and every term id can move when one volume
+    comes in)."""
     from ..search.index import domain_words
 
     payload = build_index(units, thesaurus=inputs.thesaurus, services=inputs.services, words=domain_words(inputs),
