@@ -45,6 +45,7 @@ def build(corpus_dir: Path | str, build_dir: Path | str, *, site: bool = True, p
     import gc
     import time
 
+    from . import unchanged
     from .search import analysis
     from .search.analysed import Analysis
     from .search.index import prepare_analysis
@@ -53,6 +54,15 @@ def build(corpus_dir: Path | str, build_dir: Path | str, *, site: bool = True, p
     corpus_dir, build_dir = Path(corpus_dir), Path(build_dir)
     build_dir.parent.mkdir(parents=True, exist_ok=True)
     with _lock(build_dir):
+        started = time.perf_counter(), time.process_time()
+        key = unchanged.inputs_key(corpus_dir, site)
+        report = None if clean else unchanged.previous_report(build_dir, key)
+        if report is not None:  # the same inputs made the files that are there: nothing to do
+            if dic := report.pop("user_dic"):
+                analysis.configure(str(build_dir / "index" / dic))
+            seconds, used = time.perf_counter() - started[0], time.process_time() - started[1]
+            return {**report, "unchanged": True, "steps": {"unchanged": round(seconds, 3)},
+                    "cpu": {"unchanged": round(used, 3)}, "children": {}}
         sweeping = _clear_leftovers(build_dir)
         tmp = build_dir.parent / f".{build_dir.name}.tmp-{os.getpid()}"
         previous = None if clean else build_dir
@@ -112,15 +122,20 @@ def build(corpus_dir: Path | str, build_dir: Path | str, *, site: bool = True, p
             step("swap")
             if user_dic is not None:  # the analysis now reads it from its final place
                 analysis.configure(str(build_dir / "index" / user_dic.name))
+            counts = {"documents": len(inputs.corpus.documents), "clauses": len(inputs.corpus.clauses),
+                      "qas": len(inputs.corpus.qas), "rules": len(inputs.rules or []), "units": len(units)}
+            # for the next build (kb.unchanged), with the lock held: no other build has swapped yet
+            with contextlib.suppress(OSError):  # not written: the next build is a whole one, nothing worse
+                if key is not None:
+                    unchanged.record(build_dir, key, counts, user_dic.name if user_dic is not None else None)
+            step("record")
         finally:
             shutil.rmtree(tmp, ignore_errors=True)  # a failed build's (the swap moved a finished one)
             gc.unfreeze()
     children = {}
     for name, seconds, used in processes.finished:
         children.setdefault(name.lstrip("_"), {"seconds": round(seconds, 3), "cpu": round(used, 3)})
-    return {"documents": len(inputs.corpus.documents), "clauses": len(inputs.corpus.clauses),
-            "qas": len(inputs.corpus.qas), "rules": len(inputs.rules or []), "units": len(units), "steps": steps,
-            "cpu": cpu, "children": children}
+    return {**counts, "unchanged": False, "steps": steps, "cpu": cpu, "children": children}
 
 
 def _stage(previous: Path | None, name: str) -> Path | None:

@@ -14,7 +14,8 @@ import pytest
 KB = Path(__file__).resolve().parents[1] / "kb"
 
 # the data's way through the package; a stage imports only stages at or before its place
-STAGES = ("locations", "processes", "sources", "corpus", "rules", "search", "site", "ingest", "build", "cli", "__main__")
+STAGES = ("locations", "processes", "sources", "corpus", "rules", "search", "site", "ingest", "unchanged", "build", "cli",
+          "__main__")
 
 
 def module_name(path: Path, root: Path) -> str:

@@ -323,7 +323,8 @@ def build(corpus_dir, build_dir, no_site, clean, timings):
     Everything is written to a temporary folder and swapped in at the end, so an
     interrupted build leaves the previous build in place. A second build of the same
     folder while one runs is refused. What did not change since the previous build is
-    taken from it (the result is that of a clean build), so adding a volume is quick.
+    taken from it (the result is that of a clean build), so adding a volume is quick;
+    when nothing changed (corpus, code, packages), the build stops at once.
 
     \b
     Example:
@@ -354,10 +355,12 @@ def build(corpus_dir, build_dir, no_site, clean, timings):
                              for name, seconds in counts["steps"].items()), err=True)
         click.echo("in child processes: " + "  ".join(f"{name} {c['seconds']:.2f} s (CPU {c['cpu']:.2f})"
                                                       for name, c in counts["children"].items()), err=True)
-    click.echo(
-        f"built {out}: {counts['documents']} documents, {counts['clauses']} clauses, "
-        f"{counts['qas']} Q&As, {counts['rules']} rules"
-    )
+    what = (f"{counts['documents']} documents, {counts['clauses']} clauses, {counts['qas']} Q&As, "
+            f"{counts['rules']} rules")
+    if counts.get("unchanged"):
+        click.echo(f"up to date: {out} was built from these same files ({what}); --clean builds it again")
+    else:
+        click.echo(f"built {out}: {what}")
     if not no_site:
         click.echo(f"site: {out / 'site' / 'index.html'}")
 
