@@ -76,14 +76,19 @@ def build(corpus_dir: Path | str, build_dir: Path | str, *, site: bool = True, p
             steps[name], cpu[name] = round(now - clock[0], 3), round(used - clock[1], 3)
             clock[:] = now, used
 
+        collecting = gc.isenabled()
         try:
             with workers() as pool:  # forked before the corpus is loaded: a worker carries only its Sudachi
+                # the corpus and its units live as long as the build: no collector's passes while they are
+                # made (each would walk all made so far: a tenth of their time at 10,000 Q&As, to free a few
+                # hundred objects), then out of its later passes (what is made later is collected)
+                gc.disable()
                 inputs = load_inputs(corpus_dir)
                 step("load")
                 units = build_units(inputs.corpus, inputs.rules, inputs.services)
-                # the corpus and its units live as long as the build: out of the collector's passes, which
-                # would walk their millions of objects again and again (what is made later is collected)
                 gc.freeze()
+                if collecting:
+                    gc.enable()
                 step("units")
                 user_dic = prepare_analysis(tmp / "index", inputs)
                 # each text analysed once, and only when no earlier build did (kb.search.analysed);
@@ -132,6 +137,8 @@ def build(corpus_dir: Path | str, build_dir: Path | str, *, site: bool = True, p
         finally:
             shutil.rmtree(tmp, ignore_errors=True)  # a failed build's (the swap moved a finished one)
             gc.unfreeze()
+            if collecting:
+                gc.enable()
     children = {}
     for name, seconds, used in processes.finished:
         children.setdefault(name.lstrip("_"), {"seconds": round(seconds, 3), "cpu": round(used, 3)})
