@@ -181,3 +181,26 @@ def test_a_build_reports_each_steps_cpu_and_each_child_process(tmp_path):
     assert {"index", "browser_index", "exports", "remember"} <= set(children)
     assert all(c["seconds"] >= 0 and c["cpu"] >= 0 for c in children.values())
     assert (tmp_path / "build" / "site" / "search-index.js").is_file()  # what the grandchild wrote, swapped in
+
+
+def test_a_moved_corpus_folder_reuses_the_documents_and_the_pages(tmp_path, monkeypatch, fresh_cache):
+    """Where the corpus folder is (moved, renamed, named by a relative path) is not part of what
+    the caches and the previous build's pages are keyed by."""
+    from kb.corpus import load
+
+    first = tmp_path / "corpus"
+    shutil.copytree(TINY, first)
+    monkeypatch.chdir(tmp_path)
+    build(Path("corpus"), tmp_path / "build")  # a relative path
+    page = next(p for p in sorted((tmp_path / "build" / "site").rglob("*.html")) if "qa" in p.parts)
+    inode = page.stat().st_ino
+    moved = tmp_path / "elsewhere" / "kaigo-corpus"
+    moved.parent.mkdir()
+    first.rename(moved)
+    segmented = []
+    real = load._segmented
+    monkeypatch.setattr(load, "_segmented", lambda doc: segmented.append(doc.id) or real(doc))
+    result = build(moved, tmp_path / "build")
+    assert result["unchanged"] is False  # another folder: built, not taken as it is
+    assert segmented == []  # every document's clauses and Q&As from the cache
+    assert page.stat().st_ino == inode  # the page linked from the previous build, not rendered

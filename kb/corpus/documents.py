@@ -48,7 +48,6 @@ class Document:
     volume: int | None = None
     note: str = ""
     source_file: str = ""
-    path: str = ""  # metadata file, for messages
 
     @property
     def is_qa_volume(self) -> bool:
@@ -68,7 +67,9 @@ def load_document(meta_path: Path) -> Document:
     if not text.strip():
         raise DataError(text_path, None, "text file is empty")
     meta["date"] = as_iso(meta["date"])
-    return Document(text=text, path=str(meta_path), **meta)
+    # (not where the files are: the same documents in a moved or renamed corpus folder are the same
+    # to every cache and to the previous build's pages)
+    return Document(text=text, **meta)
 
 
 def load_documents(root: Path) -> list[Document]:
