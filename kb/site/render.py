@@ -95,11 +95,13 @@ def render_site(inputs: Inputs, units: list[Unit], out_dir: Path, progress: Prog
                                 link_cache=link_cache)
         reuse.save_state(state, reuse.LINKS_FILE, link_cache, code)
         listed = pages(data)
-        # the downloads in a forked child too, beside the pages (after the pages are listed: it
-        # inherits the services' rulings they found, see SiteData.service_rulings)
-        exporting = in_background(_exports, out_dir, data, previous, state)
         answers = reuse.Answers(data, reuse.Digests())
         todo = reuse.plan(listed, answers, out_dir, previous=previous, state=state, code=code)
+        # the downloads in a forked child too, beside the pages (after the pages are listed: it
+        # inherits the services' rulings they found, see SiteData.service_rulings; after the plan,
+        # which reads every ruling: forked before it, every page of this process the plan touched was
+        # copied once more, and the two competed for the cores)
+        exporting = in_background(_exports, out_dir, data, previous, state)
     try:
         # with many pages to render, every other one in a forked child (on the core the index writer leaves free)
         split = len(todo.fresh) >= CHILD_PAGES
