@@ -1,4 +1,4 @@
 """python -m kb == kaigo-kb"""
-from .cli import main
+from .cli import run
 
-main(prog_name="kaigo-kb")
+run()

@@ -125,3 +125,20 @@ def test_a_fifo_in_the_corpus_is_not_read_and_the_build_is_whole(built):
     os.mkfifo(corpus / "notes.fifo")  # no loader reads it; opening it would wait for a writer
     assert build(corpus, out)["unchanged"] is False
     assert build(corpus, out)["unchanged"] is False
+
+
+@pytest.mark.parametrize("command", [["-m", "kb", "build"], [str(ROOT / "build.py")]], ids=["python -m kb", "build.py"])
+def test_the_command_lines_build_ends_its_process_with_all_its_output(built, command):
+    """kb.cli.run: the build command ends the process when it is done (no interpreter teardown);
+    its output is all there, flushed, and the status is 0, built or up to date."""
+    import subprocess
+    import sys
+
+    corpus, out, _first = built
+    (corpus / "notes.md").write_text("changed", encoding="utf-8")
+    for expected in ("built", "up to date"):
+        done = subprocess.run([sys.executable, *command, "--corpus", str(corpus), "--build-dir", str(out)],
+                              capture_output=True, text=True, timeout=300, cwd=ROOT)
+        assert done.returncode == 0, done.stderr
+        lines = done.stdout.splitlines()
+        assert lines[0].startswith(expected) and lines[-1] == f"site: {out / 'site' / 'index.html'}"

@@ -13,7 +13,7 @@ import click
 
 from . import export as export_commands
 from . import rules as rule_commands
-from .common import CONTEXT, KbGroup, _corpus, _echo_json, _run, build_option, corpus_option
+from .common import CONTEXT, KbGroup, _corpus, _echo_json, _run, build_option, corpus_option, finish
 
 
 @click.group(cls=KbGroup, context_settings=CONTEXT)
@@ -363,6 +363,7 @@ def build(corpus_dir, build_dir, no_site, clean, timings):
         click.echo(f"built {out}: {what}")
     if not no_site:
         click.echo(f"site: {out / 'site' / 'index.html'}")
+    finish()
 
 
 def _parse_iso(value: str | None, name: str) -> str | None:

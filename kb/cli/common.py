@@ -25,6 +25,24 @@ def _echo_json(kind: str, payload: dict) -> None:
     click.echo(json.dumps({"kind": kind, **body}, ensure_ascii=False, indent=2, sort_keys=False))
 
 
+OWN_PROCESS = False  # set by kb.cli.run: this process runs the command line and ends with it
+
+
+def finish() -> None:
+    """End the process here, its output flushed, exit status 0, when it is the command line's own
+    (:func:`kb.cli.run`; not under click's test runner): without the interpreter's teardown, which
+    after a build frees the corpus's millions of objects one by one (0.3 s at 10,000 Q&As). Where
+    the output cannot be flushed, the command returns and the interpreter reports it, as before."""
+    if not OWN_PROCESS:
+        return
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        return
+    os._exit(0)
+
+
 def _run(fn):
     """Call fn() turning the library's errors into ClickException (exit 1)."""
     from ..build import BuildFailed, BuildLocked
