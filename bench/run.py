@@ -49,7 +49,7 @@ SNIPPET_FILES = ("search-text.js",)  # unit texts for snippets, loaded beside th
 # The build runs in a child process so its peak RSS is its own, not this process's; the peak of
 # the processes it starts (the Whoosh writer, analysis workers) is reported apart.
 _BUILD_CHILD = """
-import json, resource, sys, time
+import json, os, resource, sys, time
 sys.path.insert(0, "bench")
 from peak import peak_rss_mb
 from kb.build import build
@@ -58,6 +58,8 @@ t = time.perf_counter()
 counts = build(corpus, out, site=site)
 print(json.dumps({"seconds": time.perf_counter() - t, "counts": counts, "peak_rss_mb": peak_rss_mb(),
                   "children_peak_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))
+sys.stdout.flush()
+os._exit(0)  # as kaigo-kb build ends its process (kb.cli.common.finish): no teardown of the build's objects
 """
 
 
