@@ -130,12 +130,18 @@ def browser_index(out_dir: Path, units: list[Unit], inputs: Inputs, analysed=Non
 @contextlib.contextmanager
 def _without_gc():
     """The cyclic garbage collector off for a while (back as it was after): what is made here is
-    not garbage, and each full collection would walk every object of the corpus."""
+    not garbage, and each full collection would walk every object of the corpus. What was made is
+    then frozen (:func:`gc.freeze`: the site's data, its pages and their plan live until the pages
+    are rendered): turned back on, the collector would otherwise walk all of it at once, then again
+    and again while the pages render (a second of the build's process at 10,000 Q&As), and so would
+    a child forked later to render half of the pages. Frozen objects are still freed when nothing
+    refers to them; the build unfreezes everything at its end."""
     was = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
+        gc.freeze()
         if was:
             gc.enable()
 
