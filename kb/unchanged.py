@@ -2,14 +2,14 @@
 
 A build's output depends on the corpus folder's files, the code and templates
 (:func:`kb.locations.code_fingerprint`), the installed packages (Sudachi's dictionary, Whoosh,
-Jinja …), the Python that runs it, the corpus folder's place, ``SOURCE_DATE_EPOCH`` (the home page's date) and whether it makes
-the site. :func:`inputs_key` digests all of them. A finished build writes its key, a digest of its
+Jinja …), the Python that runs it, ``SOURCE_DATE_EPOCH`` (the home page's date) and whether it makes
+the site. :func:`inputs_key` digests all of them, and the corpus folder's place. A finished build writes its key, a digest of its
 files as it left them (path, size, modification time) and its report into
 ``<build>/state/build.json`` (:func:`record`); the next build with the same key finds the same files
 and stops there (:func:`previous_report`). A file removed, added or rewritten in the build folder, a
 missing or damaged record, or anything else changed means a whole build, as before.
 
-At 10,000 Q&As: reading the corpus (15 MB) and listing the build's 17,000 files, a few tenths of a
+At 10,000 Q&As: reading the corpus (15 MB) and listing the build's 17,000 files, about a tenth of a
 second, where the build itself takes several seconds even when it reuses everything.
 """
 from __future__ import annotations
@@ -37,7 +37,8 @@ def inputs_key(corpus_dir: Path, site: bool) -> str | None:
     h.update(f"{VERSION}\0{code_fingerprint()}\0{sys.version}\0{site}\0".encode())
     h.update(os.environ.get("SOURCE_DATE_EPOCH", "").strip().encode() + b"\0")
     h.update("\0".join(_packages()).encode() + b"\0")
-    h.update(os.fsencode(os.path.abspath(corpus_dir)) + b"\0")  # a document's record holds its path
+    # nothing a build makes depends on where the corpus is; a moved one is built once more all the same
+    h.update(os.fsencode(os.path.abspath(corpus_dir)) + b"\0")
     for rel, path in _files(Path(corpus_dir)):
         h.update(rel.encode("utf-8", "surrogateescape") + b"\0")
         try:
