@@ -115,7 +115,7 @@ class Analysis:
             for text in dict.fromkeys(first):
                 if text and text not in self.texts and (key := digest(text)) not in self._cache:
                     keys[text] = key
-            early = _started(list(keys), analysis._user_dic, pool)
+            early = _analyse(list(keys), analysis._user_dic, None, pool)
         for text in todo:
             if text in keys:  # sent already
                 continue
@@ -277,24 +277,18 @@ def _analyse_batch(job: tuple[str | None, list[str]]) -> tuple[list, list[bytes]
     return list(local), encoded
 
 
-def _started(texts: list[str], user_dic: str | None, pool):
-    """:func:`_analyse` in ``pool``, the batches sent now (not when the first result is asked for)."""
-    batches = [texts[i:i + BATCH] for i in range(0, len(texts), BATCH)]
-    return zip(batches, in_children(_analyse_batch, [(user_dic, b) for b in batches], 1, pool))
-
-
 def _analyse(texts: list[str], user_dic: str | None, workers: int | None, pool=None):
     """(batch, result of :func:`_analyse_batch`) for batches of ``texts``: in ``pool`` (the
-    build's, see :func:`kb.processes.workers`), else in ``workers`` processes forked now (None: two for
-    many texts, else one), or in this process (``workers=0``). Sudachi is loaded in the
-    workers, never in the build's own process."""
+    build's, see :func:`kb.processes.workers`; the batches are sent now, not when the first result
+    is asked for), else in ``workers`` processes forked when it is (None: two for many texts, else
+    one), or in this process (``workers=0``). Sudachi is loaded in the workers, never in the build's
+    own process."""
     if not texts:
-        return
+        return iter(())
     batches = [texts[i:i + BATCH] for i in range(0, len(texts), BATCH)]
     jobs = [(user_dic, b) for b in batches]
     if workers == 0 and pool is None:  # here: where loading Sudachi into this process does not matter
-        yield from zip(batches, map(_analyse_batch, jobs))
-        return
+        return zip(batches, map(_analyse_batch, jobs))
     if workers is None:
         workers = min(os.cpu_count() or 1, 2) if len(texts) >= MIN_PARALLEL else 1
-    yield from zip(batches, in_children(_analyse_batch, jobs, workers, pool))
+    return zip(batches, in_children(_analyse_batch, jobs, workers, pool))
