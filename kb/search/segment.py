@@ -26,10 +26,10 @@ from array import array
 from pathlib import Path
 
 from whoosh import index
-
-from ..sources.files import link_or_copy
 from whoosh.system import pack_uint
 from whoosh.util.numeric import byte_to_length, length_to_byte
+
+from ..sources.files import link_or_copy
 
 
 INDEX_NAME = "MAIN"  # Whoosh's default index name
