@@ -83,9 +83,9 @@ def build(corpus_dir: Path | str, build_dir: Path | str, *, site: bool = True, p
                 # made (each would walk all made so far: a tenth of their time at 10,000 Q&As, to free a few
                 # hundred objects), then out of its later passes (what is made later is collected)
                 gc.disable()
-                inputs = load_inputs(corpus_dir)
+                inputs = load_inputs(corpus_dir, pool)
                 step("load")
-                units = build_units(inputs.corpus, inputs.rules, inputs.services)
+                units = build_units(inputs.corpus, inputs.rules, inputs.services, pool)
                 gc.freeze()
                 if collecting:
                     gc.enable()

@@ -122,3 +122,56 @@ def test_alike_is_difflibs_ratio():
         assert rulings._alike(a, b, {}) is expected, (a, b)
         alike += expected
     assert 20 < alike < len(pairs) - 20  # both answers were exercised
+
+
+def test_what_the_memo_lacks_is_made_by_the_builds_workers(fresh_cache, corpus_copy, monkeypatch):
+    """A first load reads the documents in the worker processes (kb.processes.workers), and a
+    first build_units derives the units' texts there: the same corpus, units and memo as made
+    in this process."""
+    from kb.corpus import load
+    from kb.processes import workers
+    from kb.search import units
+
+    plain = load_corpus(corpus_copy, memo=False)
+    inputs = load_inputs(corpus_copy)
+    plain_units = build_units(plain, inputs.rules, inputs.services)
+    here: list[str] = []
+    monkeypatch.setattr(units, "PARALLEL_JOBS", 1)
+    monkeypatch.setattr(units, "CHUNK", 7)
+    with workers() as pool:
+        # patched after the fork: the workers run the real functions, this process records its calls
+        real_segmented, real_derived = load._segmented, units._derived
+        monkeypatch.setattr(load, "_segmented", lambda doc: here.append(doc.id) or real_segmented(doc))
+        monkeypatch.setattr(units, "_derived", lambda jobs, find: here.extend(jobs) or real_derived(jobs, find))
+        pooled = load_corpus(corpus_copy, pool=pool)
+        pooled_units = build_units(pooled, inputs.rules, inputs.services, pool)
+    assert here == []
+    same_corpus(pooled, plain)
+    assert pooled_units == plain_units
+    pooled.memo.save()
+    again = load_corpus(corpus_copy)
+    same_corpus(again, plain)
+    assert build_units(again, inputs.rules, inputs.services) == plain_units
+    assert here == [], "the second load and its units come from the memo the workers filled"
+
+
+def test_a_document_a_worker_fails_on_fails_the_load_as_without_workers(fresh_cache, corpus_copy, monkeypatch):
+    from kb.corpus import load
+    from kb.processes import workers
+
+    real = load._segmented
+    broken = sorted(p.stem for p in (corpus_copy / "documents").glob("*.toml"))[1]
+
+    def segmented(doc):
+        if doc.id == broken:
+            raise ValueError(f"cannot read {doc.id}")
+        return real(doc)
+
+    monkeypatch.setattr(load, "_segmented", segmented)
+    with workers() as pool:
+        try:
+            load_corpus(corpus_copy, pool=pool)
+        except ValueError as e:
+            assert str(e) == f"cannot read {broken}"
+        else:
+            raise AssertionError("the load did not fail")

@@ -110,11 +110,14 @@ class Corpus:
 
 
 def build_corpus(documents: list[Document], root: Path | None = None,
-                 workbooks: list[Workbook] | None = None, memo: Memo | None = None) -> Corpus:
+                 workbooks: list[Workbook] | None = None, memo: Memo | None = None, pool=None) -> Corpus:
     """The corpus of these documents and workbooks; ``memo``: what an earlier load made (see
-    :mod:`kb.corpus.memo`), to reuse and to add to."""
+    :mod:`kb.corpus.memo`), to reuse and to add to; ``pool``: worker processes
+    (:func:`kb.processes.workers`) that read the documents it lacks, side by side."""
     clauses: list[Clause] = []
     qas: list[QA] = []
+    if memo is not None and pool is not None:
+        memo.prepare(documents, _segmented_pickled, pool)
     for doc in documents:
         cl, found = memo.segmented(doc, _segmented) if memo is not None else _segmented(doc)
         clauses.extend(cl)
@@ -132,8 +135,19 @@ def _segmented(doc: Document) -> tuple[list[Clause], list[QA]]:
     return clauses, extract(doc, clauses)
 
 
-def load_corpus(root: Path | str | None = None, *, memo: bool = True) -> Corpus:
+def _segmented_pickled(doc: Document) -> bytes | None:
+    """In a worker: :func:`_segmented` pickled for the memo; None when it fails (the load makes it
+    again itself, and its error, a DataError naming file and line, is raised there)."""
+    import pickle
+
+    try:
+        return pickle.dumps(_segmented(doc), 5)
+    except Exception:
+        return None
+
+
+def load_corpus(root: Path | str | None = None, *, memo: bool = True, pool=None) -> Corpus:
     """The corpus under ``root``; with ``memo``, reusing what earlier loads cached (the build
-    saves it: :meth:`kb.corpus.memo.Memo.save`)."""
+    saves it: :meth:`kb.corpus.memo.Memo.save`), and what it lacks read in ``pool``'s workers."""
     root = Path(root) if root else default_corpus_dir()
-    return build_corpus(load_documents(root), root, load_workbooks(root), Memo.open() if memo else None)
+    return build_corpus(load_documents(root), root, load_workbooks(root), Memo.open() if memo else None, pool)

@@ -43,6 +43,9 @@ class Memo:
         self._keys: dict[str, bytes] = {}
         self._used_docs: set[str] = set()  # names of the document files this load used
         self._new_docs: dict[str, tuple] = {}  # name -> (clauses, Q&As) made by this load
+        self._ready: dict[str, bytes] = {}  # name -> (clauses, Q&As) pickled, made by workers (prepare)
+        self._pickled: dict[str, bytes] = {}  # the same, once used: saved as they are
+        self._names: dict[int, tuple[object, str]] = {}  # id(document) -> (it, its file's name)
         self._changed = False
 
     @classmethod
@@ -63,12 +66,38 @@ class Memo:
         return cls(folder, data if valid else None)
 
     # ---------------------------------------------------------------- documents
+    def prepare(self, docs: list, make_pickled, pool) -> None:
+        """Have ``pool``'s workers (:func:`kb.processes.workers`) make, side by side, what
+        :meth:`segmented` will be asked for the documents no earlier load made: ``make_pickled(doc)``
+        gives it pickled (None where making it failed: :meth:`segmented` then makes it here and
+        the error is raised as it would be without workers). Reading the corpus afresh (a first
+        build, a new code version) is then about half as long on two cores."""
+        names = [self._name(doc) for doc in docs]
+        todo = [(name, doc) for name, doc in zip(names, docs)
+                if name not in self._ready and not (self.folder is not None and (self.folder / name).exists())]
+        if len(todo) < 2:  # one document: as quick here as sent to a worker
+            return
+        for (name, _doc), made in zip(todo, pool.imap(make_pickled, [doc for _name, doc in todo])):
+            if made is not None:
+                self._ready[name] = made
+
+    def _name(self, doc) -> str:
+        known = self._names.get(id(doc))
+        if known is None or known[0] is not doc:
+            known = self._names[id(doc)] = doc, _digest(pickle.dumps(doc, 5)).hex() + ".pickle"
+        return known[1]
+
     def segmented(self, doc, make) -> tuple[list, list]:
         """``make(doc)`` -> (clauses, Q&As), or what it gave for the same document before: one file
-        per document, read only for the documents loaded (the memo's other parts are small)."""
-        name = _digest(pickle.dumps(doc, 5)).hex() + ".pickle"
+        per document, read only for the documents loaded (the memo's other parts are small), or
+        what a worker made of it (:meth:`prepare`)."""
+        name = self._name(doc)
         found = None
-        if self.folder is not None:
+        if (ready := self._ready.pop(name, None)) is not None:
+            found = pickle.loads(ready)
+            self._new_docs[name], self._pickled[name] = found, ready
+            self._changed = True
+        elif self.folder is not None:
             try:
                 found = pickle.loads((self.folder / name).read_bytes())
             except Exception:  # none yet, or damaged: made again
@@ -108,6 +137,27 @@ class Memo:
         self._used_made[key] = found
         return found
 
+    def made_all(self, jobs: list[tuple[tuple[str, ...], object]], make_all) -> list:
+        """:meth:`made` for many at once: ``jobs`` are (parts, job); those no earlier load made are
+        made by one call ``make_all([job, ...])`` -> their values in order (which may share them
+        out among worker processes)."""
+        keys = [_digest("\x1f".join(parts).encode("utf-8")) for parts, _job in jobs]
+        made, used = self._made, self._used_made
+        todo = {}  # key -> its job, once each
+        for key, (_parts, job) in zip(keys, jobs):
+            if key not in made and key not in used:
+                todo.setdefault(key, job)
+        if todo:
+            used.update(zip(todo, make_all(list(todo.values()))))
+            self._changed = True
+        out = []
+        for key in keys:
+            found = used.get(key)
+            if found is None:
+                found = used[key] = made[key]
+            out.append(found)
+        return out
+
     def _key(self, text: str) -> bytes:
         key = self._keys.get(text)
         if key is None:
@@ -125,7 +175,7 @@ class Memo:
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             for name, value in self._new_docs.items():
-                write_atomic(self.folder / name, pickle.dumps(value, 5))
+                write_atomic(self.folder / name, self._pickled.get(name) or pickle.dumps(value, 5))
             stale = [p for p in self.folder.glob("*.pickle") if p.name not in self._used_docs]
             if len(stale) <= len(self._used_docs):
                 pairs = {**{k: v for k, v in self._pairs.items() if k not in pairs}, **pairs}
@@ -143,4 +193,5 @@ class Memo:
         except OSError:
             pass
         self._pairs, self._made, self._new_docs, self._changed = pairs, made, {}, False
+        self._pickled = {}
 

@@ -37,14 +37,15 @@ def _require_files(corpus_dir: Path) -> None:
                                         "(start from the one in kaigo-kb's own corpus/)")
 
 
-def load_inputs(corpus_dir: Path | str) -> Inputs:
-    """Load and check everything the build needs; raises DataError or CheckError on bad data."""
+def load_inputs(corpus_dir: Path | str, pool=None) -> Inputs:
+    """Load and check everything the build needs; raises DataError or CheckError on bad data.
+    ``pool``: the build's workers (:func:`kb.processes.workers`), to read the documents side by side."""
     from ..rules.entries import RULES_DIR, check_rules, load_rules
     from ..rules.services import load_services
 
     corpus_dir = Path(corpus_dir)
     _require_files(corpus_dir)
-    corpus = load_corpus(corpus_dir)
+    corpus = load_corpus(corpus_dir, pool=pool)
     services = load_services(corpus_dir)
     rules = None
     rules_dir = corpus_dir / RULES_DIR

@@ -125,36 +125,84 @@ def _qa_data(q, corpus: Corpus, crumbs: list[str], headline: str) -> dict:
     return data
 
 
-def _remembered(corpus: Corpus):
-    """(parts, make) -> make(), reusing what an earlier build made from the same texts (the
-    corpus's :class:`~kb.corpus.memo.Memo`), or made now when there is none."""
-    memo = corpus.memo
-    return memo.made if memo is not None else (lambda parts, make: make())
+def _derived(jobs: list[tuple], find_services) -> list[tuple]:
+    """What a clause's or a ruling's unit takes from its texts alone (search texts, the services
+    they name, a ruling's headline), for each job of :func:`build_units`."""
+    out = []
+    for job in jobs:
+        if job[0] == "clause":
+            _kind, crumbs, body, described = job
+            out.append((search_text(crumbs), find_services(crumbs + " " + body), search_text(" ".join(described))))
+        else:
+            _kind, crumbs, question, answer, described = job
+            out.append((search_text(crumbs), search_text(question), search_text(answer),
+                        search_text(" ".join(described)), find_services(crumbs + " " + question + " " + answer),
+                        qa_headline(question)))
+    return out
 
 
-def build_units(corpus: Corpus, rules=None, services=None) -> list[Unit]:
-    find_services, services_key = _service_finder(services)
-    made = _remembered(corpus)
+_finders: dict[str, object] = {}  # in a worker: the service finder of each service list (by its key)
+
+
+def _derived_in_worker(chunk: tuple) -> list[tuple]:
+    services_key, services, jobs = chunk
+    find = _finders.get(services_key)
+    if find is None:
+        find = _finders[services_key] = _service_finder(services)[0]
+    return _derived(jobs, find)
+
+
+PARALLEL_JOBS = 2000  # fewer units to derive than this are derived here: sending them costs about as much
+CHUNK = 500  # units a worker derives at a time
+
+
+def _derive_all(jobs: list[tuple], services, finder: tuple, pool) -> list[tuple]:
+    """:func:`_derived` of every job, in ``pool``'s workers when there are many (a first build:
+    16,000 units at 10,000 Q&As, about a second and a half in one process)."""
+    find_services, services_key = finder
+    if pool is None or len(jobs) < PARALLEL_JOBS:
+        return _derived(jobs, find_services)
+    chunks = [(services_key, services, jobs[i:i + CHUNK]) for i in range(0, len(jobs), CHUNK)]
+    return [value for part in pool.imap(_derived_in_worker, chunks) for value in part]
+
+
+def build_units(corpus: Corpus, rules=None, services=None, pool=None) -> list[Unit]:
+    """Every search unit of the corpus and the rules. What a unit takes from its texts alone
+    is reused from the corpus's :class:`~kb.corpus.memo.Memo` where an earlier build made it from
+    the same texts; the rest is made now, in ``pool``'s workers (:func:`kb.processes.workers`)
+    when there is much of it."""
+    finder = _service_finder(services)
+    services_key = finder[1]
     units: list[Unit] = []
     sections = _short_sections(corpus)
+    clauses, jobs = [], []
     for c in corpus.clauses:
         if c.kind == "qa":
             continue
         doc = corpus.docs_by_id[c.doc_id]
-        rec = clause_dict(c, corpus)
         crumbs = " > ".join(c.breadcrumb)
-        title = doc.title + (" > " + crumbs if crumbs else "")
         kind, display, body = c.kind, c.display, c.search
         if c.id in sections:
             # a heading over a few short items (a slide): the answer is the whole list
             kind = "section"
             display = "\n".join([c.display, *(d.display for d in sections[c.id])])
             body = " ".join([c.search, *(d.search for d in sections[c.id])])
+        described = (doc.title, doc.issuer, doc.kind, doc.date_printed)
+        clauses.append((c, doc, crumbs, kind, display, body))
+        jobs.append((("clause-unit", services_key, crumbs, body, *described), ("clause", crumbs, body, described)))
+    for q in corpus.qas:
+        crumbs = " ".join(x for x in (q.service, q.topic) if x)
+        described = (q.citation, *_notice_words(q))
+        jobs.append((("qa-unit", services_key, crumbs, q.question, q.answer, *described),
+                     ("qa", crumbs, q.question, q.answer, described)))
+    memo = corpus.memo
+    make_all = lambda todo: _derive_all(todo, services, finder, pool)  # noqa: E731
+    derived = iter(memo.made_all(jobs, make_all) if memo is not None else make_all([job for _parts, job in jobs]))
+    for (c, doc, crumbs, kind, display, body), (heading, found, source) in zip(clauses, derived):
+        rec = clause_dict(c, corpus)
+        title = doc.title + (" > " + crumbs if crumbs else "")
         # a heading is its own title; other text goes under its nearest heading, else its document
         own = c.title if kind in ("heading", "section") else (c.breadcrumb[-1] if c.breadcrumb else "")
-        described = (doc.title, doc.issuer, doc.kind, doc.date_printed)
-        heading, found, source = made(("clause-unit", services_key, crumbs, body, *described), lambda: (
-            search_text(crumbs), find_services(crumbs + " " + body), search_text(" ".join(described))))
         data = {
             "id": c.id, "kind": kind, "title": title, "text": display,
             "citation": rec["citation"], "breadcrumb": list(c.breadcrumb), "source": rec["source"],
@@ -167,15 +215,9 @@ def build_units(corpus: Corpus, rules=None, services=None) -> list[Unit]:
             question="", body=body, date=doc.date, services=found, source=source,
             category=data["category"], data=data,
         ))
-    for q in corpus.qas:
+    for q, (heading, question, body, source, named, headline) in zip(corpus.qas, derived):
         crumbs = [x for x in (q.service, q.topic) if x]
         mapped, excluded = _workbook_services(q, services)
-        described = (q.citation, *_notice_words(q))
-        heading, question, body, source, named, headline = made(
-            ("qa-unit", services_key, " ".join(crumbs), q.question, q.answer, *described), lambda: (
-                search_text(" ".join(crumbs)), search_text(q.question), search_text(q.answer),
-                search_text(" ".join(described)), find_services(" ".join(crumbs) + " " + q.question + " " + q.answer),
-                qa_headline(q.question)))
         units.append(Unit(
             # no title: the series title (「…介護報酬改定に関するＱ＆Ａ」, on every ruling) says only
             # where a ruling came from, so it is searched with the source, at a low weight
