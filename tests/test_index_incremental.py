@@ -298,3 +298,38 @@ def test_a_new_volume_reads_only_its_own_units_into_postings(tmp_path, fresh_cac
         (corpus / "documents" / f"tiny-notice.{x}").unlink()
     build_index(corpus, tmp_path / "b2", previous=tmp_path / "b1")
     assert read[0] == max(read)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_postings_merged_with_units_added_anywhere_are_the_postings_made_afresh(seed):
+    """reuse._merged (previous postings renumbered in stretches, the added units' spliced in by
+    runs) against analysed.postings of all the texts: the same documents and counts per term."""
+    import random
+
+    from kb.search.analysed import postings
+
+    rng = random.Random(seed)
+    words = [f"w{i}" for i in range(30)]
+    old_texts = [" ".join(rng.choices(words, k=rng.randint(0, 12))) for _ in range(rng.randint(1, 400))]
+    new_texts = list(old_texts)
+    for _ in range(rng.randint(1, 4)):  # runs of added units, anywhere (before the first too)
+        at = rng.randint(0, len(new_texts))
+        new_texts[at:at] = [" ".join(rng.choices(words + ["fresh"], k=rng.randint(1, 9)))
+                            for _ in range(rng.randint(1, 30))]
+    # which new units are the old ones (the same texts in the same order) and which were added
+    placed, n = [], 0
+    marked = set()
+    for i, t in enumerate(new_texts):
+        if n < len(old_texts) and t is old_texts[n]:
+            placed.append(i)
+            marked.add(i)
+            n += 1
+    added = [i for i in range(len(new_texts)) if i not in marked]
+    terms = str.split
+    old_post, old_lengths = postings(old_texts, terms)
+    saved = ({t: (bytes(d), bytes(f)) for t, (d, f) in old_post.items()}, bytes(memoryview(__import__("array").array("I", old_lengths))))
+    fresh = postings([new_texts[i] for i in added], terms)
+    merged, lengths = reuse._merged(saved, placed, fresh, added, len(new_texts))
+    want, want_lengths = postings(new_texts, terms)
+    assert lengths == want_lengths
+    assert {t: (list(d), list(f)) for t, (d, f) in merged.items()} == {t: (list(d), list(f)) for t, (d, f) in want.items()}
