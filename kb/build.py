@@ -85,17 +85,19 @@ def build(corpus_dir: Path | str, build_dir: Path | str, *, site: bool = True, p
                 gc.disable()
                 inputs = load_inputs(corpus_dir, pool)
                 step("load")
-                units = build_units(inputs.corpus, inputs.rules, inputs.services, pool)
+                user_dic = prepare_analysis(tmp / "index", inputs)
+                # each text analysed once, and only when no earlier build did (kb.search.analysed): the
+                # units' texts sent to the workers as soon as they are known, analysed while the units
+                # are made; then each word form alone, for reading queries (kb.search.vocab)
+                tokens = Analysis.cached()
+                units = build_units(inputs.corpus, inputs.rules, inputs.services, pool,
+                                    texts_known=lambda texts: tokens.send(texts, pool))
                 gc.freeze()
                 if collecting:
                     gc.enable()
                 step("units")
-                user_dic = prepare_analysis(tmp / "index", inputs)
-                # each text analysed once, and only when no earlier build did (kb.search.analysed);
-                # then each word form alone, for reading queries (kb.search.vocab)
                 words = _words(inputs, units)
-                tokens = Analysis.cached().add([*searchable_texts(units), *words], pool=pool, progress=progress,
-                                               first=_new_texts(inputs.corpus, units))
+                tokens.add([*searchable_texts(units), *words], pool=pool, progress=progress)
                 forms = tokens.forms(searchable_texts(units)) | set(words)
                 tokens.add(forms, pool=pool, progress=progress)
                 step("analysis")
@@ -176,17 +178,6 @@ def _remember(corpus, tokens) -> None:
     if corpus.memo is not None:
         corpus.memo.save()
     tokens.save()
-
-
-def _new_texts(corpus, units) -> list[str]:
-    """The searched texts of the documents read afresh (kb.corpus.memo): likely new to the analysis
-    too, so they are analysed while the analysis cache is searched for the others."""
-    if corpus.memo is None:
-        return []
-    from .search.units import searchable_texts
-
-    fresh = corpus.memo.made_now()
-    return list(searchable_texts([u for u in units if u.doc_id in fresh])) if fresh else []
 
 
 def _words(inputs, units) -> list[str]:

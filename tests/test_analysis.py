@@ -71,3 +71,27 @@ def test_thesaurus_data(tmp_path):
     with pytest.raises(DataError) as e:
         load_thesaurus(tmp_path)
     assert e.value.field == "term[0].targets"
+
+
+def test_texts_sent_early_are_read_by_the_next_add_as_a_plain_analysis(fresh_cache):
+    """Analysis.send (the build sends its units' texts before it makes them): the texts the cache
+    holds are taken at once, the others analysed in the workers; add() reads them, and analyses
+    only what was not sent. The same words as analysing all of them in one add()."""
+    from kb.processes import workers
+    from kb.search.analysed import Analysis
+
+    cached = ["短期入所生活介護の算定について", "協力医療機関連携加算"]
+    first = Analysis.cached().add(cached, workers=0)
+    first.save()
+    texts = [*cached, "看取り介護加算の要件", "夜勤職員配置加算", ""]
+    plain = Analysis().add(texts, workers=0)
+    with workers() as pool:
+        early = Analysis.cached()
+        early.send(texts[:4], pool)
+        assert set(early.texts) == set(cached)  # from the cache, at once; the rest with the workers
+        early.add(texts, pool=pool)
+    for text in texts:
+        assert early.tokens(text) == plain.tokens(text)
+    from kb.search.analysed import digest
+
+    assert set(early._fresh) == {digest(t) for t in texts[2:4]}  # analysed once, the new ones only

@@ -109,10 +109,6 @@ class Memo:
         self._used_docs.add(name)
         return found
 
-    def made_now(self) -> set[str]:
-        """The ids of the documents this load read afresh (none before gave them): new or changed."""
-        return {x.doc_id for clauses, qas in self._new_docs.values() for x in (*clauses, *qas)}
-
     # ---------------------------------------------------------------- question pairs
     def alike(self, a: str, b: str, compare) -> bool:
         """``compare(a, b)``, or its answer for the same two texts before (in either order)."""

@@ -52,6 +52,8 @@ class Analysis:
         self._cache_path: Path | None = None
         self._hits: set[bytes] = set()  # the cache's entries this analysis used
         self._fresh: dict[bytes, bytes] = {}  # digest -> encoded pairs of the texts analysed now
+        self._sent: dict[str, bytes] = {}  # text -> digest: sent to the workers by send(), read by add()
+        self._pending: list = []  # what send() started (see _analyse)
 
     # ---------------------------------------------------------------- reading
     def tokens(self, text: str) -> list | None:
@@ -102,20 +104,37 @@ class Analysis:
             self.words.append(word)
         return i
 
-    def add(self, texts: Iterable[str], *, workers: int | None = None, pool=None, progress=None,
-            first: Iterable[str] = ()) -> "Analysis":
+    def send(self, texts: Iterable[str], pool) -> None:
+        """Start the analysis of ``texts`` early: those the cache holds are taken now, the others
+        go to ``pool``'s workers at once, and the next :meth:`add` reads what they made. The build
+        sends its units' texts as soon as it knows them, so the workers analyse while it makes
+        its units. Nothing is done without a pool."""
+        if pool is None:
+            return
+        missing = []
+        for text in dict.fromkeys(texts):
+            if not text or text in self.texts or text in self._sent:
+                continue
+            key = digest(text)
+            found = self._cache.get(key)
+            if found is None:
+                self._sent[text] = key
+                missing.append(text)
+            else:
+                self._hits.add(key)
+                pairs = array("I")
+                pairs.frombytes(found)
+                self.texts[text] = pairs
+        if missing:
+            self._pending.append(_analyse(missing, analysis._user_dic, None, pool))
+
+    def add(self, texts: Iterable[str], *, workers: int | None = None, pool=None, progress=None) -> "Analysis":
         """Analyse the texts not held yet: from the cache, else with Sudachi (``workers``,
-        ``pool``: see :func:`_analyse`). ``first``: texts likely new (a new document's): those the
-        cache lacks go to the ``pool`` before the cache is searched for the others, which this
-        process does while the workers read them."""
+        ``pool``: see :func:`_analyse`), and read what :meth:`send` started."""
         todo = [t for t in dict.fromkeys(texts) if t and t not in self.texts]
-        missing, keys = [], {}
-        early = iter(())
-        if pool is not None:
-            for text in dict.fromkeys(first):
-                if text and text not in self.texts and (key := digest(text)) not in self._cache:
-                    keys[text] = key
-            early = _analyse(list(keys), analysis._user_dic, None, pool)
+        missing, keys = [], dict(self._sent)
+        early = chain.from_iterable(self._pending)
+        self._sent, self._pending = {}, []
         for text in todo:
             if text in keys:  # sent already
                 continue
@@ -129,7 +148,8 @@ class Analysis:
                 pairs = array("I")
                 pairs.frombytes(found)
                 self.texts[text] = pairs
-        done = len(todo) - len(keys)
+        done = sum(1 for t in todo if t not in keys)  # held already, or from the cache
+        total = done + len(keys)  # and those the workers read
         for batch, (words, encoded) in chain(early, _analyse(missing, analysis._user_dic, workers, pool)):
             remap = [self._id(w) for w in words]
             for text, data in zip(batch, encoded):
@@ -140,7 +160,7 @@ class Analysis:
                 self._fresh[keys[text]] = pairs.tobytes()
             done += len(batch)
             if progress:
-                progress("analysis", done, len(todo))
+                progress("analysis", done, total)
         return self
 
     # ---------------------------------------------------------------- the cache

@@ -166,11 +166,13 @@ def _derive_all(jobs: list[tuple], services, finder: tuple, pool) -> list[tuple]
     return [value for part in pool.imap(_derived_in_worker, chunks) for value in part]
 
 
-def build_units(corpus: Corpus, rules=None, services=None, pool=None) -> list[Unit]:
+def build_units(corpus: Corpus, rules=None, services=None, pool=None, texts_known=None) -> list[Unit]:
     """Every search unit of the corpus and the rules. What a unit takes from its texts alone
     is reused from the corpus's :class:`~kb.corpus.memo.Memo` where an earlier build made it from
     the same texts; the rest is made now, in ``pool``'s workers (:func:`kb.processes.workers`)
-    when there is much of it."""
+    when there is much of it. ``texts_known``: called with the searched texts of the clauses' and
+    rulings' units (:func:`searchable_texts` of them, in order) as soon as they are known, before
+    the units are made (the build starts their analysis then)."""
     finder = _service_finder(services)
     services_key = finder[1]
     units: list[Unit] = []
@@ -197,7 +199,10 @@ def build_units(corpus: Corpus, rules=None, services=None, pool=None) -> list[Un
                      ("qa", crumbs, q.question, q.answer, described)))
     memo = corpus.memo
     make_all = lambda todo: _derive_all(todo, services, finder, pool)  # noqa: E731
-    derived = iter(memo.made_all(jobs, make_all) if memo is not None else make_all([job for _parts, job in jobs]))
+    values = memo.made_all(jobs, make_all) if memo is not None else make_all([job for _parts, job in jobs])
+    if texts_known is not None:  # the units' searched texts, before the units are made
+        texts_known(_searched(clauses, values))
+    derived = iter(values)
     for (c, doc, crumbs, kind, display, body), (heading, found, source) in zip(clauses, derived):
         rec = clause_dict(c, corpus)
         title = doc.title + (" > " + crumbs if crumbs else "")
@@ -244,6 +249,17 @@ def build_units(corpus: Corpus, rules=None, services=None, pool=None) -> list[Un
                 services=sorted(set(r.services)), category=RULE_CATEGORY, data=data,
             ))
     return units
+
+
+def _searched(clauses: list[tuple], values: list[tuple]) -> list[str]:
+    """The searched texts (:data:`SEARCH_FIELDS`, in order) of the clauses' and rulings' units to
+    be made from ``clauses`` (build_units's) and the values derived for them and for the rulings."""
+    out = []
+    for (_c, _doc, _crumbs, _kind, _display, body), (heading, _found, source) in zip(clauses, values):
+        out += ("", heading, "", body, source)
+    for heading, question, body, source, _named, _headline in values[len(clauses):]:
+        out += ("", heading, question, body, source)
+    return out
 
 
 def searchable_texts(units: list[Unit]) -> Iterator[str]:
