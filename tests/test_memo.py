@@ -148,6 +148,9 @@ def test_what_the_memo_lacks_is_made_by_the_builds_workers(fresh_cache, corpus_c
     assert here == []
     same_corpus(pooled, plain)
     assert pooled_units == plain_units
+    # a text the workers sent back unchanged is the corpus's own string, not their copy
+    unchanged = [u for u in pooled_units if u.kind == "qa" and u.body == pooled.qas_by_id[u.id].answer]
+    assert unchanged and all(u.body is pooled.qas_by_id[u.id].answer for u in unchanged)
     pooled.memo.save()
     again = load_corpus(corpus_copy)
     same_corpus(again, plain)

@@ -135,15 +135,27 @@ def _segmented(doc: Document) -> tuple[list[Clause], list[QA]]:
     return clauses, extract(doc, clauses)
 
 
-def _segmented_pickled(doc: Document) -> bytes | None:
-    """In a worker: :func:`_segmented` pickled for the memo; None when it fails (the load makes it
-    again itself, and its error, a DataError naming file and line, is raised there)."""
+def _segmented_pickled(job: tuple) -> tuple[bytes, bool] | None:
+    """In a worker: :func:`_segmented` of a document pickled for the memo, and whether it was
+    written to the memo's file (``job``: (document, that file's path or None)); None when it fails
+    (the load makes it again itself, and its error, a DataError naming file and line, is raised there)."""
     import pickle
 
+    from ..sources.files import write_atomic
+
+    doc, path = job
     try:
-        return pickle.dumps(_segmented(doc), 5)
+        data = pickle.dumps(_segmented(doc), 5)
     except Exception:
         return None
+    written = False
+    if path is not None:
+        try:
+            write_atomic(Path(path), data)
+            written = True
+        except OSError:  # saved with the rest at the build's end (kb.corpus.memo.Memo.save)
+            pass
+    return data, written
 
 
 def load_corpus(root: Path | str | None = None, *, memo: bool = True, pool=None) -> Corpus:

@@ -44,7 +44,9 @@ class Memo:
         self._used_docs: set[str] = set()  # names of the document files this load used
         self._new_docs: dict[str, tuple] = {}  # name -> (clauses, Q&As) made by this load
         self._ready: dict[str, bytes] = {}  # name -> (clauses, Q&As) pickled, made by workers (prepare)
-        self._pickled: dict[str, bytes] = {}  # the same, once used: saved as they are
+        self._coming: dict[str, None] = {}  # names of the documents sent to the workers, in order
+        self._results = iter(())  # what the workers make of them, in the same order
+        self._written: set[str] = set()  # names of the document files the workers wrote already
         self._names: dict[int, tuple[object, str]] = {}  # id(document) -> (it, its file's name)
         self._changed = False
 
@@ -68,18 +70,41 @@ class Memo:
     # ---------------------------------------------------------------- documents
     def prepare(self, docs: list, make_pickled, pool) -> None:
         """Have ``pool``'s workers (:func:`kb.processes.workers`) make, side by side, what
-        :meth:`segmented` will be asked for the documents no earlier load made: ``make_pickled(doc)``
-        gives it pickled (None where making it failed: :meth:`segmented` then makes it here and
-        the error is raised as it would be without workers). Reading the corpus afresh (a first
-        build, a new code version) is then about half as long on two cores."""
+        :meth:`segmented` will be asked for the documents no earlier load made:
+        ``make_pickled((doc, path))`` gives it pickled and writes it to ``path`` (the document's
+        file in this memo's folder; None: nowhere), or None where making it failed (:meth:`segmented`
+        then makes it here, and the error is raised as it would be without workers). Reading the
+        corpus afresh (a first build, a new code version) is then about half as long on two cores."""
+        self._receive(None)  # what an earlier call sent
         names = [self._name(doc) for doc in docs]
-        todo = [(name, doc) for name, doc in zip(names, docs)
-                if name not in self._ready and not (self.folder is not None and (self.folder / name).exists())]
+        todo = list({name: doc for name, doc in zip(names, docs)  # (a document twice: made once)
+                     if name not in self._ready and not (self.folder is not None and (self.folder / name).exists())}.items())
         if len(todo) < 2:  # one document: as quick here as sent to a worker
             return
-        for (name, _doc), made in zip(todo, pool.imap(make_pickled, [doc for _name, doc in todo])):
+        folder = self.folder
+        try:
+            if folder is not None:
+                folder.mkdir(parents=True, exist_ok=True)
+        except OSError:  # a cache that cannot be written: the documents are made all the same
+            folder = None
+        jobs = [(doc, str(folder / name) if folder is not None else None) for name, doc in todo]
+        self._results = pool.imap(make_pickled, jobs)  # sent now, read as segmented() asks (in order)
+        self._coming = dict.fromkeys(name for name, _doc in todo)
+
+    def _receive(self, name: str | None) -> bytes | None:
+        """What a worker made of the document ``name`` (prepare): the results read up to it (all of
+        them for None), the others kept for later."""
+        while self._coming and (name is None or name in self._coming):
+            got = next(iter(self._coming))
+            del self._coming[got]
+            made = next(self._results)
             if made is not None:
-                self._ready[name] = made
+                self._ready[got], written = made
+                if written:
+                    self._written.add(got)
+            if got == name:
+                break
+        return self._ready.pop(name, None) if name is not None else None
 
     def _name(self, doc) -> str:
         known = self._names.get(id(doc))
@@ -93,9 +118,9 @@ class Memo:
         what a worker made of it (:meth:`prepare`)."""
         name = self._name(doc)
         found = None
-        if (ready := self._ready.pop(name, None)) is not None:
+        if (ready := self._receive(name)) is not None:
             found = pickle.loads(ready)
-            self._new_docs[name], self._pickled[name] = found, ready
+            self._new_docs[name] = found
             self._changed = True
         elif self.folder is not None:
             try:
@@ -171,7 +196,8 @@ class Memo:
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             for name, value in self._new_docs.items():
-                write_atomic(self.folder / name, self._pickled.get(name) or pickle.dumps(value, 5))
+                if name not in self._written:  # (a worker wrote the others: prepare)
+                    write_atomic(self.folder / name, pickle.dumps(value, 5))
             stale = [p for p in self.folder.glob("*.pickle") if p.name not in self._used_docs]
             if len(stale) <= len(self._used_docs):
                 pairs = {**{k: v for k, v in self._pairs.items() if k not in pairs}, **pairs}
@@ -189,5 +215,4 @@ class Memo:
         except OSError:
             pass
         self._pairs, self._made, self._new_docs, self._changed = pairs, made, {}, False
-        self._pickled = {}
 

@@ -163,7 +163,28 @@ def _derive_all(jobs: list[tuple], services, finder: tuple, pool) -> list[tuple]
     if pool is None or len(jobs) < PARALLEL_JOBS:
         return _derived(jobs, find_services)
     chunks = [(services_key, services, jobs[i:i + CHUNK]) for i in range(0, len(jobs), CHUNK)]
-    return [value for part in pool.imap(_derived_in_worker, chunks) for value in part]
+    return _sharing(jobs, [value for part in pool.imap(_derived_in_worker, chunks) for value in part])
+
+
+def _sharing(jobs: list[tuple], values: list[tuple]) -> list[tuple]:
+    """Values made in workers, with the texts they hold unchanged from their job's (a search text
+    is its text where normalizing changes nothing) as the job's own strings, and the services'
+    names shared, as :func:`_derived` makes them here: the copies that came from the workers
+    weighed 20 MB at 10,000 Q&As (and in every process forked after)."""
+    names: dict[str, str] = {}
+    out = []
+    for job, value in zip(jobs, values):
+        if job[0] == "clause":
+            crumbs = job[1]
+            heading, found, source = value
+            out.append((crumbs if heading == crumbs else heading, [names.setdefault(n, n) for n in found], source))
+        else:
+            _kind, crumbs, question, answer, _described = job
+            heading, asked, body, source, named, headline = value
+            out.append((crumbs if heading == crumbs else heading, question if asked == question else asked,
+                        answer if body == answer else body, source, [names.setdefault(n, n) for n in named],
+                        question if headline == question else headline))
+    return out
 
 
 def build_units(corpus: Corpus, rules=None, services=None, pool=None, texts_known=None) -> list[Unit]:
