@@ -1,4 +1,5 @@
-"""A rebuild after one added volume, timed for two versions of kaigo-kb in alternation.
+"""A rebuild after one added volume (or, with ``--clean``, a clean build), timed for two versions of
+kaigo-kb in alternation.
 
 This machine is shared: the same rebuild takes 5 s one hour and 9 s the next. Two versions measured
 an hour apart tell nothing; measured in turns, each pair a few seconds apart, their ratio holds.
@@ -13,6 +14,12 @@ back, the previous pair's volume removed, volume 900 + n added (the same for bot
 timed in a fresh process. The order alternates between pairs; a first pair is not recorded. Printed:
 every run, the medians of the wall time and of the CPU (user + system, the build's processes
 together), and new / old.
+
+``--clean``: each run a clean build of the synthetic corpus into a new folder with an empty cache (but
+the compiled user dictionary, as bench/run.py's build). No run's files are removed until the end:
+on this machine's file system (ext4 without a journal) creating a file right after many were deleted
+costs up to ten times more (the inode allocator steps over each recently freed inode), which would
+slow whichever tree ran after a removal.
 """
 from __future__ import annotations
 
@@ -35,13 +42,14 @@ import synth  # noqa: E402
 BUILD = "import sys; from kb.build import build; build(sys.argv[1], sys.argv[2])"
 
 
-def run_build(tree: Path, place: Path) -> tuple[float, float]:
-    """(wall seconds, CPU seconds of the process and its children) of one build."""
+def run_build(tree: Path, place: Path, corpus: Path | None = None) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of the process and its children) of one build of ``corpus``
+    (default: the place's) into ``place / "build"``, with the cache ``place / "cache"``."""
     env = {**os.environ, "PYTHONPATH": str(tree), "KAIGO_KB_CACHE": str(place / "cache")}
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-c", BUILD, str(place / "corpus"), str(place / "build")], env=env, check=True,
-                   cwd=tree, capture_output=True)
+    subprocess.run([sys.executable, "-c", BUILD, str(corpus or place / "corpus"), str(place / "build")], env=env,
+                   check=True, cwd=tree, capture_output=True)
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -67,6 +75,18 @@ def trial(tree: Path, place: Path, volume: int, previous: int | None, seed: int)
     return run_build(tree, place)
 
 
+def clean_trial(tree: Path, place: Path, corpus: Path) -> tuple[float, float]:
+    """A clean build into the new folder ``place``, its cache empty but for the user dictionaries."""
+    from kb.locations import cache_dir
+
+    (place / "cache").mkdir(parents=True)
+    shared = cache_dir()
+    if shared is not None:
+        (shared / "userdic").mkdir(parents=True, exist_ok=True)
+        (place / "cache" / "userdic").symlink_to(shared / "userdic")
+    return run_build(tree, place, corpus)
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("old", type=Path)
@@ -74,6 +94,7 @@ def main(argv=None) -> None:
     ap.add_argument("--qas", type=int, default=10000)
     ap.add_argument("--pairs", type=int, default=5)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--clean", action="store_true", help="time clean builds instead of rebuilds")
     ap.add_argument("--work", type=Path, help="keep corpora and builds here (default: a temporary folder)")
     ap.add_argument("--out", type=Path, help="write the runs and medians as JSON")
     args = ap.parse_args(argv)
@@ -88,19 +109,23 @@ def main(argv=None) -> None:
         synth.generate(corpus, args.qas, per_volume=100, seed=args.seed)
         for name, tree in trees.items():
             shutil.rmtree(work / name, ignore_errors=True)
-            print(f"[{name}] clean build and a build with nothing changed …", file=sys.stderr, flush=True)
-            prepare(tree, work / name, corpus)
+            if not args.clean:
+                print(f"[{name}] clean build and a build with nothing changed …", file=sys.stderr, flush=True)
+                prepare(tree, work / name, corpus)
         runs: dict[str, list] = {"old": [], "new": []}
         for n in range(args.pairs + 1):  # the first pair unrecorded: a tree's first rebuild may compile
             order = ["old", "new"] if n % 2 == 0 else ["new", "old"]  # a user dictionary
             for name in order:
-                wall, cpu = trial(trees[name], work / name, 900 + n, 900 + n - 1 if n else None, args.seed)
+                if args.clean:
+                    wall, cpu = clean_trial(trees[name], work / name / f"run-{n}", corpus)
+                else:
+                    wall, cpu = trial(trees[name], work / name, 900 + n, 900 + n - 1 if n else None, args.seed)
                 if n:
                     runs[name].append({"seconds": round(wall, 2), "cpu": round(cpu, 2)})
                 print(f"pair {n}{' (warm-up)' if not n else ''} {name}: {wall:.2f} s, CPU {cpu:.2f} s",
                       file=sys.stderr, flush=True)
         med = {name: {k: statistics.median(r[k] for r in rs) for k in ("seconds", "cpu")} for name, rs in runs.items()}
-        out = {"qas": args.qas, "pairs": args.pairs, "trees": {k: str(v) for k, v in trees.items()}, "runs": runs,
+        out = {"qas": args.qas, "pairs": args.pairs, "clean": args.clean, "trees": {k: str(v) for k, v in trees.items()}, "runs": runs,
                "median": med, "new_over_old": {k: round(med["new"][k] / med["old"][k], 2) for k in ("seconds", "cpu")}}
         print(json.dumps(out, indent=2))
         if args.out:
