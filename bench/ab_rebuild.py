@@ -125,7 +125,8 @@ def main(argv=None) -> None:
                 print(f"pair {n}{' (warm-up)' if not n else ''} {name}: {wall:.2f} s, CPU {cpu:.2f} s",
                       file=sys.stderr, flush=True)
         med = {name: {k: statistics.median(r[k] for r in rs) for k in ("seconds", "cpu")} for name, rs in runs.items()}
-        out = {"qas": args.qas, "pairs": args.pairs, "clean": args.clean, "trees": {k: str(v) for k, v in trees.items()}, "runs": runs,
+        out = {"qas": args.qas, "pairs": args.pairs, "clean": args.clean,
+               "trees": {k: str(v) for k, v in trees.items()}, "runs": runs,
                "median": med, "new_over_old": {k: round(med["new"][k] / med["old"][k], 2) for k in ("seconds", "cpu")}}
         print(json.dumps(out, indent=2))
         if args.out:

@@ -305,6 +305,7 @@ def test_postings_merged_with_units_added_anywhere_are_the_postings_made_afresh(
     """reuse._merged (previous postings renumbered in stretches, the added units' spliced in by
     runs) against analysed.postings of all the texts: the same documents and counts per term."""
     import random
+    from array import array
 
     from kb.search.analysed import postings
 
@@ -327,9 +328,12 @@ def test_postings_merged_with_units_added_anywhere_are_the_postings_made_afresh(
     added = [i for i in range(len(new_texts)) if i not in marked]
     terms = str.split
     old_post, old_lengths = postings(old_texts, terms)
-    saved = ({t: (bytes(d), bytes(f)) for t, (d, f) in old_post.items()}, bytes(memoryview(__import__("array").array("I", old_lengths))))
+    saved = ({t: (bytes(d), bytes(f)) for t, (d, f) in old_post.items()}, array("I", old_lengths).tobytes())
     fresh = postings([new_texts[i] for i in added], terms)
     merged, lengths = reuse._merged(saved, placed, fresh, added, len(new_texts))
     want, want_lengths = postings(new_texts, terms)
     assert lengths == want_lengths
-    assert {t: (list(d), list(f)) for t, (d, f) in merged.items()} == {t: (list(d), list(f)) for t, (d, f) in want.items()}
+    def plain(post):
+        return {t: (list(d), list(f)) for t, (d, f) in post.items()}
+
+    assert plain(merged) == plain(want)

@@ -76,9 +76,11 @@ class Memo:
         then makes it here, and the error is raised as it would be without workers). Reading the
         corpus afresh (a first build, a new code version) is then about half as long on two cores."""
         self._receive(None)  # what an earlier call sent
-        names = [self._name(doc) for doc in docs]
-        todo = list({name: doc for name, doc in zip(names, docs)  # (a document twice: made once)
-                     if name not in self._ready and not (self.folder is not None and (self.folder / name).exists())}.items())
+        def known(name: str) -> bool:
+            return name in self._ready or (self.folder is not None and (self.folder / name).exists())
+
+        # (a document given twice is made once)
+        todo = list({name: doc for doc in docs if not known(name := self._name(doc))}.items())
         if len(todo) < 2:  # one document: as quick here as sent to a worker
             return
         folder = self.folder
