@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Callable
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 
 from ..locations import PACKAGE_ROOT
 from ..processes import in_background
@@ -40,8 +41,26 @@ def environment() -> Environment:
         undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
         bytecode_cache=_bytecode_cache(),
     )
-    env.globals.update(paths=paths, views=views, entry_kinds=ENTRY_KINDS)
+    env.globals.update(paths=paths, views=views, entry_kinds=ENTRY_KINDS, qa_rows=_qa_rows(env))
     return env
+
+
+def _qa_rows(env: Environment):
+    """``qa_rows(qas, root)``: the rulings' rows of a list (``_qa_row.html``), each rendered once per
+    ruling and page depth and reused: a ruling's row stands on its volume's page and on the page of that
+    volume of each of its services and rules (176,000 rows at 10,000 Q&As, 10,000 rulings)."""
+    rows: dict[tuple[int, str], tuple[object, str]] = {}  # (id(ruling), root) -> (it, its row)
+
+    def qa_rows(qas, root: str) -> Markup:
+        out = []
+        for q in qas:
+            hit = rows.get((id(q), root))
+            if hit is None or hit[0] is not q:
+                hit = rows[id(q), root] = q, env.get_template("_qa_row.html").render(q=q, root=root)
+            out.append(hit[1])
+        return Markup("".join(out))
+
+    return qa_rows
 
 
 def _bytecode_cache():
