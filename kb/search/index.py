@@ -53,7 +53,7 @@ def schema() -> fields.Schema:
         question=fields.TEXT(analyzer=ana, phrase=False),
         body=fields.TEXT(analyzer=ana, phrase=False),
         source=fields.TEXT(analyzer=ana, phrase=False),
-        data=fields.STORED(),
+        # what a hit shows is stored beside the index (kb.search.stored: units.bin), read without Whoosh
     )
 
 
@@ -238,11 +238,10 @@ def write_index(units: list[Unit], out_dir: Path, thesaurus: Thesaurus, services
     order = reuse.unit_digests(units)
     prev = reuse.previous_state(previous, key)
     plan = reuse.plan(prev, order)
-    data = reuse.stored_data(units, order, prev)
     if plan.keep:
         link_segments(plan.keep, prev.index_dir, out_dir)
     added = [units[n] for n in plan.new]
-    docs = _Documents([(u, data[n]) for n, u in zip(plan.new, added)])
+    docs = _Documents(added)
     new_texts = texts if len(added) == len(units) else field_postings(added, analysed)
     # doc numbers 0..N-1 in one segment, as the impacts assume; else mapped (segment.DOCNUMS)
     write_segment(out_dir, schema(), docs, new_texts, plan.keep)
@@ -252,7 +251,7 @@ def write_index(units: list[Unit], out_dir: Path, thesaurus: Thesaurus, services
         _link(prev.index_dir, out_dir, "impacts.bin", "impacts.idx", "units.bin", "units.idx")
     else:
         write_impacts(out_dir, impacts(texts, FIELD_BOOSTS, BM25_B, BM25_K1))
-        write_units(out_dir, units, data)
+        write_units(out_dir, units, reuse.stored_data(units, order, prev))
     forms = reuse.forms_digest(vocabulary or ())
     if prev is not None and prev.forms == forms:
         _link(prev.index_dir, out_dir, "vocab.marshal")
@@ -266,23 +265,22 @@ def write_index(units: list[Unit], out_dir: Path, thesaurus: Thesaurus, services
 
 
 class _Documents:
-    """The new units' Whoosh documents, each made as the segment writer reads it (made all at
-    once they held every unit's stored JSON a second time, decoded: ~80 MB at 10,000 Q&As)."""
+    """The new units' Whoosh documents, each made as the segment writer reads it."""
 
-    def __init__(self, rows: list[tuple[Unit, bytes]]):
-        self.rows = rows
+    def __init__(self, units: list[Unit]):
+        self.units = units
 
     def __len__(self) -> int:
-        return len(self.rows)
+        return len(self.units)
 
     def __iter__(self):
-        for u, data in self.rows:
+        for u in self.units:
             yield dict(
                 id=u.id, kind=u.kind, category=u.category, doc_id=u.doc_id, series=u.series_id,
                 volume=str(u.volume) if u.volume is not None else "",
                 number=str(u.number) if u.number is not None else "", date=u.date, standard=u.standard,
                 services=",".join(u.services), title=u.title, heading=u.heading, question=u.question,
-                body=u.body, source=u.source, data=data.decode("utf-8"),
+                body=u.body, source=u.source,
             )
 
 

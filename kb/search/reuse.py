@@ -51,8 +51,8 @@ def _digest(blob: bytes) -> bytes:
 
 
 def unit_digests(units) -> list[bytes]:
-    """Per unit: the digest of its Whoosh document, every field and the hit data stored with
-    them. marshal (version 2: no references) gives equal values the same bytes; a unit whose
+    """Per unit: the digest of its Whoosh document, every field, and of the hit data stored for it
+    (``units.bin``). marshal (version 2: no references) gives equal values the same bytes; a unit whose
     data it cannot write is digested with its data as JSON."""
     out = []
     for u in units:

@@ -1,7 +1,7 @@
 """What a hit shows, stored beside the index for the query side.
 
-Per unit, in document-number order: the JSON ``search --json`` prints (the same text as the
-Whoosh index's stored ``data`` field) and the columns ranking and a typed reference need: id,
+Per unit, in document-number order: the JSON ``search --json`` prints (kept here only: the Whoosh
+index stores the filters' fields) and the columns ranking and a typed reference need: id,
 kind, status (削除/修正), the unit standing for its question (its group's newest ruling; -1:
 itself), series, volume and number. ``units.idx`` (marshal) holds the columns and the offsets
 into ``units.bin`` (the JSON texts, one after another), which is read through mmap: a query
