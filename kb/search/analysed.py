@@ -111,46 +111,22 @@ class Analysis:
         its units. Nothing is done without a pool."""
         if pool is None:
             return
-        missing = []
-        for text in dict.fromkeys(texts):
-            if not text or text in self.texts or text in self._sent:
-                continue
-            key = digest(text)
-            found = self._cache.get(key)
-            if found is None:
-                self._sent[text] = key
-                missing.append(text)
-            else:
-                self._hits.add(key)
-                pairs = array("I")
-                pairs.frombytes(found)
-                self.texts[text] = pairs
+        missing = self._from_cache(texts)
         if missing:
-            self._pending.append(_analyse(missing, analysis._user_dic, None, pool))
+            self._sent.update(missing)
+            self._pending.append(_analyse(list(missing), analysis._user_dic, None, pool))
 
     def add(self, texts: Iterable[str], *, workers: int | None = None, pool=None, progress=None) -> "Analysis":
         """Analyse the texts not held yet: from the cache, else with Sudachi (``workers``,
         ``pool``: see :func:`_analyse`), and read what :meth:`send` started."""
         todo = [t for t in dict.fromkeys(texts) if t and t not in self.texts]
-        missing, keys = [], dict(self._sent)
+        missing = self._from_cache(todo)  # (what send() sent is not looked up again)
+        keys = {**self._sent, **missing}
         early = chain.from_iterable(self._pending)
         self._sent, self._pending = {}, []
-        for text in todo:
-            if text in keys:  # sent already
-                continue
-            key = digest(text)
-            found = self._cache.get(key)
-            if found is None:
-                missing.append(text)
-                keys[text] = key
-            else:
-                self._hits.add(key)
-                pairs = array("I")
-                pairs.frombytes(found)
-                self.texts[text] = pairs
         done = sum(1 for t in todo if t not in keys)  # held already, or from the cache
         total = done + len(keys)  # and those the workers read
-        for batch, (words, encoded) in chain(early, _analyse(missing, analysis._user_dic, workers, pool)):
+        for batch, (words, encoded) in chain(early, _analyse(list(missing), analysis._user_dic, workers, pool)):
             remap = [self._id(w) for w in words]
             for text, data in zip(batch, encoded):
                 pairs = array("I")
@@ -162,6 +138,23 @@ class Analysis:
             if progress:
                 progress("analysis", done, total)
         return self
+
+    def _from_cache(self, texts: Iterable[str]) -> dict[str, bytes]:
+        """Take the texts the cache holds (none held or sent already); the others, text -> digest."""
+        missing = {}
+        for text in dict.fromkeys(texts):
+            if not text or text in self.texts or text in self._sent:
+                continue
+            key = digest(text)
+            found = self._cache.get(key)
+            if found is None:
+                missing[text] = key
+            else:
+                self._hits.add(key)
+                pairs = array("I")
+                pairs.frombytes(found)
+                self.texts[text] = pairs
+        return missing
 
     # ---------------------------------------------------------------- the cache
     @classmethod
