@@ -135,6 +135,9 @@ def test_what_the_memo_lacks_is_made_by_the_builds_workers(fresh_cache, corpus_c
     plain = load_corpus(corpus_copy, memo=False)
     inputs = load_inputs(corpus_copy)
     plain_units = build_units(plain, inputs.rules, inputs.services)
+    known: list[list[str]] = []  # the texts the build sends to the analysis before the units are made
+    build_units(plain, inputs.rules, inputs.services, texts_known=known.append)
+    assert known == [list(units.searchable_texts([u for u in plain_units if u.kind != "rule"]))]
     here: list[str] = []
     monkeypatch.setattr(units, "PARALLEL_JOBS", 1)
     monkeypatch.setattr(units, "CHUNK", 7)

@@ -275,11 +275,13 @@ def build_units(corpus: Corpus, rules=None, services=None, pool=None, texts_know
 def _searched(clauses: list[tuple], values: list[tuple]) -> list[str]:
     """The searched texts (:data:`SEARCH_FIELDS`, in order) of the clauses' and rulings' units to
     be made from ``clauses`` (build_units's) and the values derived for them and for the rulings."""
-    out = []
+    out: list[str] = []
     for (_c, _doc, _crumbs, _kind, _display, body), (heading, _found, source) in zip(clauses, values):
-        out += ("", heading, "", body, source)
+        fields = {"title": "", "heading": heading, "question": "", "body": body, "source": source}
+        out += map(fields.__getitem__, SEARCH_FIELDS)
     for heading, question, body, source, _named, _headline in values[len(clauses):]:
-        out += ("", heading, question, body, source)
+        fields = {"title": "", "heading": heading, "question": question, "body": body, "source": source}
+        out += map(fields.__getitem__, SEARCH_FIELDS)
     return out
 
 
