@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 from whoosh import query as Q
 
@@ -83,3 +85,88 @@ def test_the_one_pass_writer_writes_what_whoosh_add_document_writes(tmp_path):
     assert analysis._user_dic == str(dic)
     assert postings([u.body for u in units], terms_of(None))[0]  # the tiny corpus has text to compare
     assert _contents(ours) == _contents(whoosh)
+
+
+def _impacts_one_at_a_time(fields, boosts, B, K1):
+    """Whoosh's BM25F (whoosh.scoring.bm25) for one posting after another, a term's fields added in
+    field order: what impacts.bin must hold, as (term, documents, float32 scores)."""
+    from array import array
+    from math import log
+
+    from whoosh.util.numeric import byte_to_length, length_to_byte
+
+    scored: dict[str, dict[int, float]] = {}
+    for fname, boost in boosts.items():
+        post, lengths = fields[fname]
+        avgfl = (sum(lengths) / len(lengths) if lengths else 0) or 1
+        for term, (docs, tfs) in post.items():
+            idf = log(len(lengths) / (len(docs) + 1)) + 1
+            acc = scored.setdefault(term, {})
+            for d, tf in zip(docs, tfs):
+                norm = K1 * ((1 - B) + B * byte_to_length(length_to_byte(lengths[d])) / avgfl)
+                acc[d] = acc.get(d, 0.0) + boost * (idf * ((tf * (K1 + 1)) / (tf + norm)))
+    return [(t, array("I", sorted(acc)), array("f", [acc[d] for d in sorted(acc)])) for t, acc in sorted(scored.items())]
+
+
+@pytest.mark.parametrize("chunk", [1, 5, 1 << 18])
+def test_impacts_are_whoosh_bm25f_computed_one_posting_at_a_time(tmp_path, monkeypatch, chunk):
+    """impacts.bin and .idx, computed as arrays a slice of terms at a time, hold the very floats of
+    the formula worked out posting by posting: terms in one field or several, tf above 1, any slicing."""
+    import marshal
+    from array import array
+
+    from kb.search import impact
+    from kb.search.impact import Impacts, write_impacts
+
+    def post(**terms):
+        return {t: (array("I", [d for d, _tf in p]), array("I", [tf for _d, tf in p])) for t, p in terms.items()}
+
+    fields = {
+        "title": (post(加算=[(0, 1), (3, 2)], 特養=[(2, 1)]), [3, 0, 1, 7]),
+        "body": (post(加算=[(1, 1), (3, 4)], 算定=[(0, 3), (1, 1), (2, 1), (3, 1)], 医療=[(3, 1)]), [40, 12, 3, 90]),
+        "source": (post(加算=[(3, 1)], 算定=[(2, 2)], 医療=[(0, 1)]), [2, 2, 5, 1]),
+    }
+    boosts = {"title": 3.0, "body": 1.0, "source": 0.5}
+    monkeypatch.setattr(impact, "CHUNK", chunk)
+    write_impacts(tmp_path, fields, boosts, 0.4, 1.2)
+    expected = _impacts_one_at_a_time(fields, boosts, 0.4, 1.2)
+    table = marshal.loads((tmp_path / impact.IDX).read_bytes())
+    assert list(table) == [t for t, _d, _s in expected]
+    got = Impacts(tmp_path)
+    for term, docs, scores in expected:
+        assert got.postings(term) == (docs, scores), term
+    assert (tmp_path / impact.BIN).read_bytes() == b"".join(d.tobytes() + s.tobytes() for _t, d, s in expected)
+
+
+def test_impacts_of_the_seed_index_are_those_computed_one_posting_at_a_time(index_build, tmp_path):
+    """The seed build's impacts, from its own postings, against the formula posting by posting."""
+    from kb.search import analysis
+    from kb.search.analysed import field_postings
+    from kb.search.impact import BIN
+    from kb.search.searcher import BM25_B, BM25_K1
+    from kb.search.inputs import load_inputs
+    from kb.search.units import build_units
+
+    from .conftest import CORPUS
+
+    inputs = load_inputs(CORPUS)
+    units = build_units(inputs.corpus, inputs.rules, inputs.services)
+    analysis.configure(str(index_build / "index" / "user.dic"))
+    expected = _impacts_one_at_a_time(field_postings(units), FIELD_BOOSTS, BM25_B, BM25_K1)
+    assert (index_build / "index" / BIN).read_bytes() == b"".join(d.tobytes() + s.tobytes() for _t, d, s in expected)
+
+
+@pytest.mark.parametrize("args", [["ショートステイ 算定"], ["往診体制を常時確保していないと協力医療機関になれないか", "--service", "特養"]])
+def test_a_search_never_imports_numpy(index_build, args):
+    """numpy is the build's (the impacts); a search, even one that loads Sudachi and opens Whoosh,
+    reads the impacts with the standard library: its start pays nothing for numpy."""
+    import os
+    import subprocess
+    import sys
+
+    p = subprocess.run([sys.executable, "-X", "importtime", "-m", "kb", "search", *args, "--json",
+                        "--build-dir", str(index_build)], capture_output=True, text=True, timeout=120,
+                       env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])})
+    assert p.returncode == 0, p.stderr[-2000:]
+    imported = {line.rsplit("|", 1)[-1].strip() for line in p.stderr.splitlines() if line.startswith("import time:")}
+    assert "kb.search.impact" in imported and "numpy" not in imported

@@ -24,71 +24,110 @@ import mmap
 from array import array
 from math import log
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Iterator
 
 BIN, IDX = "impacts.bin", "impacts.idx"
 
 
-def impacts(fields: dict[str, tuple[dict, list[int]]], field_boosts: dict[str, float], B: float,
-            K1: float) -> Iterator[tuple[str, list[int], list[float]]]:
-    """(term, document numbers, field-boosted BM25F scores) of every term, in term order, as
-    Whoosh scores them: :func:`whoosh.scoring.bm25` written out, operation for operation, with
-    each document's length term worked out once.
+def write_impacts(index_dir: Path, fields: dict[str, tuple[dict, list[int]]], field_boosts: dict[str, float],
+                  B: float, K1: float) -> None:
+    """``impacts.bin`` and ``impacts.idx`` from the units' postings: every term's documents and
+    field-boosted BM25F scores, as Whoosh scores them (:func:`whoosh.scoring.bm25` written out,
+    operation for operation).
 
     ``fields``: field name -> its postings and field lengths (:func:`kb.search.analysed.postings`).
 
     The N, the average lengths and the document frequencies change with every unit added, so
-    every build computes every score (2 million at 10,000 Q&As): one list comprehension per term
-    and field, kept as doubles; a term's fields summed in a dict, in field order, only where it
-    has several, when the term is written."""
+    every build computes every score (2 million at 10,000 Q&As). They are computed as arrays
+    (numpy): each operation of the formula on every posting at once, in doubles as Python's
+    floats, in the same order, so the same numbers as one posting at a time; a term's fields
+    summed in field order. The terms go a slice at a time (about :data:`CHUNK` postings), which
+    bounds the arrays' memory."""
+    import numpy as np
     from whoosh.util.numeric import byte_to_length, length_to_byte
 
     k1p1 = K1 + 1
-    # term -> (docs, scores) per field it is in, in field order; scores as doubles (8 bytes each,
-    # not a float object: 2 million of them)
-    scored: dict[str, list[tuple]] = {}
+    per_field = []  # (postings, boost, norm, once, N) in field order
     for fname, boost in field_boosts.items():
         post, lengths = fields[fname]
         n_docs = len(lengths)
         avgfl = (sum(lengths) / n_docs if n_docs else 0) or 1
         stored = {n: byte_to_length(length_to_byte(n)) for n in set(lengths)}  # as Whoosh reads a length back
-        norm = [K1 * ((1 - B) + B * stored[n] / avgfl) for n in lengths]
-        once = [k1p1 / (1 + x) for x in norm]  # (tf * k1p1) / (tf + norm) where tf is 1: the same float
-        for term, (docs, tfs) in post.items():
-            idf = log(n_docs / (len(docs) + 1)) + 1
-            if max(tfs) == 1:  # most terms: each document holds them once
-                scores = array("d", [boost * (idf * once[d]) for d in docs])
-            else:
-                scores = array("d", [boost * (idf * ((tf * k1p1) / (tf + norm[d]))) for d, tf in zip(docs, tfs)])
-            found = scored.get(term)
-            if found is None:
-                scored[term] = [(docs, scores)]
-            else:
-                found.append((docs, scores))
-    for term in sorted(scored):
-        parts = scored.pop(term)
-        if len(parts) == 1:
-            yield term, parts[0][0], parts[0][1].tolist()
-            continue
-        acc = dict(zip(*parts[0]))
-        for docs, scores in parts[1:]:  # fields summed in the same order as ever: the same floats
-            get = acc.get
-            acc.update(zip(docs, [get(d, 0.0) + sc for d, sc in zip(docs, scores)]))
-        docs = sorted(acc)
-        yield term, docs, list(map(acc.__getitem__, docs))
-
-
-def write_impacts(index_dir: Path, scored: Iterable[tuple[str, list[int], list[float]]]) -> None:
-    """``impacts.bin`` and ``impacts.idx`` from (term, documents, scores) in term order."""
-    table = {}
-    with open(Path(index_dir) / BIN, "wb", buffering=1 << 22) as out:  # a write per 4 MB, not two per term
-        offset = 0
-        for term, docs, scores in scored:
-            out.write(array("I", docs))
-            out.write(array("f", scores))
-            table[term] = (offset, len(docs))
-            offset += 8 * len(docs)
+        norm = np.array([K1 * ((1 - B) + B * stored[n] / avgfl) for n in lengths], dtype=np.float64)
+        per_field.append((post, boost, norm, k1p1 / (1 + norm), n_docs))
+    n_units = max([len(f[2]) for f in per_field] + [1])
+    terms = sorted(set().union(*(f[0] for f in per_field)))
+    table: dict[str, tuple[int, int]] = {}
+    offset = 0
+    with open(Path(index_dir) / BIN, "wb") as out:
+        for chunk in _chunks(terms, [f[0] for f in per_field]):
+            docs, scores, counts = _chunk_impacts(np, chunk, per_field, k1p1, n_units)
+            out.write(_interleaved(np, docs, scores, counts))
+            for term, count in zip(chunk, counts.tolist()):
+                table[term] = (offset, count)
+                offset += 8 * count
     (Path(index_dir) / IDX).write_bytes(marshal.dumps(table, 2))  # version 2: the same bytes for the same table
+
+
+CHUNK = 1 << 18  # postings scored together (the arrays of a slice: a few tens of MB)
+
+
+def _chunks(terms: list[str], posts: list[dict]) -> Iterator[list[str]]:
+    """``terms`` in slices of consecutive terms holding about :data:`CHUNK` postings in all."""
+    chunk, size = [], 0
+    for term in terms:
+        chunk.append(term)
+        size += sum(len(p[term][0]) for p in posts if term in p)
+        if size >= CHUNK:
+            yield chunk
+            chunk, size = [], 0
+    if chunk:
+        yield chunk
+
+
+def _chunk_impacts(np, chunk: list[str], per_field: list, k1p1: float, n_units: int):
+    """The documents (ascending within each term) and scores of the terms of ``chunk``, term
+    after term, and each term's count of documents."""
+    keys, scores = [], []
+    for post, boost, norm, once, n_docs in per_field:
+        names = [(i, post[t]) for i, t in enumerate(chunk) if t in post]
+        if not names:
+            continue
+        counts = np.array([len(docs) for _i, (docs, _tfs) in names], dtype=np.int64)
+        docs = np.frombuffer(b"".join(docs for _i, (docs, _tfs) in names), dtype=np.uint32).astype(np.int64)
+        tfs = np.frombuffer(b"".join(tfs for _i, (_docs, tfs) in names), dtype=np.uint32)
+        idf = np.repeat(np.array([log(n_docs / (len(docs) + 1)) + 1 for _i, (docs, _tfs) in names]), counts)
+        # (tf * k1p1) / (tf + norm) is k1p1 / (1 + norm) where tf is 1: the same float
+        score = idf * once[docs]
+        many = np.flatnonzero(tfs != 1)
+        if len(many):
+            tf = tfs[many].astype(np.float64)
+            score[many] = idf[many] * ((tf * k1p1) / (tf + norm[docs[many]]))
+        keys.append(np.repeat(np.array([i for i, _p in names], dtype=np.int64), counts) * n_units + docs)
+        scores.append(boost * score)
+    key = np.concatenate(keys)
+    score = np.concatenate(scores)
+    order = np.argsort(key, kind="stable")  # each field's keys ascending: runs merged, fields kept in order
+    key, score = key[order], score[order]
+    starts = np.flatnonzero(np.concatenate(([True], key[1:] != key[:-1])))
+    sizes = np.diff(np.append(starts, len(key)))
+    total = score[starts]
+    for k in range(1, int(sizes.max(initial=1))):  # a posting's fields added one after the other, in field order
+        more = np.flatnonzero(sizes > k)
+        total[more] += score[starts[more] + k]
+    key = key[starts]
+    counts = np.bincount(key // n_units, minlength=len(chunk))
+    return (key % n_units).astype(np.uint32), total.astype(np.float32), counts
+
+
+def _interleaved(np, docs, scores, counts) -> bytes:
+    """impacts.bin's bytes for consecutive terms: each term's uint32 documents, then its float32 scores."""
+    first = np.repeat(np.cumsum(counts) - counts, counts)  # each posting's term's first posting
+    at = np.arange(len(docs)) + first  # a term's documents from 2 * first, its scores right after them
+    out = np.empty(2 * len(docs), dtype=np.uint32)
+    out[at] = docs
+    out[at + np.repeat(counts, counts)] = scores.view(np.uint32)
+    return out.tobytes()
 
 
 class Impacts:

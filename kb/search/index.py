@@ -214,7 +214,7 @@ def write_index(units: list[Unit], out_dir: Path, thesaurus: Thesaurus, services
     whose documents and terms are the same."""
     from . import reuse
     from .analysed import Analysis, field_postings
-    from .impact import impacts, write_impacts
+    from .impact import write_impacts
     from .searcher import BM25_B, BM25_K1
     from .segment import link_segments, write_docnums, write_segment
     from .stored import write_units
@@ -250,7 +250,7 @@ def write_index(units: list[Unit], out_dir: Path, thesaurus: Thesaurus, services
     if plan.same:  # the same units in the same order: the same impacts and stored units
         _link(prev.index_dir, out_dir, "impacts.bin", "impacts.idx", "units.bin", "units.idx")
     else:
-        write_impacts(out_dir, impacts(texts, FIELD_BOOSTS, BM25_B, BM25_K1))
+        write_impacts(out_dir, texts, FIELD_BOOSTS, BM25_B, BM25_K1)
         write_units(out_dir, units, reuse.stored_data(units, order, prev))
     forms = reuse.forms_digest(vocabulary or ())
     if prev is not None and prev.forms == forms:
