@@ -164,7 +164,9 @@ def _index(units, tmp: Path, inputs, user_dic, tokens, forms, previous: Path | N
     fields = reuse.postings(units, text_keys, tokens, _stage(previous, "index"), reuse.build_key(user_dic))
     browser = lambda: None  # noqa: E731
     if site:
-        from .site.render import browser_index
+        import numpy  # noqa: F401  (the impacts' and the browser index's: imported once, before that child is forked)
+
+        from .site.browser_index import browser_index
 
         browser = in_background(browser_index, tmp / "site", units, inputs, tokens, fields)
     write_index(units, tmp / "index", inputs.thesaurus, inputs.services, user_dic, tokens, fields, forms,

@@ -95,3 +95,18 @@ def test_texts_sent_early_are_read_by_the_next_add_as_a_plain_analysis(fresh_cac
     from kb.search.analysed import digest
 
     assert set(early._fresh) == {digest(t) for t in texts[2:4]}  # analysed once, the new ones only
+
+
+def test_word_counts_count_every_token_of_the_texts_in_word_order():
+    """Analysis.word_counts (the browser index's vocabulary weights): each word number with how
+    often it stands in the texts, a text given twice counted twice, unknown and empty texts none."""
+    from collections import Counter
+
+    from kb.search.analysed import Analysis
+
+    texts = ["短期入所生活介護の算定について", "協力医療機関連携加算の算定", "短期入所生活介護の算定について", ""]
+    analysed = Analysis().add(texts, workers=0)
+    expected = Counter(w for text in texts for w in analysed.word_ids(text))
+    got = analysed.word_counts([*texts, "解析していない文"])
+    assert got == sorted(expected.items())
+    assert analysed.word_counts([]) == [] and analysed.word_counts(["解析していない文"]) == []

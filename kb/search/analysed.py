@@ -67,6 +67,18 @@ class Analysis:
     def word_ids(self, text: str) -> array:
         return self.texts[text][0::2] if text in self.texts else array("I")
 
+    def word_counts(self, texts: Iterable[str]) -> list[tuple[int, int]]:
+        """(word number, how often it stands in ``texts``), for every word they hold, in word
+        order: the texts' (word, start) pairs joined and the words counted as one array (numpy;
+        3 million tokens at 10,000 Q&As, where a Counter takes a third of a second)."""
+        import numpy as np
+
+        pairs = self.texts
+        joined = b"".join(pairs[text] for text in texts if text and text in pairs)
+        counts = np.bincount(np.frombuffer(joined, dtype=f"=u{array('I').itemsize}")[0::2])
+        used = np.flatnonzero(counts)
+        return list(zip(used.tolist(), counts[used].tolist()))
+
     def terms(self, text: str) -> list[str]:
         """The term of every token of ``text`` in order (a word's, then its parts')."""
         table = self.word_terms()

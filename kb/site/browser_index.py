@@ -72,6 +72,13 @@ def write_browser_index(out_dir: Path, units: list[Unit], inputs, analysed=None,
     return {k: payload[k] for k in ("cats", "standards")}
 
 
+def browser_index(out_dir: Path, units: list[Unit], inputs, analysed=None, fields=None) -> None:
+    """:func:`write_browser_index`, run in a child process (the build's, beside its index; or
+    :func:`kb.site.render.render_site`'s): a module of its own, so that the index's child imports
+    neither Jinja nor the pages' code."""
+    write_browser_index(out_dir, units, inputs, analysed, fields)
+
+
 def filter_choices(units: list[Unit]) -> dict:
     """The filters' choices the pages show, as the browser index holds them: the categories
     (``cats``) and the 基準種別 (``standards``) of the units."""
@@ -134,12 +141,9 @@ def _stored_lengths(lengths: list[int]) -> list[int]:
 def _forms(units: list[Unit], analysed) -> tuple[dict[str, Counter], dict[str, set[str]]]:
     """(surface as lower-cased -> Counter of the terms it was read as, over every token of the
     units; word term -> the terms of its parts)."""
-    # word number -> how often it stands in the units' fields (counted in one pass, in C)
-    occurs = Counter(chain.from_iterable(analysed.word_ids(text) for f in FIELDS for u in units
-                                         if (text := getattr(u, f))))
     forms: dict[str, Counter] = defaultdict(Counter)
     parts: dict[str, set[str]] = defaultdict(set)
-    for w, n in occurs.items():
+    for w, n in analysed.word_counts(getattr(u, f) for f in FIELDS for u in units):
         term, surface, _length, word_parts = analysed.words[w]
         forms[surface.lower()][term] += n
         for t, s, _start, _end in word_parts:

@@ -21,7 +21,7 @@ from ..processes import in_background
 from ..search.inputs import Inputs
 from ..search.units import Unit
 from . import paths, reuse, views
-from .browser_index import filter_choices, write_browser_index
+from .browser_index import browser_index, filter_choices
 from .downloads import write_exports
 from .pages import SiteData, pages
 
@@ -93,7 +93,7 @@ def render_site(inputs: Inputs, units: list[Unit], out_dir: Path, progress: Prog
     analysis of the units and their postings, see :func:`~kb.site.browser_index.build_index`).
     ``previous``: the previous build's site, whose pages are reused where :mod:`kb.site.reuse`
     proves them unchanged; ``state``: where this build writes what the next one needs.
-    ``browser``: False when the caller writes the browser index itself (:func:`browser_index`;
+    ``browser``: False when the caller writes the browser index itself (:func:`~kb.site.browser_index.browser_index`;
     the build does, beside its index, from the postings it shares)."""
     out_dir = Path(out_dir)
     corpus, rules, services, thesaurus = inputs.corpus, inputs.rules, inputs.services, inputs.thesaurus
@@ -139,11 +139,6 @@ def render_site(inputs: Inputs, units: list[Unit], out_dir: Path, progress: Prog
 
 def _exports(out_dir: Path, data: SiteData, previous: Path | None, state: Path | None) -> None:
     write_exports(out_dir, data, previous=previous, state=state)
-
-
-def browser_index(out_dir: Path, units: list[Unit], inputs: Inputs, analysed=None, fields=None) -> None:
-    """The site's browser index (:func:`~kb.site.browser_index.write_browser_index`): run in a child."""
-    write_browser_index(out_dir, units, inputs, analysed, fields)
 
 
 @contextlib.contextmanager
