@@ -160,6 +160,22 @@ class Memo:
         self._used_made[key] = found
         return found
 
+    def state(self, name: str):
+        """What :meth:`keep` kept under ``name`` at an earlier load of this code; None if nothing."""
+        return self._made.get(self._state_key(name))
+
+    def keep(self, name: str, value) -> None:
+        """Keep ``value`` (plain data: what marshal writes) under ``name`` for the next load: a
+        stage's record of what it found (:func:`kb.corpus.rulings.repeated_questions`'s groups)."""
+        key = self._state_key(name)
+        if self._made.get(key) != value:
+            self._changed = True
+        self._used_made[key] = value
+
+    @staticmethod
+    def _state_key(name: str) -> bytes:
+        return _digest(f"state\x1f{name}".encode("utf-8"))
+
     def made_all(self, jobs: list[tuple[tuple[str, ...], object]], make_all) -> list:
         """:meth:`made` for many at once: ``jobs`` are (parts, job); those no earlier load made are
         made by one call ``make_all([job, ...])`` -> their values in order (which may share them

@@ -185,7 +185,11 @@ def repeated_questions(qas: list[QA], memo=None) -> dict[str, list[str]]:
     """ruling id -> every ruling with the same question, newest first (only questions asked
     more than once). The same question: the same text, or nearly (MHLW edits a word between
     editions: 介護職員 -> 介護職員等), compared within rulings filed under the same topic.
-    ``memo`` (:class:`kb.corpus.memo.Memo`): the comparisons an earlier load made."""
+    ``memo`` (:class:`kb.corpus.memo.Memo`): the comparisons an earlier load made, and the groups
+    it found (:data:`REPEATS_STATE`): when every ruling it grouped is here with the same question
+    and topic (a volume added), only the new rulings are compared, with the rulings of their
+    buckets; the groups are those of comparing them all, which depend only on which questions are
+    alike."""
     parent = {q.id: q.id for q in qas}
 
     def root(i: str) -> str:
@@ -197,35 +201,69 @@ def repeated_questions(qas: list[QA], memo=None) -> dict[str, list[str]]:
     def join(a: str, b: str) -> None:
         parent[root(a)] = root(b)
 
-    by_text: dict[str, str] = {}
-    buckets: dict[tuple, list[tuple[str, str]]] = {}
     def keys(q: QA) -> tuple[str, str]:
         return question_key(q.question), compact(q.topic) if q.topic else ""
 
-    for q in qas:
-        key, topic = memo.made(("question-key", q.question, q.topic), lambda: keys(q)) if memo is not None else keys(q)
-        if key in by_text:
-            join(q.id, by_text[key])
-            continue
-        by_text[key] = q.id
-        if topic:
-            # an edit between editions keeps the start or the end of the question
-            buckets.setdefault((topic, "start", key[:6]), []).append((q.id, key))
-            buckets.setdefault((topic, "end", key[-12:]), []).append((q.id, key))
+    asked = {q.id: (memo.made(("question-key", q.question, q.topic), lambda: keys(q)) if memo is not None else keys(q))
+             for q in qas}
+    by_text: dict[str, str] = {}
+    buckets: dict[tuple, list[tuple[str, str]]] = {}
     counts: dict[str, tuple] = {}  # each question's characters, counted once per bucket (not once per pair)
 
     def alike(ka: str, kb: str) -> bool:
         return _alike(ka, kb, counts)
 
-    for members in buckets.values():
-        counts.clear()  # a bucket's only: 10,000 questions' counts would hold ~100 MB
-        for i, (a, ka) in enumerate(members):
-            for b, kb in members[i + 1:]:
-                if root(a) != root(b) and (memo.alike(ka, kb, alike) if memo is not None else alike(ka, kb)):
-                    join(a, b)
+    def compare(a: str, ka: str, kb: str) -> bool:
+        return memo.alike(ka, kb, alike) if memo is not None else alike(ka, kb)
+
+    earlier = _earlier_groups(memo, asked, qas)
+    if earlier is None:  # every pair of each bucket compared
+        for q in qas:
+            key, topic = asked[q.id]
+            if key in by_text:
+                join(q.id, by_text[key])
+                continue
+            by_text[key] = q.id
+            if topic:
+                # an edit between editions keeps the start or the end of the question
+                buckets.setdefault((topic, "start", key[:6]), []).append((q.id, key))
+                buckets.setdefault((topic, "end", key[-12:]), []).append((q.id, key))
+        for members in buckets.values():
+            counts.clear()  # a bucket's only: 10,000 questions' counts would hold ~100 MB
+            for i, (a, ka) in enumerate(members):
+                for b, kb in members[i + 1:]:
+                    if root(a) != root(b) and compare(a, ka, kb):
+                        join(a, b)
+    else:  # the earlier groups as they were, then each new ruling compared with its buckets' members
+        ids, roots = earlier
+        parent.update(roots)
+        for i in ids:
+            key, topic = asked[i]
+            if by_text.setdefault(key, i) == i and topic:
+                buckets.setdefault((topic, "start", key[:6]), []).append((i, key))
+                buckets.setdefault((topic, "end", key[-12:]), []).append((i, key))
+        known = set(ids)
+        for q in qas:
+            if q.id in known:
+                continue
+            key, topic = asked[q.id]
+            if key in by_text:
+                join(q.id, by_text[key])
+                continue
+            by_text[key] = q.id
+            if topic:
+                for bucket in ((topic, "start", key[:6]), (topic, "end", key[-12:])):
+                    members = buckets.setdefault(bucket, [])
+                    counts.clear()
+                    for b, kb in members:
+                        if root(q.id) != root(b) and compare(q.id, key, kb):
+                            join(q.id, b)
+                    members.append((q.id, key))
     groups: dict[str, list[QA]] = {}
     for q in qas:
         groups.setdefault(root(q.id), []).append(q)
+    if memo is not None:
+        memo.keep(REPEATS_STATE, _groups_state(qas, asked, groups))
     out: dict[str, list[str]] = {}
     for members in groups.values():
         if len(members) > 1:
@@ -233,6 +271,57 @@ def repeated_questions(qas: list[QA], memo=None) -> dict[str, list[str]]:
             for qid in ordered:
                 out[qid] = ordered
     return out
+
+
+REPEATS_STATE = "repeated-questions"  # the memo's record of the groups (kb.corpus.memo.Memo.keep)
+
+
+def _asked_digest(ids: list[str], asked: dict[str, tuple[str, str]]) -> bytes:
+    """A digest of the rulings ``ids``, each with its question's key and topic, in that order."""
+    h = hashlib.blake2b(digest_size=16)
+    for i in ids:
+        key, topic = asked[i]
+        h.update(f"{i}\x1f{key}\x1f{topic}\x1e".encode())
+    return h.digest()
+
+
+def _groups_state(qas: list[QA], asked: dict, groups: dict[str, list[QA]]) -> tuple:
+    """What the next load needs to start from these groups: every ruling's id in order, a digest
+    of their questions and topics, and the group (its first ruling's id) of those asked again."""
+    ids = [q.id for q in qas]
+    roots = {q.id: members[0].id for members in groups.values() if len(members) > 1 for q in members}
+    return ids, _asked_digest(ids, asked), roots
+
+
+def _earlier_groups(memo, asked: dict[str, tuple[str, str]], qas: list[QA]) -> tuple[list[str], dict[str, str]] | None:
+    """(ids, group of each grouped id) of the memo's record, when starting from it gives the groups
+    of comparing them all: every ruling it holds is here, in the same order, with the same question
+    and topic; and no new ruling comes before the first one with its question under another topic
+    (the first of a question stands in its topic's buckets, the others are joined to it). None
+    when there is no such record."""
+    state = memo.state(REPEATS_STATE) if memo is not None else None
+    try:
+        ids, check, roots = state
+        if not all(i in asked for i in ids) or _asked_digest(ids, asked) != check:
+            return None
+        if not all(i in asked and r in asked for i, r in roots.items()):
+            return None
+    except (TypeError, ValueError):  # none, or another shape
+        return None
+    place = {q.id: n for n, q in enumerate(qas)}
+    if any(place[a] >= place[b] for a, b in zip(ids, ids[1:])):
+        return None
+    first: dict[str, str] = {}
+    for i in ids:
+        first.setdefault(asked[i][0], i)
+    known = set(ids)
+    for q in qas:
+        if q.id not in known:
+            key, topic = asked[q.id]
+            earliest = first.get(key)
+            if earliest is not None and place[q.id] < place[earliest] and topic != asked[earliest][1]:
+                return None
+    return ids, roots
 
 
 def _chars(text: str) -> tuple[Counter, frozenset]:
@@ -243,7 +332,11 @@ def _chars(text: str) -> tuple[Counter, frozenset]:
 def _alike(a: str, b: str, counts: dict[str, tuple[Counter, frozenset]]) -> bool:
     """SequenceMatcher's ratio >= REPEAT, its cheap upper bounds first: the lengths, then the
     characters in common (its quick_ratio, from counts made once per question), bounded first
-    by the characters only one of them has."""
+    by the characters only one of them has. The ratio of the two in code-point order: it is not
+    always the same both ways round, and whether two questions are alike must not depend on which
+    was met first (in a bucket, or when the memo remembered the pair)."""
+    if b < a:
+        a, b = b, a
     total = len(a) + len(b)
     if not total or 2.0 * min(len(a), len(b)) / total < REPEAT:  # the same arithmetic as difflib's
         return not total
