@@ -33,6 +33,12 @@ def _digest(data: bytes) -> bytes:
     return hashlib.sha1(data).digest()[:16]  # twice blake2b's speed here (SHA extensions): 40 MB a load
 
 
+def _text_digest(text: str) -> bytes:
+    """:func:`_digest` of a text as UTF-16: for Japanese, two bytes a character to encode and to
+    digest where UTF-8 takes three (a third less time for the units' texts)."""
+    return _digest(text.encode("utf-16-le", "surrogatepass"))
+
+
 class Memo:
     def __init__(self, folder: Path | None = None, data: dict | None = None):
         self.folder = folder  # None: nothing read or written
@@ -152,7 +158,7 @@ class Memo:
     def made(self, parts: tuple[str, ...], make):
         """``make()``, or what it gave before for the same ``parts``: every text the result is made
         from and a name for how (a later stage's work on a clause or a ruling, e.g. its search texts)."""
-        key = _digest("\x1f".join(parts).encode("utf-8"))
+        key = _text_digest("\x1f".join(parts))
         found = self._made.get(key)
         if found is None:
             found = make()
@@ -174,13 +180,13 @@ class Memo:
 
     @staticmethod
     def _state_key(name: str) -> bytes:
-        return _digest(f"state\x1f{name}".encode("utf-8"))
+        return _text_digest(f"state\x1f{name}")
 
     def made_all(self, jobs: list[tuple[tuple[str, ...], object]], make_all) -> list:
         """:meth:`made` for many at once: ``jobs`` are (parts, job); those no earlier load made are
         made by one call ``make_all([job, ...])`` -> their values in order (which may share them
         out among worker processes)."""
-        keys = [_digest("\x1f".join(parts).encode("utf-8")) for parts, _job in jobs]
+        keys = [_text_digest("\x1f".join(parts)) for parts, _job in jobs]
         made, used = self._made, self._used_made
         todo = {}  # key -> its job, once each
         for key, (_parts, job) in zip(keys, jobs):
@@ -200,7 +206,7 @@ class Memo:
     def _key(self, text: str) -> bytes:
         key = self._keys.get(text)
         if key is None:
-            key = self._keys[text] = _digest(text.encode("utf-8"))
+            key = self._keys[text] = _text_digest(text)
         return key
 
     # ---------------------------------------------------------------- writing

@@ -100,10 +100,10 @@ def _notice_words(q) -> list[str]:
     return [w for n in q.notices for w in (n.title, n.bulletin, n.kind, n.date_printed) if w]
 
 
-def _qa_data(q, corpus: Corpus, crumbs: list[str], headline: str) -> dict:
-    """The hit as search --json prints it (and the browser shows it)."""
+def _qa_data(q, corpus: Corpus, crumbs: list[str], headline: str, citation: str) -> dict:
+    """The hit as search --json prints it (and the browser shows it); ``citation``: ``q.citation``."""
     data = {
-        "id": q.id, "kind": "qa", "title": q.citation, "text": q.text, "citation": q.citation,
+        "id": q.id, "kind": "qa", "title": citation, "text": q.text, "citation": citation,
         "breadcrumb": crumbs, "source": qa_source(q, corpus),
         "volume": q.volume, "number": q.number, "series_id": q.series_id,
         "category": QA_CATEGORY, "headline": headline, "reference": q.reference,
@@ -213,9 +213,11 @@ def build_units(corpus: Corpus, rules=None, services=None, pool=None, texts_know
         described = (doc.title, doc.issuer, doc.kind, doc.date_printed)
         clauses.append((c, doc, crumbs, kind, display, body))
         jobs.append((("clause-unit", services_key, crumbs, body, *described), ("clause", crumbs, body, described)))
+    citations: list[str] = []
     for q in corpus.qas:
         crumbs = " ".join(x for x in (q.service, q.topic) if x)
-        described = (q.citation, *_notice_words(q))
+        described = (q.citation, *_notice_words(q))  # (a QA's citation is made anew each time it is asked)
+        citations.append(described[0])
         jobs.append((("qa-unit", services_key, crumbs, q.question, q.answer, *described),
                      ("qa", crumbs, q.question, q.answer, described)))
     memo = corpus.memo
@@ -241,7 +243,7 @@ def build_units(corpus: Corpus, rules=None, services=None, pool=None, texts_know
             question="", body=body, date=doc.date, services=found, source=source,
             category=data["category"], data=data,
         ))
-    for q, (heading, question, body, source, named, headline) in zip(corpus.qas, derived):
+    for q, citation, (heading, question, body, source, named, headline) in zip(corpus.qas, citations, derived):
         crumbs = [x for x in (q.service, q.topic) if x]
         mapped, excluded = _workbook_services(q, services)
         units.append(Unit(
@@ -250,7 +252,7 @@ def build_units(corpus: Corpus, rules=None, services=None, pool=None, texts_know
             id=q.id, kind="qa", doc_id=q.source_doc or q.doc_id, title="", heading=heading, question=question,
             body=body, source=source, series_id=q.series_id, volume=q.volume, number=q.number, date=q.date,
             standard=q.standard, services=sorted((set(named) - excluded) | mapped), category=QA_CATEGORY,
-            data=_qa_data(q, corpus, crumbs, headline),
+            data=_qa_data(q, corpus, crumbs, headline, citation),
         ))
     if rules:
         from ..rules.entries import amount_dict, rule_text
