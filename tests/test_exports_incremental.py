@@ -9,7 +9,7 @@ import pytest
 from kb.search import units as units_mod
 from kb.search.inputs import load_inputs
 from kb.site.browser_index import write_browser_index
-from kb.site.downloads import PIECES, STATE, write_exports
+from kb.site.downloads import LINES, PIECES, STATE, write_exports
 from kb.site.pages import SiteData
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -138,6 +138,30 @@ def test_missing_or_damaged_state_builds_clean(tiny, tmp_path):
     _same_as_clean(corpus, tmp_path, first, "missing")
 
 
+def test_a_documents_lines_are_written_only_when_its_rulings_records_changed(tiny, tmp_path):
+    """The state keeps each document's rulings' CSV lines in a file of its own: a new volume writes
+    its own file and links the others' from the previous state (which stays as it was); a file that
+    cannot be read costs its lines only, and the downloads are still the clean build's."""
+    corpus, first = tiny
+    lines = first / "state" / "site" / STATE / LINES
+    before = {p.name: p.read_bytes() for p in lines.iterdir()}
+    assert before  # the tiny corpus's volume's
+    _vol21(corpus, NEW_RULING)
+    _same_as_clean(corpus, tmp_path, first, "added")
+    after = {p.name: p for p in (tmp_path / "added-inc" / "state" / "site" / STATE / LINES).iterdir()}
+    assert set(before) < set(after)
+    (new,) = set(after) - set(before)
+    assert after[new].stat().st_nlink == 1
+    assert all(after[name].samefile(lines / name) for name in before)  # linked, not written
+    assert {p.name: p.read_bytes() for p in lines.iterdir()} == before
+    for p in (tmp_path / "added-inc" / "state" / "site" / STATE / LINES).iterdir():
+        if p.name != new:
+            p.unlink()
+            p.write_bytes(b"\x80\x05not a pickle")
+            break
+    _same_as_clean(corpus, tmp_path, tmp_path / "added-inc", "damaged-lines")
+
+
 def test_changed_rules_give_the_clean_build(tmp_path):
     """The seed corpus (rules, amounts per service): a rule's amount changes every service file
     it applies to."""
@@ -173,9 +197,12 @@ def test_a_rulings_key_is_the_same_however_its_objects_are_shared():
         p.dump(q)
         return pickle.loads(out.getvalue())
 
+    from kb.site.reuse import Digests
+
+    digests = Digests()
     for q in corpus.qas:
         copy = unshared(q)
-        assert copy == q and record_key(copy, corpus, docs) == record_key(q, corpus, docs)
+        assert copy == q and record_key(copy, corpus, docs, digests) == record_key(q, corpus, docs, Digests())
 
 
 def test_the_whole_site_rendered_with_the_previous_one_is_the_clean_site(tiny, tmp_path):

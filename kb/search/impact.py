@@ -70,6 +70,7 @@ def write_impacts(index_dir: Path, fields: dict[str, tuple[dict, list[int]]], fi
 
 
 CHUNK = 1 << 18  # postings scored together (the arrays of a slice: a few tens of MB)
+_POSTED = f"=u{array('I').itemsize}"  # how the postings' arrays hold a number (kb.search.analysed.postings)
 
 
 def _chunks(terms: list[str], posts: list[dict]) -> Iterator[list[str]]:
@@ -94,8 +95,8 @@ def _chunk_impacts(np, chunk: list[str], per_field: list, k1p1: float, n_units: 
         if not names:
             continue
         counts = np.array([len(docs) for _i, (docs, _tfs) in names], dtype=np.int64)
-        docs = np.frombuffer(b"".join(docs for _i, (docs, _tfs) in names), dtype=np.uint32).astype(np.int64)
-        tfs = np.frombuffer(b"".join(tfs for _i, (_docs, tfs) in names), dtype=np.uint32)
+        docs = np.frombuffer(b"".join(docs for _i, (docs, _tfs) in names), dtype=_POSTED).astype(np.int64)
+        tfs = np.frombuffer(b"".join(tfs for _i, (_docs, tfs) in names), dtype=_POSTED)
         idf = np.repeat(np.array([log(n_docs / (len(docs) + 1)) + 1 for _i, (docs, _tfs) in names]), counts)
         # (tf * k1p1) / (tf + norm) is k1p1 / (1 + norm) where tf is 1: the same float
         score = idf * once[docs]

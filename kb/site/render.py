@@ -120,7 +120,7 @@ def render_site(inputs: Inputs, units: list[Unit], out_dir: Path, progress: Prog
         # inherits the services' rulings they found, see SiteData.service_rulings; after the plan,
         # which reads every ruling: forked before it, every page of this process the plan touched was
         # copied once more, and the two competed for the cores)
-        exporting = in_background(_exports, out_dir, data, previous, state)
+        exporting = in_background(_exports, out_dir, data, previous, state, answers.digests)
     try:
         # with many pages to render, every other one in a forked child (on the core the index writer leaves free)
         split = len(todo.fresh) >= CHILD_PAGES
@@ -137,8 +137,8 @@ def render_site(inputs: Inputs, units: list[Unit], out_dir: Path, progress: Prog
     browsing()
 
 
-def _exports(out_dir: Path, data: SiteData, previous: Path | None, state: Path | None) -> None:
-    write_exports(out_dir, data, previous=previous, state=state)
+def _exports(out_dir: Path, data: SiteData, previous: Path | None, state: Path | None, digests) -> None:
+    write_exports(out_dir, data, previous=previous, state=state, digests=digests)
 
 
 @contextlib.contextmanager
