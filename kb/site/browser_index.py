@@ -30,9 +30,8 @@ from __future__ import annotations
 import json
 from array import array
 from collections import Counter, defaultdict
-from itertools import chain
-from operator import sub
 from pathlib import Path
+from typing import Iterator
 
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
@@ -132,6 +131,43 @@ def _common_terms(fields, limit: float) -> set[str]:
     return out
 
 
+def _gaps(post: dict[str, tuple[array, array]]) -> Iterator[tuple[str, array]]:
+    """(term, its postings as the browser reads them) for a field's postings: each unit's number as
+    the gap from the one before (from -1), ``-gap, tf`` where its tf is not 1. Worked out for all
+    the field's postings at once (numpy; 2 million at 10,000 Q&As, most with a tf above 1 somewhere
+    in their term), each term's cut out after."""
+    import numpy as np
+
+    terms = list(post)
+    if not terms:
+        return
+    number = f"=u{array('I').itemsize}"
+    counts = np.array([len(post[t][0]) for t in terms], dtype=np.int64)
+    docs = np.frombuffer(b"".join(post[t][0] for t in terms), dtype=number).astype(np.int64)
+    tfs = np.frombuffer(b"".join(post[t][1] for t in terms), dtype=number).astype(np.int64)
+    first = np.cumsum(counts) - counts  # each term's first posting
+    before = np.empty_like(docs)
+    before[1:] = docs[:-1]
+    before[first[counts > 0]] = -1
+    gap = docs - before
+    many = tfs != 1
+    width = 1 + many  # a posting's numbers: the gap, or -gap and tf
+    at = np.cumsum(width) - width
+    out = np.empty(int(width.sum()), dtype=f"=i{array('i').itemsize}")
+    out[at] = np.where(many, -gap, gap)
+    out[at[many] + 1] = tfs[many]
+    term_of = np.repeat(np.arange(len(terms)), counts)
+    ends = np.cumsum(np.bincount(term_of, weights=width, minlength=len(terms)).astype(np.int64))  # each term's end
+    data = out.tobytes()
+    size = out.itemsize
+    start = 0
+    for term, end in zip(terms, ends.tolist()):
+        gaps = array("i")
+        gaps.frombytes(data[start * size:end * size])
+        yield term, gaps
+        start = end
+
+
 def _stored_lengths(lengths: list[int]) -> list[int]:
     """Field lengths as Whoosh keeps them (one byte each, lossy), each distinct length converted once."""
     stored = {n: byte_to_length(length_to_byte(n)) for n in set(lengths)}
@@ -177,19 +213,8 @@ def build_index(units: list[Unit], *, thesaurus=None, services=None, words=(), a
     empty = array("i")
     post = {f: [empty] * len(terms) for f in FIELDS}  # arrays, written out as JSON lists (index_js)
     for f in FIELDS:
-        for term, (docs, tfs) in fields[f][0].items():
-            if max(tfs) == 1:  # most terms: the gaps alone, worked out in C
-                post[f][ids[term]] = array("i", map(sub, docs, chain((-1,), docs)))
-                continue
-            out, last = array("i"), -1
-            for ui, tf in zip(docs, tfs):
-                if tf == 1:
-                    out.append(ui - last)
-                else:
-                    out.append(last - ui)
-                    out.append(tf)
-                last = ui
-            post[f][ids[term]] = out
+        for term, gaps in _gaps(fields[f][0]):
+            post[f][ids[term]] = gaps
         if progress:
             progress("browser index", FIELDS.index(f) + 1, len(FIELDS))
     lengths = {f: fields[f][1] for f in FIELDS}
