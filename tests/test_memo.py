@@ -226,9 +226,23 @@ def test_groups_from_an_earlier_load_plus_new_rulings_are_the_groups_of_comparin
         assert got == whole and list(got) == list(whole) and list(map(list, got.values())) == list(map(list, whole.values()))
         if len(earlier) == len(qas):
             assert seen == []  # nothing new: no question compared
-        # a ruling of the earlier load edited: its record is not used, and the groups are still right
-        if earlier:
-            edited = [q if q is not earlier[0] else replace(q, question=q.question + "か") for q in qas]
-            assert rulings.repeated_questions(edited, Memo(None, {"pairs": {}, "made": dict(memo._made)})) == \
-                rulings.repeated_questions(edited, None)
+        # rulings of the earlier load edited or gone: the groups are still right; the record is used
+        # when only rulings asked once changed (they are compared as new), not when a group's did
+        def record_used(later):
+            asked = {q.id: (rulings.question_key(q.question), rulings.compact(q.topic) if q.topic else "")
+                     for q in later}
+            again = Memo(None, {"pairs": {}, "made": dict(memo._made)})
+            return rulings._earlier_groups(again, asked, later, rulings._asked_digests(later, asked))
+
+        usable = record_used(qas) is not None
+        for changed in earlier[:3]:
+            for later in ([q for q in qas if q is not changed],
+                          [q if q is not changed else replace(q, question=q.question + "か") for q in qas]):
+                again = Memo(None, {"pairs": {}, "made": dict(memo._made)})
+                assert rulings.repeated_questions(later, again) == rulings.repeated_questions(later, None)
+                used = record_used(later)
+                if changed.id in rulings.repeated_questions(earlier, None):
+                    assert used is None
+                elif usable and later is not qas and len(later) < len(qas):  # gone
+                    assert used is not None and changed.id not in used[0]
     assert any(len(v) > 2 for v in whole.values())

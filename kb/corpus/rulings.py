@@ -216,7 +216,8 @@ def repeated_questions(qas: list[QA], memo=None) -> dict[str, list[str]]:
     def compare(a: str, ka: str, kb: str) -> bool:
         return memo.alike(ka, kb, alike) if memo is not None else alike(ka, kb)
 
-    earlier = _earlier_groups(memo, asked, qas)
+    digests = _asked_digests(qas, asked) if memo is not None else {}
+    earlier = _earlier_groups(memo, asked, qas, digests)
     if earlier is None:  # every pair of each bucket compared
         for q in qas:
             key, topic = asked[q.id]
@@ -263,7 +264,7 @@ def repeated_questions(qas: list[QA], memo=None) -> dict[str, list[str]]:
     for q in qas:
         groups.setdefault(root(q.id), []).append(q)
     if memo is not None:
-        memo.keep(REPEATS_STATE, _groups_state(qas, asked, groups))
+        memo.keep(REPEATS_STATE, _groups_state(qas, digests, groups))
     out: dict[str, list[str]] = {}
     for members in groups.values():
         if len(members) > 1:
@@ -276,52 +277,53 @@ def repeated_questions(qas: list[QA], memo=None) -> dict[str, list[str]]:
 REPEATS_STATE = "repeated-questions"  # the memo's record of the groups (kb.corpus.memo.Memo.keep)
 
 
-def _asked_digest(ids: list[str], asked: dict[str, tuple[str, str]]) -> bytes:
-    """A digest of the rulings ``ids``, each with its question's key and topic, in that order."""
-    h = hashlib.blake2b(digest_size=16)
-    for i in ids:
-        key, topic = asked[i]
-        h.update(f"{i}\x1f{key}\x1f{topic}\x1e".encode())
-    return h.digest()
+def _asked_digests(qas: list[QA], asked: dict[str, tuple[str, str]]) -> dict[str, bytes]:
+    """Each ruling's digest of its id, its question's key and its topic."""
+    return {q.id: hashlib.blake2b("\x1f".join((q.id, *asked[q.id])).encode(), digest_size=16).digest() for q in qas}
 
 
-def _groups_state(qas: list[QA], asked: dict, groups: dict[str, list[QA]]) -> tuple:
-    """What the next load needs to start from these groups: every ruling's id in order, a digest
-    of their questions and topics, and the group (its first ruling's id) of those asked again."""
+def _groups_state(qas: list[QA], digests: dict[str, bytes], groups: dict[str, list[QA]]) -> tuple:
+    """What the next load needs to start from these groups: every ruling's id in order, their
+    digests (:func:`_asked_digests`), and the group (its first ruling's id) of those asked again."""
     ids = [q.id for q in qas]
     roots = {q.id: members[0].id for members in groups.values() if len(members) > 1 for q in members}
-    return ids, _asked_digest(ids, asked), roots
+    return ids, b"".join(map(digests.__getitem__, ids)), roots
 
 
-def _earlier_groups(memo, asked: dict[str, tuple[str, str]], qas: list[QA]) -> tuple[list[str], dict[str, str]] | None:
+def _earlier_groups(memo, asked: dict[str, tuple[str, str]], qas: list[QA],
+                    digests: dict[str, bytes]) -> tuple[list[str], dict[str, str]] | None:
     """(ids, group of each grouped id) of the memo's record, when starting from it gives the groups
-    of comparing them all: every ruling it holds is here, in the same order, with the same question
-    and topic; and no new ruling comes before the first one with its question under another topic
-    (the first of a question stands in its topic's buckets, the others are joined to it). None
-    when there is no such record."""
+    of comparing them all: every ruling of its groups is here with the same question and topic (a
+    ruling asked once may be gone or changed: it is then left out, and a changed one compared as
+    new); those it keeps come in the same order; and no new ruling comes before the first one with
+    its question under another topic (the first of a question stands in its topic's buckets, the
+    others are joined to it). None when there is no such record."""
     state = memo.state(REPEATS_STATE) if memo is not None else None
     try:
-        ids, check, roots = state
-        if not all(i in asked for i in ids) or _asked_digest(ids, asked) != check:
+        ids, known, roots = state
+        if len(known) != 16 * len(ids) or not isinstance(roots, dict):
             return None
-        if not all(i in asked and r in asked for i, r in roots.items()):
-            return None
+        kept = [i for n, i in enumerate(ids) if digests.get(i) == known[16 * n:16 * n + 16]]
     except (TypeError, ValueError):  # none, or another shape
         return None
+    if len(kept) < len(ids):
+        same = set(kept)
+        if any(i not in same for i in roots):
+            return None
     place = {q.id: n for n, q in enumerate(qas)}
-    if any(place[a] >= place[b] for a, b in zip(ids, ids[1:])):
+    if any(place[a] >= place[b] for a, b in zip(kept, kept[1:])):
         return None
     first: dict[str, str] = {}
-    for i in ids:
+    for i in kept:
         first.setdefault(asked[i][0], i)
-    known = set(ids)
+    old = set(kept)
     for q in qas:
-        if q.id not in known:
+        if q.id not in old:
             key, topic = asked[q.id]
             earliest = first.get(key)
             if earliest is not None and place[q.id] < place[earliest] and topic != asked[earliest][1]:
                 return None
-    return ids, roots
+    return kept, roots
 
 
 def _chars(text: str) -> tuple[Counter, frozenset]:
