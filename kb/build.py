@@ -164,7 +164,9 @@ def _index(units, tmp: Path, inputs, user_dic, tokens, forms, previous: Path | N
     fields = reuse.postings(units, text_keys, tokens, _stage(previous, "index"), reuse.build_key(user_dic))
     browser = lambda: None  # noqa: E731
     if site:
-        import numpy  # noqa: F401  (the impacts' and the browser index's: imported once, before that child is forked)
+        # what the index and the browser index both use, imported once, before that child is forked
+        import numpy  # noqa: F401
+        import whoosh.util.numeric  # noqa: F401
 
         from .site.browser_index import browser_index
 

@@ -33,8 +33,6 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Iterator
 
-from whoosh.util.numeric import byte_to_length, length_to_byte
-
 from ..corpus.normalize import join_ja_spaces, search_text
 from ..search.index import FIELD_BOOSTS, rule_names
 from ..search.searcher import (BM25_B, BM25_K1, COMMON_DF, GROUP_TIEBREAK, KEYWORD_KIND_WEIGHT, KIND_WEIGHT,
@@ -170,6 +168,8 @@ def _gaps(post: dict[str, tuple[array, array]]) -> Iterator[tuple[str, array]]:
 
 def _stored_lengths(lengths: list[int]) -> list[int]:
     """Field lengths as Whoosh keeps them (one byte each, lossy), each distinct length converted once."""
+    from whoosh.util.numeric import byte_to_length, length_to_byte
+
     stored = {n: byte_to_length(length_to_byte(n)) for n in set(lengths)}
     return list(map(stored.__getitem__, lengths))
 
