@@ -246,3 +246,26 @@ def test_groups_from_an_earlier_load_plus_new_rulings_are_the_groups_of_comparin
                 elif usable and later is not qas and len(later) < len(qas):  # gone
                     assert used is not None and changed.id not in used[0]
     assert any(len(v) > 2 for v in whole.values())
+
+
+def test_starting_from_earlier_groups_keeps_the_comparisons_they_were_found_with(tmp_path):
+    """A load that starts from the earlier groups compares only the new rulings, but its memo keeps
+    every comparison the earlier load made: a later load that must compare everything (a volume
+    replaced) finds them, instead of a memo left with the new rulings' few."""
+    import marshal
+
+    from kb.corpus.memo import TEXTS_FILE
+
+    rng = random.Random(5)
+    qas = _rulings(rng, 150)
+    earlier = qas[:145]
+    first = Memo(tmp_path, {"pairs": {}, "made": {}})
+    rulings.repeated_questions(earlier, first)
+    first.save()
+    compared = marshal.loads((tmp_path / TEXTS_FILE).read_bytes())["pairs"]
+    assert len(compared) > 10
+    second = Memo(tmp_path, marshal.loads((tmp_path / TEXTS_FILE).read_bytes()))
+    assert rulings.repeated_questions(qas, second) == rulings.repeated_questions(qas, None)
+    assert len(second._used_pairs) >= len(compared)
+    second.save()
+    assert compared.items() <= marshal.loads((tmp_path / TEXTS_FILE).read_bytes())["pairs"].items()

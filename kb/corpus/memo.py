@@ -143,6 +143,13 @@ class Memo:
         return found
 
     # ---------------------------------------------------------------- question pairs
+    def pairs_still_stand(self) -> None:
+        """Keep every comparison an earlier load remembered as used by this one: the caller starts
+        from what they found (:func:`kb.corpus.rulings.repeated_questions`'s earlier groups) and
+        compares only what is new, and they are what it needs when it cannot (a volume replaced)."""
+        for key, found in self._pairs.items():
+            self._used_pairs.setdefault(key, found)
+
     def alike(self, a: str, b: str, compare) -> bool:
         """``compare(a, b)``, or its answer for the same two texts before (in either order)."""
         ka, kb = self._key(a), self._key(b)

@@ -216,19 +216,29 @@ def repeated_questions(qas: list[QA], memo=None) -> dict[str, list[str]]:
     def compare(a: str, ka: str, kb: str) -> bool:
         return memo.alike(ka, kb, alike) if memo is not None else alike(ka, kb)
 
+    def file(i: str, key: str, topic: str, compare_now: bool) -> None:
+        """Ruling ``i`` joined to the first ruling with its question, or, the first, put in its
+        topic's buckets (an edit between editions keeps the start or the end of the question);
+        ``compare_now``: compared with the buckets' members as it goes in."""
+        if key in by_text:
+            join(i, by_text[key])
+            return
+        by_text[key] = i
+        if topic:
+            for bucket in ((topic, "start", key[:6]), (topic, "end", key[-12:])):
+                members = buckets.setdefault(bucket, [])
+                if compare_now:
+                    counts.clear()
+                    for b, kb in members:
+                        if root(i) != root(b) and compare(i, key, kb):
+                            join(i, b)
+                members.append((i, key))
+
     digests = _asked_digests(qas, asked) if memo is not None else {}
     earlier = _earlier_groups(memo, asked, qas, digests)
     if earlier is None:  # every pair of each bucket compared
         for q in qas:
-            key, topic = asked[q.id]
-            if key in by_text:
-                join(q.id, by_text[key])
-                continue
-            by_text[key] = q.id
-            if topic:
-                # an edit between editions keeps the start or the end of the question
-                buckets.setdefault((topic, "start", key[:6]), []).append((q.id, key))
-                buckets.setdefault((topic, "end", key[-12:]), []).append((q.id, key))
+            file(q.id, *asked[q.id], False)
         for members in buckets.values():
             counts.clear()  # a bucket's only: 10,000 questions' counts would hold ~100 MB
             for i, (a, ka) in enumerate(members):
@@ -237,29 +247,14 @@ def repeated_questions(qas: list[QA], memo=None) -> dict[str, list[str]]:
                         join(a, b)
     else:  # the earlier groups as they were, then each new ruling compared with its buckets' members
         ids, roots = earlier
+        memo.pairs_still_stand()
         parent.update(roots)
         for i in ids:
-            key, topic = asked[i]
-            if by_text.setdefault(key, i) == i and topic:
-                buckets.setdefault((topic, "start", key[:6]), []).append((i, key))
-                buckets.setdefault((topic, "end", key[-12:]), []).append((i, key))
+            file(i, *asked[i], False)
         known = set(ids)
         for q in qas:
-            if q.id in known:
-                continue
-            key, topic = asked[q.id]
-            if key in by_text:
-                join(q.id, by_text[key])
-                continue
-            by_text[key] = q.id
-            if topic:
-                for bucket in ((topic, "start", key[:6]), (topic, "end", key[-12:])):
-                    members = buckets.setdefault(bucket, [])
-                    counts.clear()
-                    for b, kb in members:
-                        if root(q.id) != root(b) and compare(q.id, key, kb):
-                            join(q.id, b)
-                    members.append((q.id, key))
+            if q.id not in known:
+                file(q.id, *asked[q.id], True)
     groups: dict[str, list[QA]] = {}
     for q in qas:
         groups.setdefault(root(q.id), []).append(q)
