@@ -259,13 +259,15 @@ def test_starting_from_earlier_groups_keeps_the_comparisons_they_were_found_with
     rng = random.Random(5)
     qas = _rulings(rng, 150)
     earlier = qas[:145]
-    first = Memo(tmp_path, {"pairs": {}, "made": {}})
+    # a memo's folder as Memo.open lays it out (cache/corpus/<code>): saving tidies the folders beside it
+    folder = tmp_path / "cache" / "corpus" / "code"
+    first = Memo(folder, {"pairs": {}, "made": {}})
     rulings.repeated_questions(earlier, first)
     first.save()
-    compared = marshal.loads((tmp_path / TEXTS_FILE).read_bytes())["pairs"]
+    compared = marshal.loads((folder / TEXTS_FILE).read_bytes())["pairs"]
     assert len(compared) > 10
-    second = Memo(tmp_path, marshal.loads((tmp_path / TEXTS_FILE).read_bytes()))
+    second = Memo(folder, marshal.loads((folder / TEXTS_FILE).read_bytes()))
     assert rulings.repeated_questions(qas, second) == rulings.repeated_questions(qas, None)
     assert len(second._used_pairs) >= len(compared)
     second.save()
-    assert compared.items() <= marshal.loads((tmp_path / TEXTS_FILE).read_bytes())["pairs"].items()
+    assert compared.items() <= marshal.loads((folder / TEXTS_FILE).read_bytes())["pairs"].items()
