@@ -213,7 +213,7 @@ def repeated_questions(qas: list[QA], memo=None) -> dict[str, list[str]]:
     def alike(ka: str, kb: str) -> bool:
         return _alike(ka, kb, counts)
 
-    def compare(a: str, ka: str, kb: str) -> bool:
+    def compare(ka: str, kb: str) -> bool:
         return memo.alike(ka, kb, alike) if memo is not None else alike(ka, kb)
 
     def file(i: str, key: str, topic: str, compare_now: bool) -> None:
@@ -230,7 +230,7 @@ def repeated_questions(qas: list[QA], memo=None) -> dict[str, list[str]]:
                 if compare_now:
                     counts.clear()
                     for b, kb in members:
-                        if root(i) != root(b) and compare(i, key, kb):
+                        if root(i) != root(b) and compare(key, kb):
                             join(i, b)
                 members.append((i, key))
 
@@ -243,7 +243,7 @@ def repeated_questions(qas: list[QA], memo=None) -> dict[str, list[str]]:
             counts.clear()  # a bucket's only: 10,000 questions' counts would hold ~100 MB
             for i, (a, ka) in enumerate(members):
                 for b, kb in members[i + 1:]:
-                    if root(a) != root(b) and compare(a, ka, kb):
+                    if root(a) != root(b) and compare(ka, kb):
                         join(a, b)
     else:  # the earlier groups as they were, then each new ruling compared with its buckets' members
         ids, roots = earlier

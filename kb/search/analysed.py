@@ -35,6 +35,9 @@ BATCH = 400  # texts a worker takes at a time
 MIN_PARALLEL = 2000  # fewer texts than this: one worker is enough
 
 
+NUMBERS = f"=u{array('I').itemsize}"  # numpy's name for what the word numbers' and postings' arrays hold
+
+
 def digest(text: str) -> bytes:
     return hashlib.sha1(text.encode("utf-8")).digest()[:16]  # twice blake2b's speed here
 
@@ -75,7 +78,7 @@ class Analysis:
 
         pairs = self.texts
         joined = b"".join(pairs[text] for text in texts if text and text in pairs)
-        counts = np.bincount(np.frombuffer(joined, dtype=f"=u{array('I').itemsize}")[0::2])
+        counts = np.bincount(np.frombuffer(joined, dtype=NUMBERS)[0::2])
         used = np.flatnonzero(counts)
         return list(zip(used.tolist(), counts[used].tolist()))
 

@@ -44,7 +44,6 @@ def write_impacts(index_dir: Path, fields: dict[str, tuple[dict, list[int]]], fi
     summed in field order. The terms go a slice at a time (about :data:`CHUNK` postings), which
     bounds the arrays' memory."""
     import numpy as np
-    from whoosh.util.numeric import byte_to_length, length_to_byte
 
     k1p1 = K1 + 1
     per_field = []  # (postings, boost, norm, once, N) in field order
@@ -52,8 +51,7 @@ def write_impacts(index_dir: Path, fields: dict[str, tuple[dict, list[int]]], fi
         post, lengths = fields[fname]
         n_docs = len(lengths)
         avgfl = (sum(lengths) / n_docs if n_docs else 0) or 1
-        stored = {n: byte_to_length(length_to_byte(n)) for n in set(lengths)}  # as Whoosh reads a length back
-        norm = np.array([K1 * ((1 - B) + B * stored[n] / avgfl) for n in lengths], dtype=np.float64)
+        norm = np.array([K1 * ((1 - B) + B * n / avgfl) for n in stored_lengths(lengths)], dtype=np.float64)
         per_field.append((post, boost, norm, k1p1 / (1 + norm), n_docs))
     n_units = max([len(f[2]) for f in per_field] + [1])
     terms = sorted(set().union(*(f[0] for f in per_field)))
@@ -61,16 +59,24 @@ def write_impacts(index_dir: Path, fields: dict[str, tuple[dict, list[int]]], fi
     offset = 0
     with open(Path(index_dir) / BIN, "wb") as out:
         for chunk in _chunks(terms, [f[0] for f in per_field]):
-            docs, scores, counts = _chunk_impacts(np, chunk, per_field, k1p1, n_units)
-            out.write(_interleaved(np, docs, scores, counts))
+            docs, scores, counts = _chunk_impacts(chunk, per_field, k1p1, n_units)
+            out.write(_interleaved(docs, scores, counts))
             for term, count in zip(chunk, counts.tolist()):
                 table[term] = (offset, count)
                 offset += 8 * count
     (Path(index_dir) / IDX).write_bytes(marshal.dumps(table, 2))  # version 2: the same bytes for the same table
 
 
+def stored_lengths(lengths: list[int]) -> list[int]:
+    """Field lengths as Whoosh keeps them (one byte each, lossy) and reads them back, each distinct
+    length converted once: what BM25F scores with, here, in the Whoosh segment and in the browser."""
+    from whoosh.util.numeric import byte_to_length, length_to_byte
+
+    stored = {n: byte_to_length(length_to_byte(n)) for n in set(lengths)}
+    return list(map(stored.__getitem__, lengths))
+
+
 CHUNK = 1 << 18  # postings scored together (the arrays of a slice: a few tens of MB)
-_POSTED = f"=u{array('I').itemsize}"  # how the postings' arrays hold a number (kb.search.analysed.postings)
 
 
 def _chunks(terms: list[str], posts: list[dict]) -> Iterator[list[str]]:
@@ -86,17 +92,21 @@ def _chunks(terms: list[str], posts: list[dict]) -> Iterator[list[str]]:
         yield chunk
 
 
-def _chunk_impacts(np, chunk: list[str], per_field: list, k1p1: float, n_units: int):
+def _chunk_impacts(chunk: list[str], per_field: list, k1p1: float, n_units: int):
     """The documents (ascending within each term) and scores of the terms of ``chunk``, term
     after term, and each term's count of documents."""
+    import numpy as np
+
+    from .analysed import NUMBERS
+
     keys, scores = [], []
     for post, boost, norm, once, n_docs in per_field:
         names = [(i, post[t]) for i, t in enumerate(chunk) if t in post]
         if not names:
             continue
         counts = np.array([len(docs) for _i, (docs, _tfs) in names], dtype=np.int64)
-        docs = np.frombuffer(b"".join(docs for _i, (docs, _tfs) in names), dtype=_POSTED).astype(np.int64)
-        tfs = np.frombuffer(b"".join(tfs for _i, (_docs, tfs) in names), dtype=_POSTED)
+        docs = np.frombuffer(b"".join(docs for _i, (docs, _tfs) in names), dtype=NUMBERS).astype(np.int64)
+        tfs = np.frombuffer(b"".join(tfs for _i, (_docs, tfs) in names), dtype=NUMBERS)
         idf = np.repeat(np.array([log(n_docs / (len(docs) + 1)) + 1 for _i, (docs, _tfs) in names]), counts)
         # (tf * k1p1) / (tf + norm) is k1p1 / (1 + norm) where tf is 1: the same float
         score = idf * once[docs]
@@ -121,8 +131,10 @@ def _chunk_impacts(np, chunk: list[str], per_field: list, k1p1: float, n_units: 
     return (key % n_units).astype(np.uint32), total.astype(np.float32), counts
 
 
-def _interleaved(np, docs, scores, counts) -> bytes:
+def _interleaved(docs, scores, counts) -> bytes:
     """impacts.bin's bytes for consecutive terms: each term's uint32 documents, then its float32 scores."""
+    import numpy as np
+
     first = np.repeat(np.cumsum(counts) - counts, counts)  # each posting's term's first posting
     at = np.arange(len(docs)) + first  # a term's documents from 2 * first, its scores right after them
     out = np.empty(2 * len(docs), dtype=np.uint32)

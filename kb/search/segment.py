@@ -27,9 +27,9 @@ from pathlib import Path
 
 from whoosh import index
 from whoosh.system import pack_uint
-from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from ..sources.files import link_or_copy
+from .impact import stored_lengths
 
 
 INDEX_NAME = "MAIN"  # Whoosh's default index name
@@ -139,7 +139,7 @@ def _write_postings(fw, schema, texts, other) -> None:
         fw.start_field(name, field)
         if name in texts:
             post, lengths = texts[name]
-            stored = [byte_to_length(length_to_byte(n)) for n in lengths]  # as Whoosh reads a length back
+            stored = stored_lengths(lengths)  # as Whoosh reads a length back
             packed: dict[int, bytes] = {}
             postings = fw._postwriter
             for term in sorted(post):

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Iterator
 
 from ..corpus.normalize import join_ja_spaces, search_text
+from ..search.impact import stored_lengths
 from ..search.index import FIELD_BOOSTS, rule_names
 from ..search.searcher import (BM25_B, BM25_K1, COMMON_DF, GROUP_TIEBREAK, KEYWORD_KIND_WEIGHT, KIND_WEIGHT,
                                MAX_QUERY, PART_WEIGHT, QUESTION, RULE_ASKS, STATUS_WEIGHT, STRONG_WEIGHT, WEAK_MATCH)
@@ -136,13 +137,14 @@ def _gaps(post: dict[str, tuple[array, array]]) -> Iterator[tuple[str, array]]:
     in their term), each term's cut out after."""
     import numpy as np
 
+    from ..search.analysed import NUMBERS
+
     terms = list(post)
     if not terms:
         return
-    number = f"=u{array('I').itemsize}"
     counts = np.array([len(post[t][0]) for t in terms], dtype=np.int64)
-    docs = np.frombuffer(b"".join(post[t][0] for t in terms), dtype=number).astype(np.int64)
-    tfs = np.frombuffer(b"".join(post[t][1] for t in terms), dtype=number).astype(np.int64)
+    docs = np.frombuffer(b"".join(post[t][0] for t in terms), dtype=NUMBERS).astype(np.int64)
+    tfs = np.frombuffer(b"".join(post[t][1] for t in terms), dtype=NUMBERS).astype(np.int64)
     first = np.cumsum(counts) - counts  # each term's first posting
     before = np.empty_like(docs)
     before[1:] = docs[:-1]
@@ -164,14 +166,6 @@ def _gaps(post: dict[str, tuple[array, array]]) -> Iterator[tuple[str, array]]:
         gaps.frombytes(data[start * size:end * size])
         yield term, gaps
         start = end
-
-
-def _stored_lengths(lengths: list[int]) -> list[int]:
-    """Field lengths as Whoosh keeps them (one byte each, lossy), each distinct length converted once."""
-    from whoosh.util.numeric import byte_to_length, length_to_byte
-
-    stored = {n: byte_to_length(length_to_byte(n)) for n in set(lengths)}
-    return list(map(stored.__getitem__, lengths))
 
 
 def _forms(units: list[Unit], analysed) -> tuple[dict[str, Counter], dict[str, set[str]]]:
@@ -237,7 +231,7 @@ def build_index(units: list[Unit], *, thesaurus=None, services=None, words=(), a
         "terms": terms,
         "post": [post[f] for f in FIELDS],
         # Whoosh keeps a document's field length in one byte (lossy); the average is exact
-        "len": [_stored_lengths(lengths[f]) for f in FIELDS],
+        "len": [stored_lengths(lengths[f]) for f in FIELDS],
         "avgLen": [round(sum(lengths[f]) / max(len(units), 1), 6) or 1 for f in FIELDS],
         "kindWeight": KIND_WEIGHT,
         "keywordKindWeight": KEYWORD_KIND_WEIGHT,
