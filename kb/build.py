@@ -49,7 +49,7 @@ def build(corpus_dir: Path | str, build_dir: Path | str, *, site: bool = True, p
     from .search import analysis
     from .search.analysed import Analysis
     from .search.index import prepare_analysis
-    from .search.units import build_units, searchable_texts
+    from .search.units import derive_units, make_units, searchable_texts
 
     corpus_dir, build_dir = Path(corpus_dir), Path(build_dir)
     build_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -90,8 +90,15 @@ def build(corpus_dir: Path | str, build_dir: Path | str, *, site: bool = True, p
                 # units' texts sent to the workers as soon as they are known, analysed while the units
                 # are made; then each word form alone, for reading queries (kb.search.vocab)
                 tokens = Analysis.cached()
-                units = build_units(inputs.corpus, inputs.rules, inputs.services, pool,
-                                    texts_known=lambda texts: tokens.send(texts, pool))
+                derived = derive_units(inputs.corpus, inputs.services, pool,
+                                       texts_known=lambda texts: tokens.send(texts, pool))
+                # the site in a child from here: it needs of the units only their categories and the
+                # rulings' services, and renders while this process makes the units and reads their analysis
+                rendering = (in_background(_site, inputs, derived.facets(inputs.corpus, inputs.rules, inputs.services),
+                                           tmp, previous, progress, collecting, error=BuildFailed)
+                             if site else (lambda: []))
+                units = make_units(inputs.corpus, derived, inputs.rules, inputs.services)
+                del derived
                 gc.freeze()
                 if collecting:
                     gc.enable()
@@ -104,21 +111,12 @@ def build(corpus_dir: Path | str, build_dir: Path | str, *, site: bool = True, p
             # what the next build can reuse, written by a child while this one goes on
             remembering = in_background(_remember, inputs.corpus, tokens)
             with analysis.using(tokens):  # the index and the browser index reuse this one analysis
-                # the postings, the Whoosh index and the browser index on the other core while this
-                # process renders the site
+                # the postings, the Whoosh index and the browser index beside the site's child
                 indexing = in_background(_index, units, tmp, inputs, user_dic, tokens, forms, previous, site,
                                          error=BuildFailed)
+                processes.finished += rendering()
                 if site:
-                    from .site.render import render_site
-
-                    (tmp / "site").mkdir(parents=True, exist_ok=True)
-                    try:
-                        render_site(inputs, units, tmp / "site", progress=progress, analysed=tokens,
-                                    previous=_stage(previous, "site"), state=tmp / "state" / "site",
-                                    browser=False)
-                    except ChildFailed as e:  # pages rendered in a child process: one line, as the index's
-                        raise BuildFailed(str(e)) from None
-                    step("site")
+                    step("site (after the analysis)")
                 processes.finished += indexing()
                 step("index (after the site)" if site else "index")
             with contextlib.suppress(ChildFailed):  # a cache not written costs the next build time, nothing else
@@ -150,6 +148,23 @@ def build(corpus_dir: Path | str, build_dir: Path | str, *, site: bool = True, p
 def _stage(previous: Path | None, name: str) -> Path | None:
     """The previous build's output of a stage (``index``, ``site``), when there is one."""
     return previous / name if previous is not None and (previous / name).is_dir() else None
+
+
+def _site(inputs, facets, tmp: Path, previous: Path | None, progress, collecting: bool) -> list:
+    """In a child: the site's pages and downloads (:func:`kb.site.render.render_site`; the browser
+    index is the index child's), from the units' :class:`~kb.search.units.Facets`."""
+    import gc
+
+    from .site.render import render_site
+
+    known = len(processes.finished)  # what this child inherited
+    gc.freeze()  # the corpus, inherited: out of the collector's passes (each would walk all of it)
+    if collecting:
+        gc.enable()
+    (tmp / "site").mkdir(parents=True, exist_ok=True)
+    render_site(inputs, None, tmp / "site", progress=progress, previous=_stage(previous, "site"),
+                state=tmp / "state" / "site", browser=False, facets=facets)
+    return processes.finished[known:]  # its children's times (the downloads', the links'), for the build's report
 
 
 def _index(units, tmp: Path, inputs, user_dic, tokens, forms, previous: Path | None, site: bool) -> list:

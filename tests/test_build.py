@@ -45,13 +45,13 @@ VOL21 = ("令和６年度介護報酬改定に関するＱ＆Ａ（Vol.21）\n\n
 def test_the_build_analyses_each_text_once_and_a_rebuild_only_what_is_new(tmp_path, monkeypatch, fresh_cache,
                                                                            analysed_here):
     made: list[list] = []
-    real_build_units = units.build_units
+    real_make_units = units.make_units
 
-    def counting_build_units(*args, **kwargs):
-        made.append(real_build_units(*args, **kwargs))
+    def counting_make_units(*args, **kwargs):
+        made.append(real_make_units(*args, **kwargs))
         return made[-1]
 
-    monkeypatch.setattr(units, "build_units", counting_build_units)
+    monkeypatch.setattr(units, "make_units", counting_make_units)
     corpus = tmp_path / "corpus"
     shutil.copytree(TINY, corpus)
     build(corpus, tmp_path / "build", site=True)

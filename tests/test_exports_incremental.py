@@ -34,7 +34,7 @@ def _site(corpus: Path, root: Path, previous: Path | None = None) -> Path:
     state.mkdir(parents=True)
     before = previous / "site" if previous else None
     choices = write_browser_index(site, units, inputs)
-    data = SiteData.collect(inputs.corpus, units, rules=inputs.rules, services=inputs.services,
+    data = SiteData.collect(inputs.corpus, units_mod.facets(units).services, rules=inputs.rules, services=inputs.services,
                             thesaurus=inputs.thesaurus, payload=choices)
     write_exports(site, data, previous=before, state=state)
     return site

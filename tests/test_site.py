@@ -325,3 +325,28 @@ def test_document_page_shows_url_and_bulletin(tiny_site):
     assert 'href="https://' not in html  # shown and copyable, never loaded
     qa = (tiny_site / "qa" / "r6-qa-vol20-q1.html").read_text(encoding="utf-8")
     assert "介護保険最新情報 Vol.9020" in qa and "provenance" not in qa  # the volume itself: no quote note
+
+
+@pytest.mark.parametrize("which", ["seeds", "xss", "seeds and a workbook"])
+def test_the_pages_take_from_the_derived_texts_what_they_take_from_the_units(which, tmp_path):
+    """kb.build renders the site from the units' facets before the units are made: the same
+    categories, 基準種別 and rulings' services (a workbook's rows name and exclude services)."""
+    from kb.ingest.workbook import ingest_workbook
+    from kb.search.units import derive_units, facets, make_units
+    from tests.test_workbook import ROWS
+    from tests.workbooks import write_workbook
+
+    corpus = {"seeds": ROOT / "corpus", "xss": XSS}.get(which)
+    if corpus is None:
+        corpus = tmp_path / "corpus"
+        import shutil
+
+        shutil.copytree(ROOT / "corpus", corpus)
+        ingest_workbook(write_workbook(tmp_path / "wb.xlsx", ROWS), corpus)
+    i = load_inputs(corpus)
+    derived = derive_units(i.corpus, i.services)
+    got = derived.facets(i.corpus, i.rules, i.services)
+    want = facets(make_units(i.corpus, derived, i.rules, i.services))
+    assert got == want and want.categories and want.services
+    if which == "seeds and a workbook":  # 基準種別, and a row of 全サービス共通 less two services
+        assert want.standards and any(len(named) > 10 and "訪問看護" not in named for _id, named in want.services)

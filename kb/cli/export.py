@@ -33,14 +33,14 @@ def export_cmd(vol, series, service, fmt, output, corpus_dir):
     if (vol is None) == (service is None):
         raise click.UsageError("give one of --vol N or --service S")
     from ..search.inputs import load_inputs
-    from ..search.units import build_units
+    from ..search.units import derive_units
     from ..site.export import json_text, service_export, to_csv, volume_export
     from ..site.pages import SiteData
     from ..locations import default_corpus_dir
 
     inputs = _run(lambda: load_inputs(corpus_dir or default_corpus_dir()))
-    units = build_units(inputs.corpus, inputs.rules, inputs.services)
-    data = SiteData.collect(inputs.corpus, units, rules=inputs.rules, services=inputs.services)
+    rulings = derive_units(inputs.corpus, inputs.services).facets(inputs.corpus, inputs.rules, inputs.services)
+    data = SiteData.collect(inputs.corpus, rulings.services, rules=inputs.rules, services=inputs.services)
     if vol is not None:
         e = volume_export(data, series, vol)
         if e is None:

@@ -6,7 +6,7 @@ record, under the Q&A's own id), one per Q&A record, one per rule entry.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterator
+from typing import Iterator, NamedTuple
 
 from ..corpus.dates import wareki
 from ..corpus.load import Corpus
@@ -187,16 +187,60 @@ def _sharing(jobs: list[tuple], values: list[tuple]) -> list[tuple]:
     return out
 
 
+class Facets(NamedTuple):
+    """What the site's pages take of the units: the categories and 基準種別 its filters offer, and
+    each ruling's services (the units' ``services``), in unit order."""
+    categories: list[str]
+    standards: list[str]
+    services: list[tuple[str, list[str]]]  # (ruling id, its services)
+
+    def choices(self) -> dict:
+        """The filters' choices, as the browser index holds them (``cats``, ``standards``)."""
+        return {"cats": self.categories, "standards": self.standards}
+
+
+def facets(units: list[Unit]) -> Facets:
+    return Facets(sorted({u.category for u in units}), sorted({u.standard for u in units if u.standard}),
+                  [(u.id, u.services) for u in units if u.kind == "qa"])
+
+
+@dataclass
+class Derived:
+    """What :func:`derive_units` takes from the texts of the corpus's clauses and rulings, before
+    the units are made of it (:func:`make_units`)."""
+    clauses: list  # per clause unit: (clause, document, breadcrumb, kind, display, body)
+    citations: list[str]  # per ruling: its citation
+    values: list[tuple]  # per clause unit, then per ruling: what _derived makes of its texts
+
+    def rulings(self) -> list[tuple]:
+        """Per ruling: what its unit takes from its texts (heading, question, body, source, the
+        services its texts name, headline)."""
+        return self.values[len(self.clauses):]
+
+    def facets(self, corpus: Corpus, rules=None, services=None) -> Facets:
+        """:func:`facets` of the units :func:`make_units` makes of these, without making them."""
+        categories = {clause_category(doc.kind) for _c, doc, *_rest in self.clauses}
+        categories |= {QA_CATEGORY} if corpus.qas else set()
+        categories |= {RULE_CATEGORY} if rules else set()
+        return Facets(sorted(categories), sorted({q.standard for q in corpus.qas if q.standard}),
+                      [(q.id, ruling_services(q, named, services))
+                       for q, (_h, _q, _b, _s, named, _l) in zip(corpus.qas, self.rulings())])
+
+
 def build_units(corpus: Corpus, rules=None, services=None, pool=None, texts_known=None) -> list[Unit]:
-    """Every search unit of the corpus and the rules. What a unit takes from its texts alone
-    is reused from the corpus's :class:`~kb.corpus.memo.Memo` where an earlier build made it from
-    the same texts; the rest is made now, in ``pool``'s workers (:func:`kb.processes.workers`)
-    when there is much of it. ``texts_known``: called with the searched texts of the clauses' and
-    rulings' units (:func:`searchable_texts` of them, in order) as soon as they are known, before
-    the units are made (the build starts their analysis then)."""
+    """Every search unit of the corpus and the rules (:func:`derive_units`, then :func:`make_units`)."""
+    return make_units(corpus, derive_units(corpus, services, pool, texts_known), rules, services)
+
+
+def derive_units(corpus: Corpus, services=None, pool=None, texts_known=None) -> Derived:
+    """What the units of the corpus's clauses and rulings take from their texts alone: reused from
+    the corpus's :class:`~kb.corpus.memo.Memo` where an earlier build made it from the same texts;
+    the rest is made now, in ``pool``'s workers (:func:`kb.processes.workers`) when there is much
+    of it. ``texts_known``: called with the searched texts of the clauses' and rulings' units
+    (:func:`searchable_texts` of them, in order) as soon as they are known, before the units are
+    made (the build starts their analysis then)."""
     finder = _service_finder(services)
     services_key = finder[1]
-    units: list[Unit] = []
     sections = _short_sections(corpus)
     clauses, jobs = [], []
     for c in corpus.clauses:
@@ -225,8 +269,21 @@ def build_units(corpus: Corpus, rules=None, services=None, pool=None, texts_know
     values = memo.made_all(jobs, make_all) if memo is not None else make_all([job for _parts, job in jobs])
     if texts_known is not None:  # the units' searched texts, before the units are made
         texts_known(_searched(clauses, values))
-    derived = iter(values)
-    for (c, doc, crumbs, kind, display, body), (heading, found, source) in zip(clauses, derived):
+    return Derived(clauses, citations, values)
+
+
+def ruling_services(q, named: list[str], services) -> list[str]:
+    """The services of a ruling's unit: those its texts name (``named``) and its workbook rows'
+    サービス種別, less those the rows exclude."""
+    mapped, excluded = _workbook_services(q, services)
+    return sorted((set(named) - excluded) | mapped)
+
+
+def make_units(corpus: Corpus, derived: Derived, rules=None, services=None) -> list[Unit]:
+    """The units of :func:`derive_units`'s clauses and rulings, then one per rule entry."""
+    units: list[Unit] = []
+    derived_values = iter(derived.values)
+    for (c, doc, crumbs, kind, display, body), (heading, found, source) in zip(derived.clauses, derived_values):
         rec = clause_dict(c, corpus)
         title = doc.title + (" > " + crumbs if crumbs else "")
         # a heading is its own title; other text goes under its nearest heading, else its document
@@ -243,15 +300,15 @@ def build_units(corpus: Corpus, rules=None, services=None, pool=None, texts_know
             question="", body=body, date=doc.date, services=found, source=source,
             category=data["category"], data=data,
         ))
-    for q, citation, (heading, question, body, source, named, headline) in zip(corpus.qas, citations, derived):
+    for q, citation, (heading, question, body, source, named, headline) in zip(corpus.qas, derived.citations,
+                                                                              derived_values):
         crumbs = [x for x in (q.service, q.topic) if x]
-        mapped, excluded = _workbook_services(q, services)
         units.append(Unit(
             # no title: the series title (「…介護報酬改定に関するＱ＆Ａ」, on every ruling) says only
             # where a ruling came from, so it is searched with the source, at a low weight
             id=q.id, kind="qa", doc_id=q.source_doc or q.doc_id, title="", heading=heading, question=question,
             body=body, source=source, series_id=q.series_id, volume=q.volume, number=q.number, date=q.date,
-            standard=q.standard, services=sorted((set(named) - excluded) | mapped), category=QA_CATEGORY,
+            standard=q.standard, services=ruling_services(q, named, services), category=QA_CATEGORY,
             data=_qa_data(q, corpus, crumbs, headline, citation),
         ))
     if rules:

@@ -39,7 +39,7 @@ from ..search.index import FIELD_BOOSTS, rule_names
 from ..search.searcher import (BM25_B, BM25_K1, COMMON_DF, GROUP_TIEBREAK, KEYWORD_KIND_WEIGHT, KIND_WEIGHT,
                                MAX_QUERY, PART_WEIGHT, QUESTION, RULE_ASKS, STATUS_WEIGHT, STRONG_WEIGHT, WEAK_MATCH)
 from ..search.present import shown_text
-from ..search.units import SEARCH_FIELDS, Unit
+from ..search.units import SEARCH_FIELDS, Unit, facets
 from . import paths
 
 INDEX_VERSION = 1
@@ -80,7 +80,7 @@ def browser_index(out_dir: Path, units: list[Unit], inputs, analysed=None, field
 def filter_choices(units: list[Unit]) -> dict:
     """The filters' choices the pages show, as the browser index holds them: the categories
     (``cats``) and the 基準種別 (``standards``) of the units."""
-    return {"cats": sorted({u.category for u in units}), "standards": sorted({u.standard for u in units if u.standard})}
+    return facets(units).choices()
 
 
 def unit_href(u: Unit) -> str:

@@ -81,19 +81,19 @@ class SiteData:
     made: dict = field(default_factory=dict, repr=False)  # what a page or download makes once per site (see once)
 
     @classmethod
-    def collect(cls, corpus, units, *, rules=None, services=None, thesaurus=None, payload=None,
-                link_cache: dict | None = None) -> "SiteData":
-        """``link_cache``: kept between builds for :func:`kb.rules.links.link_rules`."""
+    def collect(cls, corpus, rulings: list[tuple[str, list[str]]], *, rules=None, services=None, thesaurus=None,
+                payload=None, link_cache: dict | None = None) -> "SiteData":
+        """``rulings``: each ruling's id and services, in unit order (:class:`kb.search.units.Facets`);
+        ``link_cache``: kept between builds for :func:`kb.rules.links.link_rules`."""
         links = None
         if rules:
             from ..rules.links import link_rules
 
             links = link_rules(corpus, rules, link_cache)
         by_service: dict[str, list[QA]] = defaultdict(list)
-        for u in units:
-            if u.kind == "qa":
-                for s in u.services:
-                    by_service[s].append(corpus.qas_by_id[u.id])
+        for ident, named in rulings:
+            for s in named:
+                by_service[s].append(corpus.qas_by_id[ident])
         return cls(corpus, list(rules or []), services, thesaurus, links, payload or {}, dict(by_service))
 
     def once(self, key, make):

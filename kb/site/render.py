@@ -19,9 +19,10 @@ from markupsafe import Markup
 from ..locations import PACKAGE_ROOT
 from ..processes import in_background
 from ..search.inputs import Inputs
-from ..search.units import Unit
+from ..search.units import Facets, Unit
+from ..search.units import facets as units_facets
 from . import paths, reuse, views
-from .browser_index import browser_index, filter_choices
+from .browser_index import browser_index
 from .downloads import write_exports
 from .pages import SiteData, pages
 
@@ -83,9 +84,9 @@ def _write(path: Path, text: str) -> None:
     path.write_bytes(text.encode("utf-8"))
 
 
-def render_site(inputs: Inputs, units: list[Unit], out_dir: Path, progress: Progress | None = None, *,
+def render_site(inputs: Inputs, units: list[Unit] | None, out_dir: Path, progress: Progress | None = None, *,
                 analysed=None, fields=None, previous: Path | None = None, state: Path | None = None,
-                browser: bool = True) -> None:
+                browser: bool = True, facets: Facets | None = None) -> None:
     """Write the complete site into ``out_dir`` (an empty directory chosen by the caller).
 
     Tokenizes with :mod:`kb.search.analysis` as configured (the build configures the
@@ -94,14 +95,17 @@ def render_site(inputs: Inputs, units: list[Unit], out_dir: Path, progress: Prog
     ``previous``: the previous build's site, whose pages are reused where :mod:`kb.site.reuse`
     proves them unchanged; ``state``: where this build writes what the next one needs.
     ``browser``: False when the caller writes the browser index itself (:func:`~kb.site.browser_index.browser_index`;
-    the build does, beside its index, from the postings it shares)."""
+    the build does, beside its index, from the postings it shares). ``facets``: what the pages take of
+    the units (:class:`~kb.search.units.Facets`), when the caller has them and not the units (then
+    ``browser`` is False)."""
     out_dir = Path(out_dir)
     corpus, rules, services, thesaurus = inputs.corpus, inputs.rules, inputs.services, inputs.thesaurus
     out_dir.mkdir(parents=True, exist_ok=True)
     # the browser index in a forked child, beside the pages: its postings and JSON never weigh on
     # this process, and the core the index writer leaves is used
     browsing = in_background(browser_index, out_dir, units, inputs, analysed, fields) if browser else (lambda: None)
-    choices = filter_choices(units)
+    facets = facets if facets is not None else units_facets(units)
+    choices = facets.choices()
     for src in sorted((TEMPLATES / "static").iterdir()):
         if src.is_file():
             (out_dir / "static").mkdir(parents=True, exist_ok=True)
@@ -110,7 +114,7 @@ def render_site(inputs: Inputs, units: list[Unit], out_dir: Path, progress: Prog
     with _without_gc():  # ~100,000 objects made and kept: collections would scan the corpus again and again
         code = reuse.code_fingerprint()
         link_cache = reuse.load_state(previous, state, reuse.LINKS_FILE, {}, code)
-        data = SiteData.collect(corpus, units, rules=rules, services=services, thesaurus=thesaurus, payload=choices,
+        data = SiteData.collect(corpus, facets.services, rules=rules, services=services, thesaurus=thesaurus, payload=choices,
                                 link_cache=link_cache)
         reuse.save_state(state, reuse.LINKS_FILE, link_cache, code)
         listed = pages(data)
