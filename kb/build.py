@@ -78,6 +78,10 @@ def build(corpus_dir: Path | str, build_dir: Path | str, *, site: bool = True, p
 
         collecting = gc.isenabled()
         try:
+            # the previous site's pages linked into the new one while this process loads the corpus (the
+            # other core is idle then); the pages' plan removes those it does not reuse
+            prelinking = (in_background(_prelink, _stage(previous, "site"), tmp, error=BuildFailed)
+                          if site and _stage(previous, "site") is not None else (lambda: None))
             with workers() as pool:  # forked before the corpus is loaded: a worker carries only its Sudachi
                 # the corpus and its units live as long as the build: no collector's passes while they are
                 # made (each would walk all made so far: a tenth of their time at 10,000 Q&As, to free a few
@@ -94,9 +98,12 @@ def build(corpus_dir: Path | str, build_dir: Path | str, *, site: bool = True, p
                                        texts_known=lambda texts: tokens.send(texts, pool))
                 # the site in a child from here: it needs of the units only their categories and the
                 # rulings' services, and renders while this process makes the units and reads their analysis
-                rendering = (in_background(_site, inputs, derived.facets(inputs.corpus, inputs.rules, inputs.services),
-                                           tmp, previous, progress, collecting, error=BuildFailed)
-                             if site else (lambda: []))
+                if site:
+                    prelinked = prelinking()
+                    rendering = in_background(_site, inputs, derived.facets(inputs.corpus, inputs.rules, inputs.services),
+                                              tmp, previous, progress, collecting, prelinked, error=BuildFailed)
+                else:
+                    rendering = lambda: []  # noqa: E731
                 units = make_units(inputs.corpus, derived, inputs.rules, inputs.services)
                 del derived
                 gc.freeze()
@@ -150,7 +157,15 @@ def _stage(previous: Path | None, name: str) -> Path | None:
     return previous / name if previous is not None and (previous / name).is_dir() else None
 
 
-def _site(inputs, facets, tmp: Path, previous: Path | None, progress, collecting: bool) -> list:
+def _prelink(previous_site: Path, tmp: Path) -> frozenset[str]:
+    """In a child: :func:`kb.site.reuse.prelink` of the previous site into ``tmp``'s."""
+    from .site.reuse import prelink
+
+    return prelink(previous_site, tmp / "state" / "site", tmp / "site")
+
+
+def _site(inputs, facets, tmp: Path, previous: Path | None, progress, collecting: bool,
+          prelinked: frozenset[str] | None) -> list:
     """In a child: the site's pages and downloads (:func:`kb.site.render.render_site`; the browser
     index is the index child's), from the units' :class:`~kb.search.units.Facets`."""
     import gc
@@ -163,7 +178,7 @@ def _site(inputs, facets, tmp: Path, previous: Path | None, progress, collecting
         gc.enable()
     (tmp / "site").mkdir(parents=True, exist_ok=True)
     render_site(inputs, None, tmp / "site", progress=progress, previous=_stage(previous, "site"),
-                state=tmp / "state" / "site", browser=False, facets=facets)
+                state=tmp / "state" / "site", browser=False, facets=facets, prelinked=prelinked)
     return processes.finished[known:]  # its children's times (the downloads', the links'), for the build's report
 
 

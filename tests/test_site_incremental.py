@@ -58,15 +58,38 @@ DELETING = [{"service": "18 短期入所生活介護事業", "standard": "4 報�
              "answer": "ケース記録に残すこと。\n※令和６年度介護報酬改定に関するＱ＆Ａ（Vol.２０）（令和８年１月15日）問２は削除する。"}]
 
 
+PRELINK = [False]  # set by the fixture below: the previous pages linked ahead, as kb.build does
+
+
+@pytest.fixture(autouse=True, params=[False, True], ids=["linked-by-the-plan", "prelinked"])
+def prelinking(request):
+    PRELINK[0] = request.param
+    yield request.param
+    PRELINK[0] = False
+
+
 def build_site(corpus: Path, out: Path, previous: Path | None = None) -> Path:
-    """The site stage as kb.build runs it: ``out``/site, its state in ``out``/state/site."""
+    """The site stage as kb.build runs it: ``out``/site, its state in ``out``/state/site; with
+    PRELINK, the previous site's pages linked first (kb.site.reuse.prelink) and the rest made
+    from the units' facets (kb.build's child)."""
     from kb.search import analysis
+    from kb.search.units import derive_units
 
     analysis.configure(None)  # the system dictionary alone: the same pages whatever ran before
     inputs = load_inputs(corpus)
     (out / "site").mkdir(parents=True)
-    render_site(inputs, build_units(inputs.corpus, inputs.rules, inputs.services), out / "site",
-                previous=previous / "site" if previous else None, state=out / "state" / "site")
+    before, state = (previous / "site" if previous else None), out / "state" / "site"
+    if PRELINK[0]:
+        prelinked = reuse.prelink(before, state, out / "site") if before else None
+        facets = derive_units(inputs.corpus, inputs.services).facets(inputs.corpus, inputs.rules, inputs.services)
+        render_site(inputs, None, out / "site", previous=before, state=state, browser=False, facets=facets,
+                    prelinked=prelinked)
+        from kb.site.browser_index import write_browser_index
+
+        write_browser_index(out / "site", build_units(inputs.corpus, inputs.rules, inputs.services), inputs)
+    else:
+        render_site(inputs, build_units(inputs.corpus, inputs.rules, inputs.services), out / "site",
+                    previous=before, state=state)
     return out / "site"
 
 
@@ -94,11 +117,15 @@ def incremental_equals_clean(corpus: Path, tmp_path: Path, change) -> tuple[set[
     files. Returns the pages reused and the incremental site's files."""
     before = build_site(corpus, tmp_path / "a")
     change(corpus)
+    kept = files(before)
     after = build_site(corpus, tmp_path / "b", previous=tmp_path / "a")
+    assert files(before) == kept  # nothing of the previous build written (a page made again is a new file)
     clean = build_site(corpus, tmp_path / "c")
     got, want = files(after), files(clean)
     assert got.keys() == want.keys()
     assert [p for p in want if got[p] != want[p]] == []
+    folders = lambda site: sorted(p.relative_to(site) for p in site.rglob("*") if p.is_dir())  # noqa: E731
+    assert folders(after) == folders(clean)  # none left empty by a page gone
     return linked(after, before), got
 
 
@@ -156,6 +183,22 @@ def test_a_removed_document(corpus, tmp_path):
     reused, got = incremental_equals_clean(corpus, tmp_path, remove)
     assert "docs/tiny-notice.html" not in got and "docs/index.html" not in reused
     assert "qa/r6-qa-vol20-q1.html" in reused
+
+
+def test_a_removed_volume_takes_its_folders_with_it(corpus, tmp_path):
+    services = corpus / "services.toml"
+    services.write_text(services.read_text(encoding="utf-8").replace(
+        "[[group]]", '[[service]]\nid = "homon-kaigo"\nname = "訪問介護"\naliases = []\n\n[[group]]', 1), encoding="utf-8")
+    add_volume(corpus)  # in the first build: its 訪問介護 ruling has a service folder of its own
+
+    def remove(c: Path) -> None:
+        (c / "documents" / "tiny-qa-vol21.toml").unlink()
+        (c / "documents" / "tiny-qa-vol21.txt").unlink()
+
+    reused, got = incremental_equals_clean(corpus, tmp_path, remove)
+    gone = {p.rpartition("/")[0] for p in files(tmp_path / "a" / "site")} - {p.rpartition("/")[0] for p in got}
+    assert gone  # (incremental_equals_clean: no folder of them left behind, empty)
+    assert "qa/r6-qa-vol21-q1.html" not in got and "qa/r6-qa-vol20-q3.html" in reused
 
 
 @pytest.mark.parametrize("what", ["thesaurus", "services", "rules"])

@@ -86,7 +86,7 @@ def _write(path: Path, text: str) -> None:
 
 def render_site(inputs: Inputs, units: list[Unit] | None, out_dir: Path, progress: Progress | None = None, *,
                 analysed=None, fields=None, previous: Path | None = None, state: Path | None = None,
-                browser: bool = True, facets: Facets | None = None) -> None:
+                browser: bool = True, facets: Facets | None = None, prelinked: frozenset[str] | None = None) -> None:
     """Write the complete site into ``out_dir`` (an empty directory chosen by the caller).
 
     Tokenizes with :mod:`kb.search.analysis` as configured (the build configures the
@@ -97,7 +97,8 @@ def render_site(inputs: Inputs, units: list[Unit] | None, out_dir: Path, progres
     ``browser``: False when the caller writes the browser index itself (:func:`~kb.site.browser_index.browser_index`;
     the build does, beside its index, from the postings it shares). ``facets``: what the pages take of
     the units (:class:`~kb.search.units.Facets`), when the caller has them and not the units (then
-    ``browser`` is False)."""
+    ``browser`` is False); ``prelinked``: the previous site's pages the caller linked into ``out_dir``
+    already (:func:`kb.site.reuse.prelink`)."""
     out_dir = Path(out_dir)
     corpus, rules, services, thesaurus = inputs.corpus, inputs.rules, inputs.services, inputs.thesaurus
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -119,7 +120,7 @@ def render_site(inputs: Inputs, units: list[Unit] | None, out_dir: Path, progres
         reuse.save_state(state, reuse.LINKS_FILE, link_cache, code)
         listed = pages(data)
         answers = reuse.Answers(data, reuse.Digests())
-        todo = reuse.plan(listed, answers, out_dir, previous=previous, state=state, code=code)
+        todo = reuse.plan(listed, answers, out_dir, previous=previous, state=state, code=code, prelinked=prelinked)
         # the downloads in a forked child too, beside the pages (after the pages are listed: it
         # inherits the services' rulings they found, see SiteData.service_rulings; after the plan,
         # which reads every ruling: forked before it, every page of this process the plan touched was

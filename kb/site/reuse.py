@@ -17,6 +17,7 @@ previous build's files (a copy where links fail); no file of the previous build 
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import os
@@ -251,11 +252,13 @@ def page_key(page, digests: Digests, code: str) -> bytes:
 
 
 def plan(pages: list, answers: Answers, out_dir: Path, *, previous: Path | None, state: Path | None,
-         code: str | None = None) -> Plan:
+         code: str | None = None, prelinked: frozenset[str] | None = None) -> Plan:
     """The pages to render, and the pages proven unchanged since ``previous``: hard-linked from
     there into ``out_dir`` by a forked child (the links are system calls: they overlap the
     rendering; a thread would wait for the interpreter's lock after each one while this process
-    renders); :meth:`Plan.wait` before the site is complete."""
+    renders); :meth:`Plan.wait` before the site is complete. ``prelinked``: the pages
+    :func:`prelink` linked into ``out_dir`` already; those not reused are removed here (before
+    any is rendered: never written through a link into the previous build)."""
     from ..processes import in_background
 
     code = code or code_fingerprint()
@@ -267,21 +270,52 @@ def plan(pages: list, answers: Answers, out_dir: Path, *, previous: Path | None,
         key = page_key(page, answers.digests, code)
         entry = old.get(page.path)
         if entry is not None and entry[0] == key and answers.unchanged(entry[1]):
+            out.manifest[page.path] = entry
+            if prelinked is not None and page.path in prelinked:
+                continue
             folder = page.path.rpartition("/")[0]
             if folder not in made_dirs:
                 os.makedirs(f"{out_dir}/{folder}", exist_ok=True)
                 made_dirs.add(folder)
-            out.manifest[page.path] = entry
             same.append((page, key))
         else:
             out.fresh.append((page, key))
-    out.reused = len(same)
+    if prelinked:
+        gone = prelinked.difference(out.manifest)  # to render again, or gone from the site
+        for path in gone:
+            os.unlink(f"{out_dir}/{path}")
+        folders = {"/".join(p.split("/")[:n]) for p in gone for n in range(1, p.count("/") + 1)}
+        for folder in sorted(folders, key=lambda f: -f.count("/")):  # deepest first
+            with contextlib.suppress(OSError):  # as a clean build: no folder left empty (not empty: kept)
+                os.rmdir(f"{out_dir}/{folder}")
+    out.reused = len(out.manifest)
     if same:
         out._linking = (in_background(_link_all, [page.path for page, _key in same], f"{previous}/", f"{out_dir}/"),
                         same)
     if old and out.reused == len(old) == len(pages):
         out.previous = _state_file(previous, state, PAGES_FILE)
     return out
+
+
+def prelink(previous: Path | None, state: Path | None, out_dir: Path, code: str | None = None) -> frozenset[str]:
+    """Hard-link every page the previous site's manifest lists into ``out_dir``, before the pages
+    are known (a build does it in a child in its first second, while its one process loads the
+    corpus: the links cost that core nothing then, and the plan none of its time); return the
+    paths linked, for :func:`plan`, which removes those it does not reuse. Links only: no file
+    of ``out_dir`` is written before that (a file written through a link would be the previous
+    build's)."""
+    old = load_state(previous, state, PAGES_FILE, {}, code)
+    made: set[str] = set()
+    done = []
+    src, dst = f"{previous}/", f"{out_dir}/"
+    for path in old:
+        folder = path.rpartition("/")[0]
+        if folder not in made:
+            os.makedirs(dst + folder, exist_ok=True)
+            made.add(folder)
+        if linked(src + path, dst + path):
+            done.append(path)
+    return frozenset(done)
 
 
 def _link_all(paths: list[str], src: str, dst: str) -> list[int]:
