@@ -26,6 +26,11 @@ from .processes import ChildFailed, in_background, workers
 from .search.inputs import load_inputs
 
 
+# texts the analysis workers may still have to read while the site renders beside them (a volume
+# added: a few hundred; a first build of 10,000 rulings: 80,000, and the site waits for them)
+SITE_BESIDE_ANALYSIS = 2000
+
+
 class BuildFailed(ChildFailed):
     """A step of the build failed (the message says which and why); the last build stays."""
 
@@ -96,14 +101,16 @@ def build(corpus_dir: Path | str, build_dir: Path | str, *, site: bool = True, p
                 tokens = Analysis.cached()
                 derived = derive_units(inputs.corpus, inputs.services, pool,
                                        texts_known=lambda texts: tokens.send(texts, pool))
-                # the site in a child from here: it needs of the units only their categories and the
-                # rulings' services, and renders while this process makes the units and reads their analysis
-                if site:
-                    prelinked = prelinking()
-                    rendering = in_background(_site, inputs, derived.facets(inputs.corpus, inputs.rules, inputs.services),
-                                              tmp, previous, progress, collecting, prelinked, error=BuildFailed)
-                else:
-                    rendering = lambda: []  # noqa: E731
+                # the site in a child: it needs of the units only their categories and the rulings' services
+                facets = derived.facets(inputs.corpus, inputs.rules, inputs.services)
+
+                def render():
+                    return in_background(_site, inputs, facets, tmp, previous, progress, collecting, prelinking(),
+                                         error=BuildFailed)
+
+                # forked now, it renders while this process makes the units and reads their analysis; but
+                # while the workers analyse many texts (a first build), the cores are theirs: forked after
+                rendering = render() if site and tokens.sending() <= SITE_BESIDE_ANALYSIS else None
                 units = make_units(inputs.corpus, derived, inputs.rules, inputs.services)
                 del derived
                 gc.freeze()
@@ -115,6 +122,10 @@ def build(corpus_dir: Path | str, build_dir: Path | str, *, site: bool = True, p
                 forms = tokens.forms(searchable_texts(units)) | set(words)
                 tokens.add(forms, pool=pool, progress=progress)
                 step("analysis")
+            if site and rendering is None:
+                rendering = render()
+            elif not site:
+                rendering = lambda: []  # noqa: E731
             # what the next build can reuse, written by a child while this one goes on
             remembering = in_background(_remember, inputs.corpus, tokens)
             with analysis.using(tokens):  # the index and the browser index reuse this one analysis

@@ -204,3 +204,26 @@ def test_a_moved_corpus_folder_reuses_the_documents_and_the_pages(tmp_path, monk
     assert result["unchanged"] is False  # another folder: built, not taken as it is
     assert segmented == []  # every document's clauses and Q&As from the cache
     assert page.stat().st_ino == inode  # the page linked from the previous build, not rendered
+
+
+def test_the_site_rendered_beside_the_units_or_after_their_analysis_is_the_same(tmp_path, monkeypatch):
+    """The site's child is forked before the units are made, unless the workers have many texts
+    to analyse (kb.build.SITE_BESIDE_ANALYSIS): then after. The same site either way."""
+    import kb.build
+
+    order: list[str] = []
+    real_fork, real_make = kb.build.in_background, units.make_units
+    monkeypatch.setattr(kb.build, "in_background", lambda fn, *a, **k: order.append(fn.__name__) or real_fork(fn, *a, **k))
+    monkeypatch.setattr(units, "make_units", lambda *a, **k: order.append("units") or real_make(*a, **k))
+    sites = {}
+    for limit in (kb.build.SITE_BESIDE_ANALYSIS, -1):
+        monkeypatch.setattr(kb.build, "SITE_BESIDE_ANALYSIS", limit)
+        del order[:]
+        out = tmp_path / f"build{limit}"
+        build(TINY, out)
+        sites[limit] = {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted((out / "site").rglob("*"))
+                        if p.is_file()}
+        first = order.index("_site") < order.index("units")
+        assert first == (limit >= 0), order
+    early, late = sites.values()
+    assert early.keys() == late.keys() and [p for p in early if early[p] != late[p]] == []

@@ -131,6 +131,10 @@ class Analysis:
             self._sent.update(missing)
             self._pending.append(_analyse(list(missing), analysis._user_dic, None, pool))
 
+    def sending(self) -> int:
+        """How many texts :meth:`send` gave the workers that :meth:`add` has not read yet."""
+        return len(self._sent)
+
     def add(self, texts: Iterable[str], *, workers: int | None = None, pool=None, progress=None) -> "Analysis":
         """Analyse the texts not held yet: from the cache, else with Sudachi (``workers``,
         ``pool``: see :func:`_analyse`), and read what :meth:`send` started."""
