@@ -169,10 +169,14 @@ def _stage(previous: Path | None, name: str) -> Path | None:
 
 
 def _prelink(previous_site: Path, tmp: Path) -> frozenset[str]:
-    """In a child: :func:`kb.site.reuse.prelink` of the previous site into ``tmp``'s."""
-    from .site.reuse import prelink
+    """In a child, in the build's first second (its one process loads the corpus, the other core is
+    idle): every page of the previous site hard-linked into ``tmp``'s, before the pages are known;
+    returns the paths linked, for :func:`kb.site.reuse.plan`, which removes those it does not reuse
+    before any page is written (a file written through a link would be the previous build's)."""
+    from .site.paths import PAGE_SUFFIX
+    from .sources.files import link_files
 
-    return prelink(previous_site, tmp / "state" / "site", tmp / "site")
+    return link_files(previous_site, tmp / "site", PAGE_SUFFIX)
 
 
 def _site(inputs, facets, tmp: Path, previous: Path | None, progress, collecting: bool,

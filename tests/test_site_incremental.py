@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from kb.build import _prelink
 from kb.search.inputs import load_inputs
 from kb.search.units import build_units
 from kb.site import render, reuse
@@ -70,7 +71,7 @@ def prelinking(request):
 
 def build_site(corpus: Path, out: Path, previous: Path | None = None) -> Path:
     """The site stage as kb.build runs it: ``out``/site, its state in ``out``/state/site; with
-    PRELINK, the previous site's pages linked first (kb.site.reuse.prelink) and the rest made
+    PRELINK, the previous site's pages linked first (kb.build._prelink) and the rest made
     from the units' facets (kb.build's child)."""
     from kb.search import analysis
     from kb.search.units import derive_units
@@ -80,7 +81,7 @@ def build_site(corpus: Path, out: Path, previous: Path | None = None) -> Path:
     (out / "site").mkdir(parents=True)
     before, state = (previous / "site" if previous else None), out / "state" / "site"
     if PRELINK[0]:
-        prelinked = reuse.prelink(before, state, out / "site") if before else None
+        prelinked = _prelink(before, out) if before else None
         facets = derive_units(inputs.corpus, inputs.services).facets(inputs.corpus, inputs.rules, inputs.services)
         render_site(inputs, None, out / "site", previous=before, state=state, browser=False, facets=facets,
                     prelinked=prelinked)

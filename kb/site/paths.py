@@ -15,6 +15,7 @@ VOLUMES = "volumes.html"
 GLOSSARY = "glossary.html"
 SERVICES = "services.html"
 RULES = "rules.html"
+PAGE_SUFFIX = ".html"  # every page's, and no other file of the site has it (kb.build._prelink)
 
 
 @lru_cache(maxsize=1 << 16)  # a ruling is linked from its volume's and its services' pages

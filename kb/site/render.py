@@ -110,6 +110,7 @@ def render_site(inputs: Inputs, units: list[Unit] | None, out_dir: Path, progres
     for src in sorted((TEMPLATES / "static").iterdir()):
         if src.is_file():
             (out_dir / "static").mkdir(parents=True, exist_ok=True)
+            (out_dir / "static" / src.name).unlink(missing_ok=True)  # (never written through a link: prelinked)
             (out_dir / "static" / src.name).write_bytes(src.read_bytes())
 
     with _without_gc():  # ~100,000 objects made and kept: collections would scan the corpus again and again

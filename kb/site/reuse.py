@@ -256,9 +256,9 @@ def plan(pages: list, answers: Answers, out_dir: Path, *, previous: Path | None,
     """The pages to render, and the pages proven unchanged since ``previous``: hard-linked from
     there into ``out_dir`` by a forked child (the links are system calls: they overlap the
     rendering; a thread would wait for the interpreter's lock after each one while this process
-    renders); :meth:`Plan.wait` before the site is complete. ``prelinked``: the pages
-    :func:`prelink` linked into ``out_dir`` already; those not reused are removed here (before
-    any is rendered: never written through a link into the previous build)."""
+    renders); :meth:`Plan.wait` before the site is complete. ``prelinked``: the previous site's
+    pages the caller linked into ``out_dir`` already (:func:`kb.build._prelink`); those not reused are
+    removed here (before any is rendered: never written through a link into the previous build)."""
     from ..processes import in_background
 
     code = code or code_fingerprint()
@@ -295,27 +295,6 @@ def plan(pages: list, answers: Answers, out_dir: Path, *, previous: Path | None,
     if old and out.reused == len(old) == len(pages):
         out.previous = _state_file(previous, state, PAGES_FILE)
     return out
-
-
-def prelink(previous: Path | None, state: Path | None, out_dir: Path, code: str | None = None) -> frozenset[str]:
-    """Hard-link every page the previous site's manifest lists into ``out_dir``, before the pages
-    are known (a build does it in a child in its first second, while its one process loads the
-    corpus: the links cost that core nothing then, and the plan none of its time); return the
-    paths linked, for :func:`plan`, which removes those it does not reuse. Links only: no file
-    of ``out_dir`` is written before that (a file written through a link would be the previous
-    build's)."""
-    old = load_state(previous, state, PAGES_FILE, {}, code)
-    made: set[str] = set()
-    done = []
-    src, dst = f"{previous}/", f"{out_dir}/"
-    for path in old:
-        folder = path.rpartition("/")[0]
-        if folder not in made:
-            os.makedirs(dst + folder, exist_ok=True)
-            made.add(folder)
-        if linked(src + path, dst + path):
-            done.append(path)
-    return frozenset(done)
 
 
 def _link_all(paths: list[str], src: str, dst: str) -> list[int]:

@@ -173,3 +173,24 @@ def linked(src: Path | str, dst: Path | str) -> bool:
         return True
     except OSError:
         return False
+
+
+def link_files(src: Path | str, dst: Path | str, suffix: str) -> frozenset[str]:
+    """Hard-link (else copy) every file under ``src`` whose name ends with ``suffix`` to the same place
+    under ``dst``, making its folders; return the paths linked, relative, with "/" (a file that can
+    be neither linked nor copied is left out)."""
+    src, dst = os.fspath(src), os.fspath(dst)
+    done = []
+    for folder, _dirs, names in os.walk(src):
+        rel = os.path.relpath(folder, src)
+        prefix = "" if rel == "." else rel.replace(os.sep, "/") + "/"
+        made = False
+        for name in names:
+            if not name.endswith(suffix):
+                continue
+            if not made:
+                os.makedirs(os.path.join(dst, prefix), exist_ok=True)
+                made = True
+            if linked(os.path.join(folder, name), os.path.join(dst, prefix + name)):
+                done.append(prefix + name)
+    return frozenset(done)
