@@ -261,3 +261,31 @@ def test_forms_tell_values_apart():
     assert d.form(1) != d.form(True) != d.form(1.0)
     assert d.form({"b", "a"}) == d.form({"a", "b"})
     assert d.form(["a"]) != d.form(("a",))
+
+
+def test_a_chain_of_builds_each_the_clean_one(corpus, tmp_path):
+    """Each build on the previous one: a volume replaced by another at each step, and one edited."""
+    def volume(n: int):
+        def change(c: Path) -> None:
+            for old in (c / "documents").glob("tiny-qa-vol2[1-9]*"):
+                old.unlink()
+            meta, text = VOL21
+            (c / "documents" / f"tiny-qa-vol{n}.toml").write_text(
+                meta.replace("vol21", f"vol{n}").replace("volume = 21", f"volume = {n}").replace("Vol.21", f"Vol.{n}"),
+                encoding="utf-8")
+            (c / "documents" / f"tiny-qa-vol{n}.txt").write_text(text.replace("Vol.21", f"Vol.{n}"), encoding="utf-8")
+        return change
+
+    def edit(c: Path) -> None:
+        (p,) = (c / "documents").glob("tiny-qa-vol2[1-9].txt")
+        p.write_text(p.read_text(encoding="utf-8").replace("２年間", "５年間"), encoding="utf-8")
+
+    build_site(corpus, tmp_path / "0")
+    for n, (change, vol) in enumerate([(volume(21), 21), (volume(22), 22), (edit, 22), (volume(23), 23)], 1):
+        change(corpus)
+        before = files(tmp_path / str(n - 1) / "site")
+        got = files(build_site(corpus, tmp_path / str(n), previous=tmp_path / str(n - 1)))
+        assert files(tmp_path / str(n - 1) / "site") == before
+        want = files(build_site(corpus, tmp_path / f"clean{n}"))
+        assert got.keys() == want.keys() and [p for p in want if got[p] != want[p]] == [], n
+        assert [p for p in got if re.fullmatch(r"qa/r6-qa-vol2[1-9]-q1\.html", p)] == [f"qa/r6-qa-vol{vol}-q1.html"]
