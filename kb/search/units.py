@@ -5,6 +5,7 @@ record, under the Q&A's own id), one per Q&A record, one per rule entry.
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from typing import Iterator, NamedTuple
 
@@ -39,7 +40,8 @@ class Unit:
 
 def _service_finder(services):
     """A function text -> sorted official service/group names it mentions, and a key of what it
-    looks for (for :meth:`kb.corpus.memo.Memo.made`)."""
+    looks for (for :meth:`kb.corpus.memo.Memo.made`: a digest, as it is part of every unit's key;
+    the names themselves were six times a ruling's text)."""
     if services is None:
         return (lambda text: []), ""
     names: dict[str, str] = {}
@@ -59,7 +61,7 @@ def _service_finder(services):
                 t = t.replace(k, "\x00")
         return sorted(found)
 
-    return find, repr(sorted(names.items()))
+    return find, hashlib.blake2b(repr(sorted(names.items())).encode("utf-8"), digest_size=16).hexdigest()
 
 
 SECTION_CHARS = 400  # a heading whose whole subtree is this short is searched as one unit
