@@ -18,6 +18,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import weakref
 from pathlib import Path
 
 from ..corpus.normalize import fold
@@ -90,14 +91,24 @@ _TOPIC_SPLIT = re.compile(r"[・、，,（）()「」]|及び|又は|並びに|�
 _NAME = re.compile(r"[一-龥ァ-ヶーA-Za-z0-9]{2,24}(?:加算|減算)")
 
 
+_topics: dict[int, tuple[weakref.ref, frozenset[str]]] = {}  # id(corpus) -> (the corpus, its topic names)
+
+
 def topic_names(corpus) -> set[str]:
     """加算・減算 names the rulings are filed under (the workbook's 項目, a document's ○ topic):
-    「認知症加算・中重度者ケア体制加算について」 -> 認知症加算, 中重度者ケア体制加算."""
+    「認知症加算・中重度者ケア体制加算について」 -> 認知症加算, 中重度者ケア体制加算. Found once per
+    corpus (the build asks for them in three places, and its children inherit them)."""
+    if corpus is None:
+        return set()
+    hit = _topics.get(id(corpus))
+    if hit is not None and hit[0]() is corpus:
+        return set(hit[1])
     names = set()
-    for q in corpus.qas if corpus is not None else ():
+    for q in corpus.qas:
         for piece in _TOPIC_SPLIT.split(fold(q.topic)):
             if _NAME.fullmatch(piece.strip()) and not piece.startswith(("当該", "各", "同", "本")):
                 names.add(piece.strip())
+    _topics[id(corpus)] = weakref.ref(corpus), frozenset(names)
     return names
 
 
