@@ -99,8 +99,7 @@ def build(corpus_dir: Path | str, build_dir: Path | str, *, site: bool = True, p
                 # units' texts sent to the workers as soon as they are known, analysed while the units
                 # are made; then each word form alone, for reading queries (kb.search.vocab)
                 tokens = Analysis.cached()
-                derived = derive_units(inputs.corpus, inputs.services, pool,
-                                       texts_known=lambda texts: tokens.send(texts, pool))
+                derived = derive_units(inputs.corpus, inputs.services, pool)
                 # the site in a child: it needs of the units only their categories and the rulings' services
                 facets = derived.facets(inputs.corpus, inputs.rules, inputs.services)
 
@@ -108,9 +107,15 @@ def build(corpus_dir: Path | str, build_dir: Path | str, *, site: bool = True, p
                     return in_background(_site, inputs, facets, tmp, previous, progress, collecting, prelinking(),
                                          error=BuildFailed)
 
-                # forked now, it renders while this process makes the units and reads their analysis; but
-                # while the workers analyse many texts (a first build), the cores are theirs: forked after
-                rendering = render() if site and tokens.sending() <= SITE_BESIDE_ANALYSIS else None
+                # the new units' texts to the workers at once (the others an earlier build analysed: the
+                # cache has them, unless it lost them or another user dictionary reads them)
+                tokens.send(derived.searched(derived.fresh), pool)
+                # forked now, the site renders while this process makes the units and reads their
+                # analysis; but while the workers analyse many texts (a first build), the cores are
+                # theirs: forked after
+                early = site and tokens.held() and tokens.sending() <= SITE_BESIDE_ANALYSIS
+                rendering = render() if early else None
+                tokens.send(derived.searched(), pool)  # (what the cache holds taken now, the rest sent)
                 units = make_units(inputs.corpus, derived, inputs.rules, inputs.services)
                 del derived
                 gc.freeze()

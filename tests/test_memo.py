@@ -51,6 +51,24 @@ def test_the_units_from_the_memo_are_the_units_without_it(fresh_cache, corpus_co
     assert first == plain
     assert build_units(again, inputs.rules, inputs.services) == plain
     assert {u.kind for u in plain} >= {"qa", "rule", "heading"}
+    from kb.search.units import derive_units
+
+    assert derive_units(load_corpus(corpus_copy), inputs.services).fresh == []  # all from the memo: none new
+
+
+def test_the_units_made_now_are_those_of_the_changed_texts(fresh_cache, corpus_copy):
+    from kb.search.units import derive_units
+
+    inputs = load_inputs(corpus_copy)
+    build_units(inputs.corpus, inputs.rules, inputs.services)
+    inputs.corpus.memo.save()
+    doc = next(p for p in sorted((corpus_copy / "documents").glob("*.txt")) if "問" in p.read_text(encoding="utf-8"))
+    doc.write_text(doc.read_text(encoding="utf-8") + "\n問９９９ メモは読み直されるか。\n（答）\n読み直される。\n",
+                   encoding="utf-8")
+    again = load_corpus(corpus_copy)
+    derived = derive_units(again, inputs.services)
+    texts = derived.searched(derived.fresh)
+    assert len(derived.fresh) == 1 and "メモは読み直されるか" in " ".join(texts)
 
 
 def test_a_changed_document_is_read_again(fresh_cache, corpus_copy):
@@ -136,9 +154,9 @@ def test_what_the_memo_lacks_is_made_by_the_builds_workers(fresh_cache, corpus_c
     plain = load_corpus(corpus_copy, memo=False)
     inputs = load_inputs(corpus_copy)
     plain_units = build_units(plain, inputs.rules, inputs.services)
-    known: list[list[str]] = []  # the texts the build sends to the analysis before the units are made
-    build_units(plain, inputs.rules, inputs.services, texts_known=known.append)
-    assert known == [list(units.searchable_texts([u for u in plain_units if u.kind != "rule"]))]
+    derived = units.derive_units(plain, inputs.services)  # the texts the build sends to the analysis first
+    assert derived.searched() == list(units.searchable_texts([u for u in plain_units if u.kind != "rule"]))
+    assert derived.fresh == list(range(len(derived.values)))  # no memo: all made now
     here: list[str] = []
     monkeypatch.setattr(units, "PARALLEL_JOBS", 1)
     monkeypatch.setattr(units, "CHUNK", 7)

@@ -131,6 +131,10 @@ class Analysis:
             self._sent.update(missing)
             self._pending.append(_analyse(list(missing), analysis._user_dic, None, pool))
 
+    def held(self) -> int:
+        """How many analyses the cache held when this one was opened."""
+        return len(self._cache)
+
     def sending(self) -> int:
         """How many texts :meth:`send` gave the workers that :meth:`add` has not read yet."""
         return len(self._sent)

@@ -213,6 +213,22 @@ class Derived:
     clauses: list  # per clause unit: (clause, document, breadcrumb, kind, display, body)
     citations: list[str]  # per ruling: its citation
     values: list[tuple]  # per clause unit, then per ruling: what _derived makes of its texts
+    fresh: list[int]  # where in values: those made now (the memo lacked them: new or changed texts)
+
+    def searched(self, only: list[int] | None = None) -> list[str]:
+        """The searched texts (:data:`SEARCH_FIELDS`, in order) of the clauses' and rulings' units
+        (``only``: of those at these places in ``values``), as :func:`searchable_texts` of them."""
+        out: list[str] = []
+        first = len(self.clauses)
+        for n in range(len(self.values)) if only is None else only:
+            if n < first:
+                heading, _found, source = self.values[n]
+                fields = {"title": "", "heading": heading, "question": "", "body": self.clauses[n][5], "source": source}
+            else:
+                heading, question, body, source, _named, _headline = self.values[n]
+                fields = {"title": "", "heading": heading, "question": question, "body": body, "source": source}
+            out += map(fields.__getitem__, SEARCH_FIELDS)
+        return out
 
     def rulings(self) -> list[tuple]:
         """Per ruling: what its unit takes from its texts (heading, question, body, source, the
@@ -229,17 +245,16 @@ class Derived:
                        for q, (_h, _q, _b, _s, named, _l) in zip(corpus.qas, self.rulings())])
 
 
-def build_units(corpus: Corpus, rules=None, services=None, pool=None, texts_known=None) -> list[Unit]:
+def build_units(corpus: Corpus, rules=None, services=None, pool=None) -> list[Unit]:
     """Every search unit of the corpus and the rules (:func:`derive_units`, then :func:`make_units`)."""
-    return make_units(corpus, derive_units(corpus, services, pool, texts_known), rules, services)
+    return make_units(corpus, derive_units(corpus, services, pool), rules, services)
 
 
-def derive_units(corpus: Corpus, services=None, pool=None, texts_known=None) -> Derived:
+def derive_units(corpus: Corpus, services=None, pool=None) -> Derived:
     """What the units of the corpus's clauses and rulings take from their texts alone: reused from
     the corpus's :class:`~kb.corpus.memo.Memo` where an earlier build made it from the same texts;
     the rest is made now, in ``pool``'s workers (:func:`kb.processes.workers`) when there is much
-    of it. ``texts_known``: called with the searched texts of the clauses' and rulings' units
-    (:func:`searchable_texts` of them, in order) as soon as they are known, before the units are
+    of it. Their searched texts are known then (:meth:`Derived.searched`), before the units are
     made (the build starts their analysis then)."""
     finder = _service_finder(services)
     services_key = finder[1]
@@ -267,11 +282,15 @@ def derive_units(corpus: Corpus, services=None, pool=None, texts_known=None) -> 
         jobs.append((("qa-unit", services_key, crumbs, q.question, q.answer, *described),
                      ("qa", crumbs, q.question, q.answer, described)))
     memo = corpus.memo
-    make_all = lambda todo: _derive_all(todo, services, finder, pool)  # noqa: E731
+    made: list[tuple] = []  # the jobs made now
+
+    def make_all(todo: list[tuple]) -> list[tuple]:
+        made.extend(todo)
+        return _derive_all(todo, services, finder, pool)
+
     values = memo.made_all(jobs, make_all) if memo is not None else make_all([job for _parts, job in jobs])
-    if texts_known is not None:  # the units' searched texts, before the units are made
-        texts_known(_searched(clauses, values))
-    return Derived(clauses, citations, values)
+    new = set(map(id, made))  # (a job made now stands for those with its texts, made with it)
+    return Derived(clauses, citations, values, [n for n, (_parts, job) in enumerate(jobs) if id(job) in new])
 
 
 def ruling_services(q, named: list[str], services) -> list[str]:
@@ -331,19 +350,6 @@ def make_units(corpus: Corpus, derived: Derived, rules=None, services=None) -> l
                 services=sorted(set(r.services)), category=RULE_CATEGORY, data=data,
             ))
     return units
-
-
-def _searched(clauses: list[tuple], values: list[tuple]) -> list[str]:
-    """The searched texts (:data:`SEARCH_FIELDS`, in order) of the clauses' and rulings' units to
-    be made from ``clauses`` (build_units's) and the values derived for them and for the rulings."""
-    out: list[str] = []
-    for (_c, _doc, _crumbs, _kind, _display, body), (heading, _found, source) in zip(clauses, values):
-        fields = {"title": "", "heading": heading, "question": "", "body": body, "source": source}
-        out += map(fields.__getitem__, SEARCH_FIELDS)
-    for heading, question, body, source, _named, _headline in values[len(clauses):]:
-        fields = {"title": "", "heading": heading, "question": question, "body": body, "source": source}
-        out += map(fields.__getitem__, SEARCH_FIELDS)
-    return out
 
 
 def searchable_texts(units: list[Unit]) -> Iterator[str]:
