@@ -82,11 +82,23 @@ def build(corpus_dir: Path | str, build_dir: Path | str, *, site: bool = True, p
             clock[:] = now, used
 
         collecting = gc.isenabled()
+        unjoined: list = []  # the children writing into tmp, not waited for yet
+
+        def child(fn, *args):
+            """``fn(*args)`` in a forked child writing into tmp: waited for before tmp is removed."""
+            waiting = in_background(fn, *args, error=BuildFailed)
+            unjoined.append(waiting)
+
+            def wait():
+                unjoined.remove(waiting)
+                return waiting()
+            return wait
+
         try:
             # the previous site's pages linked into the new one while this process loads the corpus (the
             # other core is idle then); the pages' plan removes those it does not reuse
-            prelinking = (in_background(_prelink, _stage(previous, "site"), tmp, error=BuildFailed)
-                          if site and _stage(previous, "site") is not None else (lambda: None))
+            prelinking = (child(_prelink, _stage(previous, "site"), tmp) if site and _stage(previous, "site") is not None
+                          else (lambda: None))
             with workers() as pool:  # forked before the corpus is loaded: a worker carries only its Sudachi
                 # the corpus and its units live as long as the build: no collector's passes while they are
                 # made (each would walk all made so far: a tenth of their time at 10,000 Q&As, to free a few
@@ -104,8 +116,7 @@ def build(corpus_dir: Path | str, build_dir: Path | str, *, site: bool = True, p
                 facets = derived.facets(inputs.corpus, inputs.rules, inputs.services)
 
                 def render():
-                    return in_background(_site, inputs, facets, tmp, previous, progress, collecting, prelinking(),
-                                         error=BuildFailed)
+                    return child(_site, inputs, facets, tmp, previous, progress, collecting, prelinking())
 
                 # the new units' texts to the workers at once (the others an earlier build analysed: the
                 # cache has them, unless it lost them or another user dictionary reads them)
@@ -135,8 +146,7 @@ def build(corpus_dir: Path | str, build_dir: Path | str, *, site: bool = True, p
             remembering = in_background(_remember, inputs.corpus, tokens)
             with analysis.using(tokens):  # the index and the browser index reuse this one analysis
                 # the postings, the Whoosh index and the browser index beside the site's child
-                indexing = in_background(_index, units, tmp, inputs, user_dic, tokens, forms, previous, site,
-                                         error=BuildFailed)
+                indexing = child(_index, units, tmp, inputs, user_dic, tokens, forms, previous, site)
                 processes.finished += rendering()
                 if site:
                     step("site (after the analysis)")
@@ -158,6 +168,9 @@ def build(corpus_dir: Path | str, build_dir: Path | str, *, site: bool = True, p
                     unchanged.record(build_dir, key, counts, user_dic.name if user_dic is not None else None)
             step("record")
         finally:
+            for waiting in list(unjoined):  # a failed build's children, still writing into tmp: done first
+                with contextlib.suppress(Exception):
+                    waiting()
             shutil.rmtree(tmp, ignore_errors=True)  # a failed build's (the swap moved a finished one)
             gc.unfreeze()
             if collecting:

@@ -228,3 +228,31 @@ def test_the_site_rendered_beside_the_units_or_after_their_analysis_is_the_same(
         assert first == (limit >= 0), order
     early, late = sites.values()
     assert early.keys() == late.keys() and [p for p in early if early[p] != late[p]] == []
+
+
+def test_bad_input_leaves_nothing_half_written_beside_the_last_build(tmp_path, monkeypatch):
+    """The corpus fails to load while a child still links the previous site's pages into the new
+    build's folder: the build waits for it, then removes the folder; the last build stays."""
+    import time
+
+    import kb.build
+    from kb.sources.files import DataError
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(TINY, corpus)
+    out = tmp_path / "build"
+    build(corpus, out)
+    before = sorted(p.relative_to(out) for p in out.rglob("*"))
+    real = kb.build._prelink
+
+    def slow(*args):  # still linking when the load has failed
+        time.sleep(0.5)
+        return real(*args)
+
+    monkeypatch.setattr(kb.build, "_prelink", slow)
+    (corpus / "services.toml").write_text("[[service]\n", encoding="utf-8")
+    with pytest.raises(DataError):
+        build(corpus, out)
+    time.sleep(1.5)  # (a child left running would have linked by now)
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".build.tmp-")] == []
+    assert sorted(p.relative_to(out) for p in out.rglob("*")) == before

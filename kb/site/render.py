@@ -98,7 +98,7 @@ def render_site(inputs: Inputs, units: list[Unit] | None, out_dir: Path, progres
     the build does, beside its index, from the postings it shares). ``facets``: what the pages take of
     the units (:class:`~kb.search.units.Facets`), when the caller has them and not the units (then
     ``browser`` is False); ``prelinked``: the previous site's pages the caller linked into ``out_dir``
-    already (:func:`kb.site.reuse.prelink`)."""
+    already (:func:`kb.build._prelink`)."""
     out_dir = Path(out_dir)
     corpus, rules, services, thesaurus = inputs.corpus, inputs.rules, inputs.services, inputs.thesaurus
     out_dir.mkdir(parents=True, exist_ok=True)
