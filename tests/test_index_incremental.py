@@ -337,3 +337,28 @@ def test_postings_merged_with_units_added_anywhere_are_the_postings_made_afresh(
         return {t: (list(d), list(f)) for t, (d, f) in post.items()}
 
     assert plain(merged) == plain(want)
+
+
+@pytest.mark.parametrize("kernel", [True, False], ids=["copy_file_range", "read and written"])
+def test_stored_hits_assembled_from_the_previous_file_and_new_bytes(tmp_path, monkeypatch, kernel):
+    """units.bin of a rebuild: spans of the previous file (copied, consecutive ones at once) and new
+    units' bytes, in order; the same bytes where the kernel cannot copy between the files."""
+    import os
+
+    from kb.search import stored
+
+    old = bytes(range(256)) * 40
+    (tmp_path / "old.bin").write_bytes(old)
+    if not kernel:
+        def refuse(*args):
+            raise OSError(18, "Invalid cross-device link")
+        monkeypatch.setattr(os, "copy_file_range", refuse)
+    copies = []
+    real_copy = stored._copy
+    monkeypatch.setattr(stored, "_copy", lambda *a: copies.append(a[2:]) or real_copy(*a))
+    data = [(0, 10), (10, 300), b"new", (5000, 9000), (9000, 10240), b"a", b"b", (7, 8)]
+    with open(tmp_path / "old.bin", "rb") as src, open(tmp_path / "new.bin", "wb", buffering=0) as dst:
+        stored._assemble(src.fileno(), dst.fileno(), data)
+    want = b"".join(old[b[0]:b[1]] if type(b) is tuple else b for b in data)
+    assert (tmp_path / "new.bin").read_bytes() == want
+    assert copies == [(0, 300), (5000, 10240), (7, 8)]  # runs of consecutive spans copied at once

@@ -265,7 +265,8 @@ def write_index(units: list[Unit], out_dir: Path, thesaurus: Thesaurus, services
         _link(prev.index_dir, out_dir, "impacts.bin", "impacts.idx", "units.bin", "units.idx")
     else:
         write_impacts(out_dir, texts, FIELD_BOOSTS, BM25_B, BM25_K1)
-        write_units(out_dir, units, reuse.stored_data(units, order, prev))
+        write_units(out_dir, units, reuse.stored_data(units, order, prev),
+                    prev.index_dir / "units.bin" if prev is not None else None)
     forms = reuse.forms_digest(vocabulary or ())
     if prev is not None and prev.forms == forms:
         _link(prev.index_dir, out_dir, "vocab.marshal")

@@ -152,9 +152,9 @@ def plan(prev: Previous | None, order: list[bytes]) -> Plan:
     return out
 
 
-def stored_data(units, order: list[bytes], prev: Previous | None) -> list[bytes]:
-    """Each unit's JSON text (UTF-8): from the previous ``units.bin`` where the unit is
-    unchanged, else written now."""
+def stored_data(units, order: list[bytes], prev: Previous | None) -> list:
+    """Each unit's JSON text (UTF-8), or where it is in the previous ``units.bin`` when the unit is
+    unchanged: (start, end), for :func:`kb.search.stored.write_units` to copy."""
     from .stored import StoredUnits
 
     found = {}
@@ -166,7 +166,7 @@ def stored_data(units, order: list[bytes], prev: Previous | None) -> list[bytes]
     try:
         for u, d in zip(units, order):
             n = found.get(d)
-            out.append(stored.raw(n) if n is not None else
+            out.append((stored.offsets[n], stored.offsets[n + 1]) if n is not None else
                        json.dumps(u.data, ensure_ascii=False, sort_keys=True).encode("utf-8"))
     finally:
         if stored is not None:

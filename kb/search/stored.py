@@ -13,20 +13,27 @@ from __future__ import annotations
 import json
 import marshal
 import mmap
+import os
 from array import array
 from pathlib import Path
 
 IDX, BIN = "units.idx", "units.bin"
 
 
-def write_units(out_dir: Path, units, data: list[bytes]) -> None:
-    """``data``: each unit's JSON text (UTF-8), as the Whoosh index stores it."""
+def write_units(out_dir: Path, units, data: list, previous: Path | None = None) -> None:
+    """``data``: each unit's JSON text (UTF-8), as the Whoosh index stores it, or where it is in
+    ``previous`` (a ``units.bin``), as (start, end): those are copied from there by the kernel, a run
+    of them at a time (``os.copy_file_range``; read and written here where that fails)."""
     offsets = array("Q", [0])
     end = 0
     for blob in data:
-        end += len(blob)
+        end += len(blob) if type(blob) is bytes else blob[1] - blob[0]
         offsets.append(end)
-    (Path(out_dir) / BIN).write_bytes(b"".join(data))
+    if previous is None:
+        (Path(out_dir) / BIN).write_bytes(b"".join(data))
+    else:
+        with open(previous, "rb") as old, open(Path(out_dir) / BIN, "wb", buffering=0) as out:
+            _assemble(old.fileno(), out.fileno(), data)
     position = {u.id: n for n, u in enumerate(units)}
     leader = [position.get(u.data.get("group", u.id), n) for n, u in enumerate(units)]
     table = {"id": [u.id for u in units], "kind": [u.kind for u in units],
@@ -34,6 +41,58 @@ def write_units(out_dir: Path, units, data: list[bytes]) -> None:
              "series": [u.series_id for u in units], "volume": [u.volume for u in units],
              "number": [u.number for u in units], "offsets": offsets.tobytes()}
     (Path(out_dir) / IDX).write_bytes(marshal.dumps(table, 2))  # version 2: the same bytes for the same units
+
+
+def _assemble(src: int, dst: int, data: list) -> None:
+    """Write ``data`` (bytes, or (start, end) of the file ``src``) to the file ``dst``, in order:
+    consecutive bytes in one write, consecutive spans of ``src`` in one copy."""
+    pending: list[bytes] = []
+    run: list[int] = []
+    for blob in data:
+        if type(blob) is bytes:
+            if run:
+                _copy(src, dst, *run)
+                run = []
+            pending.append(blob)
+            continue
+        if pending:
+            _write_all(dst, b"".join(pending))
+            pending = []
+        if run and run[1] == blob[0]:
+            run[1] = blob[1]
+        else:
+            if run:
+                _copy(src, dst, *run)
+            run = [blob[0], blob[1]]
+    if run:
+        _copy(src, dst, *run)
+    if pending:
+        _write_all(dst, b"".join(pending))
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _copy(src: int, dst: int, start: int, end: int) -> None:
+    """Bytes ``start``..``end`` of the file ``src`` appended to the file ``dst``: by the kernel where
+    it can (``os.copy_file_range``), else read and written."""
+    try:
+        while start < end:
+            n = os.copy_file_range(src, dst, end - start, start)
+            if n <= 0:
+                break
+            start += n
+    except (AttributeError, OSError):  # no copy_file_range here, or not between these files
+        pass
+    while start < end:
+        chunk = os.pread(src, min(end - start, 1 << 22), start)
+        if not chunk:
+            raise OSError(f"the previous {BIN} ends before byte {end}")
+        _write_all(dst, chunk)
+        start += len(chunk)
 
 
 class StoredUnits:
