@@ -13,6 +13,12 @@ What has not changed since the previous build is taken from it: the stages prove
 content digests (:mod:`kb.search.reuse`, :mod:`kb.site.reuse`, :mod:`kb.site.downloads`), and
 the result is the clean build's; so are the caches of the corpus (:mod:`kb.corpus.memo`) and of
 the analysis (:mod:`kb.search.analysed`).
+
+Two cores, kept busy by forked children (:mod:`kb.processes`): the previous site's pages are linked
+while the corpus loads; the site renders in a child as soon as the units' texts are derived (after the
+analysis when the workers have much to analyse); the index, and in a child of its own the browser
+index, once the units are analysed; the caches for the next build beside them. A failed build waits
+for the children writing into its temporary folder, then removes it.
 """
 from __future__ import annotations
 
