@@ -144,10 +144,8 @@ def build(corpus_dir: Path | str, build_dir: Path | str, *, site: bool = True, p
                 forms = tokens.forms(searchable_texts(units)) | set(words)
                 tokens.add(forms, pool=pool, progress=progress)
                 step("analysis")
-            if site and rendering is None:
-                rendering = render()
-            elif not site:
-                rendering = lambda: []  # noqa: E731
+            if rendering is None:  # (not forked early: a first build's, or no site)
+                rendering = render() if site else (lambda: [])
             # what the next build can reuse, written by a child while this one goes on
             remembering = in_background(_remember, inputs.corpus, tokens)
             with analysis.using(tokens):  # the index and the browser index reuse this one analysis
