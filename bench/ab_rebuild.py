@@ -55,6 +55,14 @@ def run_build(tree: Path, place: Path, corpus: Path | None = None) -> tuple[floa
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
+def compiled(tree: Path) -> None:
+    """The tree's bytecode written, as scripts/setup.sh does (with PYTHONDONTWRITEBYTECODE set, a
+    tree never run with it compiles its modules in every run: the two would not compare)."""
+    import compileall
+
+    compileall.compile_dir(tree / "kb", quiet=1)
+
+
 def prepare(tree: Path, place: Path, corpus: Path) -> None:
     shutil.copytree(corpus, place / "corpus")
     (place / "cache").mkdir()
@@ -102,6 +110,7 @@ def main(argv=None) -> None:
     for name, tree in trees.items():
         if not (tree / "kb" / "build.py").is_file():
             raise SystemExit(f"{tree} is not a kaigo-kb tree (no kb/build.py): pass a checkout, e.g. a git worktree")
+        compiled(tree)
     work = args.work or Path(tempfile.mkdtemp(prefix="kaigo-kb-ab-"))
     try:
         corpus = work / "corpus"
