@@ -28,7 +28,7 @@ import shutil
 from pathlib import Path
 
 from . import processes
-from .processes import ChildFailed, in_background, workers
+from .processes import ChildFailed, Handover, in_background, workers
 from .search.inputs import load_inputs
 
 
@@ -88,6 +88,7 @@ def build(corpus_dir: Path | str, build_dir: Path | str, *, site: bool = True, p
             clock[:] = now, used
 
         collecting = gc.isenabled()
+        handover = None
         unjoined: list = []  # the children writing into tmp, not waited for yet
 
         def child(fn, *args):
@@ -112,26 +113,26 @@ def build(corpus_dir: Path | str, build_dir: Path | str, *, site: bool = True, p
                 gc.disable()
                 inputs = load_inputs(corpus_dir, pool)
                 step("load")
+                # the site in a child from now: what it needs of the units (their categories and the rulings'
+                # services) and the pages prelinked are handed over once known; it starts with what needs neither
+                handover = Handover() if site and processes.forks() else None
+                rendering = child(_site, inputs, handover.take, tmp, previous, progress, collecting) if handover else None
                 user_dic = prepare_analysis(tmp / "index", inputs)
                 # each text analysed once, and only when no earlier build did (kb.search.analysed): the
                 # units' texts sent to the workers as soon as they are known, analysed while the units
                 # are made; then each word form alone, for reading queries (kb.search.vocab)
                 tokens = Analysis.cached()
                 derived = derive_units(inputs.corpus, inputs.services, pool)
-                # the site in a child: it needs of the units only their categories and the rulings' services
-                facets = derived.facets(inputs.corpus, inputs.rules, inputs.services)
-
-                def render():
-                    return child(_site, inputs, facets, tmp, previous, progress, collecting, prelinking())
-
+                facets = derived.facets(inputs.corpus, inputs.rules, inputs.services) if site else None
                 # the new units' texts to the workers at once (the others an earlier build analysed: the
                 # cache has them, unless it lost them or another user dictionary reads them)
                 tokens.send(derived.searched(derived.fresh), pool)
-                # forked now, the site renders while this process makes the units and reads their
+                # handed over now, the site renders while this process makes the units and reads their
                 # analysis; but while the workers analyse many texts (a first build), the cores are
-                # theirs: forked after
-                early = site and tokens.held() and tokens.sending() <= SITE_BESIDE_ANALYSIS
-                rendering = render() if early else None
+                # theirs: handed over after
+                early = tokens.held() and tokens.sending() <= SITE_BESIDE_ANALYSIS
+                if handover and early:
+                    handover.give((facets, prelinking()))
                 tokens.send(derived.searched(), pool)  # (what the cache holds taken now, the rest sent)
                 units = make_units(inputs.corpus, derived, inputs.rules, inputs.services)
                 del derived
@@ -144,8 +145,12 @@ def build(corpus_dir: Path | str, build_dir: Path | str, *, site: bool = True, p
                 forms = tokens.forms(searchable_texts(units)) | set(words)
                 tokens.add(forms, pool=pool, progress=progress)
                 step("analysis")
-            if rendering is None:  # (not forked early: a first build's, or no site)
-                rendering = render() if site else (lambda: [])
+            if handover and not early:  # (a first build's)
+                handover.give((facets, prelinking()))
+            if rendering is None:  # (no site, or no fork: the site renders in this process)
+                given = (facets, prelinking())
+                rendering = (child(_site, inputs, lambda: given, tmp, previous, progress, collecting) if site
+                             else (lambda: []))
             # what the next build can reuse, written by a child while this one goes on
             remembering = in_background(_remember, inputs.corpus, tokens)
             with analysis.using(tokens):  # the index and the browser index reuse this one analysis
@@ -172,6 +177,8 @@ def build(corpus_dir: Path | str, build_dir: Path | str, *, site: bool = True, p
                     unchanged.record(build_dir, key, counts, user_dic.name if user_dic is not None else None)
             step("record")
         finally:
+            if handover is not None:  # (given already, or the build failed before: the site child stops)
+                handover.close()
             for waiting in list(unjoined):  # a failed build's children, still writing into tmp: done first
                 with contextlib.suppress(Exception):
                     waiting()
@@ -201,10 +208,11 @@ def _prelink(previous_site: Path, tmp: Path) -> frozenset[str]:
     return link_files(previous_site, tmp / "site", PAGE_SUFFIX)
 
 
-def _site(inputs, facets, tmp: Path, previous: Path | None, progress, collecting: bool,
-          prelinked: frozenset[str] | None) -> list:
-    """In a child: the site's pages and downloads (:func:`kb.site.render.render_site`; the browser
-    index is the index child's), from the units' :class:`~kb.search.units.Facets`."""
+def _site(inputs, given, tmp: Path, previous: Path | None, progress, collecting: bool) -> list:
+    """In a child forked once the corpus is loaded: the site's pages and downloads
+    (:func:`kb.site.render.render_site`; the browser index is the index child's), from the units'
+    :class:`~kb.search.units.Facets` and the pages prelinked, which ``given()`` returns once they are
+    known (:meth:`kb.processes.Handover.take`)."""
     import gc
 
     from .site.render import render_site
@@ -215,7 +223,7 @@ def _site(inputs, facets, tmp: Path, previous: Path | None, progress, collecting
         gc.enable()
     (tmp / "site").mkdir(parents=True, exist_ok=True)
     render_site(inputs, None, tmp / "site", progress=progress, previous=_stage(previous, "site"),
-                state=tmp / "state" / "site", browser=False, facets=facets, prelinked=prelinked)
+                state=tmp / "state" / "site", browser=False, handover=given)
     return processes.finished[known:]  # its children's times (the downloads', the links'), for the build's report
 
 

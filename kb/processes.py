@@ -65,6 +65,62 @@ def _child(send, fn, args) -> None:
         raise SystemExit(1) from None
 
 
+def forks() -> bool:
+    """Whether work can go to forked children here (else :func:`in_background` runs it at once)."""
+    import multiprocessing as mp
+
+    return "fork" in mp.get_all_start_methods()
+
+
+class Handover:
+    """A value a forked child receives after it started: the child does what it can without it,
+    then :meth:`take` waits for what this process :meth:`give` s. Made before the child is forked
+    (both inherit it). The value goes through an unnamed temporary file, its length through a pipe:
+    giving never waits for the child, however large the value. :meth:`close` (this process, on
+    failure) makes a waiting :meth:`take` raise instead of waiting for ever."""
+
+    def __init__(self):
+        import tempfile
+
+        self._file = tempfile.TemporaryFile()
+        self._read, self._write = os.pipe()
+
+    def give(self, value) -> None:
+        """In the process that made it: hand ``value`` (pickled) over, once."""
+        import pickle
+
+        data = pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
+        os.pwrite(self._file.fileno(), data, 0)
+        os.write(self._write, len(data).to_bytes(8, "little"))  # 8 bytes: a pipe takes them at once
+        self.close()
+
+    def close(self) -> None:
+        if self._write is not None:
+            os.close(self._write)
+            os.close(self._read)
+            self._file.close()
+            self._write = None
+
+    def take(self):
+        """In the child: the value given, once it is (ChildFailed when the giver closed without)."""
+        import pickle
+
+        os.close(self._write)  # this child's copy: the giver's is then the only one left
+        size = b""
+        while len(size) < 8:
+            got = os.read(self._read, 8 - len(size))
+            if not got:
+                raise ChildFailed("the process that was to hand over the value stopped")
+            size += got
+        n, data = int.from_bytes(size, "little"), b""
+        while len(data) < n:
+            got = os.pread(self._file.fileno(), n - len(data), len(data))
+            if not got:
+                raise ChildFailed("the value handed over was cut short")
+            data += got
+        return pickle.loads(data)
+
+
 @contextmanager
 def workers(n: int | None = None) -> Iterator:
     """A pool of ``n`` worker processes (two on two cores) forked now: a build opens it before it

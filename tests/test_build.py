@@ -207,15 +207,18 @@ def test_a_moved_corpus_folder_reuses_the_documents_and_the_pages(tmp_path, monk
 
 
 def test_the_site_rendered_beside_the_units_or_after_their_analysis_is_the_same(tmp_path, monkeypatch):
-    """The site's child is forked before the units are made, unless the workers have many texts
-    to analyse (kb.build.SITE_BESIDE_ANALYSIS): then after. The same site either way."""
+    """The site's child is forked once the corpus is loaded; the units' facets are handed over to
+    it before the units are made, unless the workers have many texts to analyse
+    (kb.build.SITE_BESIDE_ANALYSIS): then after their analysis. The same site either way."""
     import kb.build
+    from kb import processes
 
     order: list[str] = []
-    real_fork, real_make = kb.build.in_background, units.make_units
+    real_fork, real_make, real_give = kb.build.in_background, units.make_units, processes.Handover.give
     monkeypatch.setattr(kb.build, "in_background", lambda fn, *a, **k: order.append(fn.__name__) or real_fork(fn, *a, **k))
     monkeypatch.setattr(units, "make_units", lambda *a, **k: order.append("units") or real_make(*a, **k))
-    build(TINY, tmp_path / "first")  # the analysis cache holds the texts: the site may be forked early
+    monkeypatch.setattr(processes.Handover, "give", lambda self, v: order.append("given") or real_give(self, v))
+    build(TINY, tmp_path / "first")  # the analysis cache holds the texts: the facets may be handed over early
     sites = {}
     for limit in (kb.build.SITE_BESIDE_ANALYSIS, -1):
         monkeypatch.setattr(kb.build, "SITE_BESIDE_ANALYSIS", limit)
@@ -224,8 +227,8 @@ def test_the_site_rendered_beside_the_units_or_after_their_analysis_is_the_same(
         build(TINY, out)
         sites[limit] = {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted((out / "site").rglob("*"))
                         if p.is_file()}
-        first = order.index("_site") < order.index("units")
-        assert first == (limit >= 0), order
+        assert order.index("_site") < order.index("units"), order  # forked first either way
+        assert (order.index("given") < order.index("units")) == (limit >= 0), order
     early, late = sites.values()
     assert early.keys() == late.keys() and [p for p in early if early[p] != late[p]] == []
 
@@ -254,5 +257,29 @@ def test_bad_input_leaves_nothing_half_written_beside_the_last_build(tmp_path, m
     with pytest.raises(DataError):
         build(corpus, out)
     time.sleep(1.5)  # (a child left running would have linked by now)
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".build.tmp-")] == []
+    assert sorted(p.relative_to(out) for p in out.rglob("*")) == before
+
+
+def test_a_build_failing_while_the_site_child_waits_for_the_units_stops_it(tmp_path, monkeypatch):
+    """The site's child is forked once the corpus is loaded and waits for the units' facets: a build
+    that fails before it hands them over stops that child too, leaves nothing behind, and does not hang."""
+    import signal
+
+    out = tmp_path / "build"
+    build(TINY, out)
+    before = sorted(p.relative_to(out) for p in out.rglob("*"))
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("derive failed")
+
+    monkeypatch.setattr(units, "derive_units", broken)
+    signal.signal(signal.SIGALRM, lambda *a: pytest.fail("the build waited for its site child"))
+    signal.alarm(60)
+    try:
+        with pytest.raises(RuntimeError, match="derive failed"):
+            build(TINY, out, clean=True)
+    finally:
+        signal.alarm(0)
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".build.tmp-")] == []
     assert sorted(p.relative_to(out) for p in out.rglob("*")) == before

@@ -82,19 +82,26 @@ class SiteData:
 
     @classmethod
     def collect(cls, corpus, rulings: list[tuple[str, list[str]]], *, rules=None, services=None, thesaurus=None,
-                payload=None, link_cache: dict | None = None) -> "SiteData":
+                payload=None, link_cache: dict | None = None, links=None) -> "SiteData":
         """``rulings``: each ruling's id and services, in unit order (:class:`kb.search.units.Facets`);
-        ``link_cache``: kept between builds for :func:`kb.rules.links.link_rules`."""
-        links = None
-        if rules:
-            from ..rules.links import link_rules
-
-            links = link_rules(corpus, rules, link_cache)
+        ``link_cache``: kept between builds for :func:`kb.rules.links.link_rules`; ``links``: its
+        result, when the caller has it (:meth:`rule_links`)."""
+        if links is None:
+            links = cls.rule_links(corpus, rules, link_cache)
         by_service: dict[str, list[QA]] = defaultdict(list)
         for ident, named in rulings:
             for s in named:
                 by_service[s].append(corpus.qas_by_id[ident])
         return cls(corpus, list(rules or []), services, thesaurus, links, payload or {}, dict(by_service))
+
+    @staticmethod
+    def rule_links(corpus, rules, link_cache: dict | None = None):
+        """What links the rules and the corpus (:func:`kb.rules.links.link_rules`); None without rules."""
+        if not rules:
+            return None
+        from ..rules.links import link_rules
+
+        return link_rules(corpus, rules, link_cache)
 
     def once(self, key, make):
         """``make()``, computed the first time ``key`` is asked for (a ruling's record stands in its

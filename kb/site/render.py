@@ -28,6 +28,9 @@ from .pages import SiteData, pages
 
 TEMPLATES = PACKAGE_ROOT / "site_templates"
 
+# every template (the pages', the layout and the macros they take in): loaded before the pages are known
+_PAGE_TEMPLATES = sorted(p.name for p in TEMPLATES.glob("*.html"))
+
 ENTRY_KINDS = {"abbrev": "略称", "synonym": "同義語", "group": "グループ", "broader": "上位語"}
 
 Progress = Callable[[str, int, int], None]
@@ -86,7 +89,8 @@ def _write(path: Path, text: str) -> None:
 
 def render_site(inputs: Inputs, units: list[Unit] | None, out_dir: Path, progress: Progress | None = None, *,
                 analysed=None, fields=None, previous: Path | None = None, state: Path | None = None,
-                browser: bool = True, facets: Facets | None = None, prelinked: frozenset[str] | None = None) -> None:
+                browser: bool = True, facets: Facets | None = None, prelinked: frozenset[str] | None = None,
+                handover: Callable[[], tuple[Facets, frozenset[str] | None]] | None = None) -> None:
     """Write the complete site into ``out_dir`` (an empty directory chosen by the caller).
 
     Tokenizes with :mod:`kb.search.analysis` as configured (the build configures the
@@ -98,15 +102,15 @@ def render_site(inputs: Inputs, units: list[Unit] | None, out_dir: Path, progres
     the build does, beside its index, from the postings it shares). ``facets``: what the pages take of
     the units (:class:`~kb.search.units.Facets`), when the caller has them and not the units (then
     ``browser`` is False); ``prelinked``: the previous site's pages the caller linked into ``out_dir``
-    already (:func:`kb.build._prelink`)."""
+    already (:func:`kb.build._prelink`). ``handover``: instead of those two, a function that gives
+    both when they are known (the build starts the site before its units are derived): what needs
+    neither (the static files, the rules' links, the templates, the previous manifest) is done first."""
     out_dir = Path(out_dir)
     corpus, rules, services, thesaurus = inputs.corpus, inputs.rules, inputs.services, inputs.thesaurus
     out_dir.mkdir(parents=True, exist_ok=True)
     # the browser index in a forked child, beside the pages: its postings and JSON never weigh on
     # this process, and the core the index writer leaves is used
     browsing = in_background(browser_index, out_dir, units, inputs, analysed, fields) if browser else (lambda: None)
-    facets = facets if facets is not None else units_facets(units)
-    choices = facets.choices()
     for src in sorted((TEMPLATES / "static").iterdir()):
         if src.is_file():
             (out_dir / "static").mkdir(parents=True, exist_ok=True)
@@ -116,12 +120,22 @@ def render_site(inputs: Inputs, units: list[Unit] | None, out_dir: Path, progres
     with _without_gc():  # ~100,000 objects made and kept: collections would scan the corpus again and again
         code = reuse.code_fingerprint()
         link_cache = reuse.load_state(previous, state, reuse.LINKS_FILE, {}, code)
-        data = SiteData.collect(corpus, facets.services, rules=rules, services=services, thesaurus=thesaurus, payload=choices,
-                                link_cache=link_cache)
+        links = SiteData.rule_links(corpus, rules, link_cache)
         reuse.save_state(state, reuse.LINKS_FILE, link_cache, code)
+        old = reuse.previous_pages(previous, state, code)
+        env = environment()
+        for name in _PAGE_TEMPLATES:  # loaded now (compiled, or from the cache), before they are needed
+            env.get_template(name)
+        if handover is not None:
+            facets, prelinked = handover()
+        facets = facets if facets is not None else units_facets(units)
+        data = SiteData.collect(corpus, facets.services, rules=rules, services=services, thesaurus=thesaurus,
+                                payload=facets.choices(), links=links)
         listed = pages(data)
         answers = reuse.Answers(data, reuse.Digests())
-        todo = reuse.plan(listed, answers, out_dir, previous=previous, state=state, code=code, prelinked=prelinked)
+        todo = reuse.plan(listed, answers, out_dir, previous=previous, state=state, code=code, prelinked=prelinked,
+                          old=old)
+        del old
         # the downloads in a forked child too, beside the pages (after the pages are listed: it
         # inherits the services' rulings they found, see SiteData.service_rulings; after the plan,
         # which reads every ruling: forked before it, every page of this process the plan touched was
@@ -130,14 +144,15 @@ def render_site(inputs: Inputs, units: list[Unit] | None, out_dir: Path, progres
     try:
         # with many pages to render, every other one in a forked child (on the core the index writer leaves free)
         split = len(todo.fresh) >= CHILD_PAGES
-        others = in_background(_render_part, todo.fresh[1::2], out_dir, data) if split else (lambda: {})
+        others = in_background(_render_part, todo.fresh[1::2], out_dir, data, env) if split else (lambda: {})
         mine = todo.fresh[0::2] if split else todo.fresh
-        _render_pages(mine, out_dir, answers, todo, progress and (lambda n, total: progress("pages", 2 * n, 2 * total)))
+        _render_pages(mine, out_dir, answers, todo, env,
+                      progress and (lambda n, total: progress("pages", 2 * n, 2 * total)))
         todo.manifest.update(others())
     finally:
         late = todo.wait()  # the reused pages linked; one whose previous file was gone after all is made now
     if late:
-        _render_pages(late, out_dir, answers, todo)
+        _render_pages(late, out_dir, answers, todo, env)
     todo.save(state)
     exporting()
     browsing()
@@ -169,15 +184,15 @@ def _without_gc():
 CHILD_PAGES = 400  # fewer pages than this render faster here than a forked child starts and reports
 
 
-def _render_part(fresh: list, out_dir: Path, data: SiteData) -> dict:
+def _render_part(fresh: list, out_dir: Path, data: SiteData, env: Environment) -> dict:
     """In a forked child: render ``fresh``; return their manifest entries."""
     plan = reuse.Plan(fresh)
-    _render_pages(fresh, out_dir, reuse.Answers(data, reuse.Digests()), plan)
+    _render_pages(fresh, out_dir, reuse.Answers(data, reuse.Digests()), plan, env)
     return plan.manifest
 
 
-def _render_pages(fresh: list, out_dir: Path, answers: reuse.Answers, plan: reuse.Plan, progress=None) -> None:
-    env = environment()
+def _render_pages(fresh: list, out_dir: Path, answers: reuse.Answers, plan: reuse.Plan, env: Environment,
+                  progress=None) -> None:
     for n, (page, key) in enumerate(fresh, 1):
         root = "../" * page.path.count("/")
         site = reuse.Recorder(answers)

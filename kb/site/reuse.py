@@ -251,18 +251,25 @@ def page_key(page, digests: Digests, code: str) -> bytes:
     return digests.pickled((code, page.path, page.template, page.title, page.crumbs, context))
 
 
+def previous_pages(previous: Path | None, state: Path | None, code: str | None = None) -> dict:
+    """The previous build's manifest of pages (path -> (key, asked)), for :func:`plan`: {} when
+    there is none or other code wrote it. Read ahead by a caller with time to spare."""
+    return load_state(previous, state, PAGES_FILE, {}, code or code_fingerprint())
+
+
 def plan(pages: list, answers: Answers, out_dir: Path, *, previous: Path | None, state: Path | None,
-         code: str | None = None, prelinked: frozenset[str] | None = None) -> Plan:
+         code: str | None = None, prelinked: frozenset[str] | None = None, old: dict | None = None) -> Plan:
     """The pages to render, and the pages proven unchanged since ``previous``: hard-linked from
     there into ``out_dir`` by a forked child (the links are system calls: they overlap the
     rendering; a thread would wait for the interpreter's lock after each one while this process
     renders); :meth:`Plan.wait` before the site is complete. ``prelinked``: the previous site's
     pages the caller linked into ``out_dir`` already (:func:`kb.build._prelink`); those not reused are
-    removed here (before any is rendered: never written through a link into the previous build)."""
+    removed here (before any is rendered: never written through a link into the previous build).
+    ``old``: :func:`previous_pages`, when the caller read it already."""
     from ..processes import in_background
 
     code = code or code_fingerprint()
-    old = load_state(previous, state, PAGES_FILE, {}, code)
+    old = previous_pages(previous, state, code) if old is None else old
     made_dirs: set[str] = set()
     out = Plan([], code=code)
     same = []
