@@ -15,10 +15,12 @@ the result is the clean build's; so are the caches of the corpus (:mod:`kb.corpu
 the analysis (:mod:`kb.search.analysed`).
 
 Two cores, kept busy by forked children (:mod:`kb.processes`): the previous site's pages are linked
-while the corpus loads; the site renders in a child as soon as the units' texts are derived (after the
-analysis when the workers have much to analyse); the index, and in a child of its own the browser
-index, once the units are analysed; the caches for the next build beside them. A failed build waits
-for the children writing into its temporary folder, then removes it.
+while the corpus loads; the site's child starts once it is loaded, with what needs no units, and
+renders as soon as the units' texts are derived (after the analysis when the workers have much to
+analyse); the index, and in a child of its own the browser index, once the units are analysed. The
+caches for the next build are written after it, by a process nothing waits for (the next build waits
+for it, if it has to). A failed build waits for the children writing into its temporary folder, then
+removes it.
 """
 from __future__ import annotations
 
@@ -88,7 +90,7 @@ def build(corpus_dir: Path | str, build_dir: Path | str, *, site: bool = True, p
             clock[:] = now, used
 
         collecting = gc.isenabled()
-        handover = None
+        handover = remember = None
         unjoined: list = []  # the children writing into tmp, not waited for yet
 
         def child(fn, *args):
@@ -145,14 +147,14 @@ def build(corpus_dir: Path | str, build_dir: Path | str, *, site: bool = True, p
                 forms = tokens.forms(searchable_texts(units)) | set(words)
                 tokens.add(forms, pool=pool, progress=progress)
                 step("analysis")
+                # what the next build can reuse, once this one is done (failed too: the analysis is made)
+                remember = lambda: _remember_later(inputs.corpus, tokens)  # noqa: E731
             if handover and not early:  # (a first build's)
                 handover.give((facets, prelinking()))
             if rendering is None:  # (no site, or no fork: the site renders in this process)
                 given = (facets, prelinking())
                 rendering = (child(_site, inputs, lambda: given, tmp, previous, progress, collecting) if site
                              else (lambda: []))
-            # what the next build can reuse, written by a child while this one goes on
-            remembering = in_background(_remember, inputs.corpus, tokens)
             with analysis.using(tokens):  # the index and the browser index reuse this one analysis
                 # the postings, the Whoosh index and the browser index beside the site's child
                 indexing = child(_index, units, tmp, inputs, user_dic, tokens, forms, previous, site)
@@ -161,8 +163,6 @@ def build(corpus_dir: Path | str, build_dir: Path | str, *, site: bool = True, p
                     step("site (after the analysis)")
                 processes.finished += indexing()
                 step("index (after the site)" if site else "index")
-            with contextlib.suppress(ChildFailed):  # a cache not written costs the next build time, nothing else
-                remembering()
             with contextlib.suppress(ChildFailed):  # what is not removed now is removed next time
                 sweeping()
             _swap(tmp, build_dir)
@@ -183,6 +183,8 @@ def build(corpus_dir: Path | str, build_dir: Path | str, *, site: bool = True, p
                 with contextlib.suppress(Exception):
                     waiting()
             shutil.rmtree(tmp, ignore_errors=True)  # a failed build's (the swap moved a finished one)
+            if remember is not None:  # written by a process of its own: the next build waits for it, not this one
+                remember()
             gc.unfreeze()
             if collecting:
                 gc.enable()
@@ -250,6 +252,16 @@ def _index(units, tmp: Path, inputs, user_dic, tokens, forms, previous: Path | N
                 _stage(previous, "index"), tmp / "state" / "index", text_keys)
     browser()
     return processes.finished[known:]  # the browser index's time, for the build's report
+
+
+def _remember_later(corpus, tokens) -> None:
+    """:func:`_remember` in a process nothing waits for (:func:`kb.processes.detached`), holding the
+    cache folder's lock while it writes."""
+    from .locations import CACHE_LOCK, cache_dir
+
+    folder = cache_dir()
+    if folder is not None and ((corpus.memo is not None and corpus.memo.unsaved()) or tokens.unsaved()):
+        processes.detached(_remember, corpus, tokens, lock=str(folder / CACHE_LOCK))
 
 
 def _remember(corpus, tokens) -> None:

@@ -4,9 +4,11 @@ Imports nothing of kb, so a command learns its folders without loading any stage
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 from pathlib import Path
+from typing import Iterator
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent  # the checkout: corpus/, site_templates/
 
@@ -36,6 +38,34 @@ def cache_dir() -> Path | None:
         return None if env.lower() in ("off", "0", "no") else Path(env)
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "kaigo-kb"
+
+
+CACHE_LOCK = "writing.lock"  # held by the process writing the caches after a build (kb.build._remember)
+
+
+@contextlib.contextmanager
+def cache_settled(folder: Path | None) -> Iterator[None]:
+    """While reading the cache in ``folder``: the caches a finished build still writes
+    (:func:`kb.processes.detached`) written first, so the next build reuses them however soon it
+    starts. Waits for nothing when no build writes; a cache folder that cannot be written is read
+    without waiting."""
+    import fcntl
+
+    fd = None
+    if folder is not None:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            fd = os.open(folder / CACHE_LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+            fcntl.flock(fd, fcntl.LOCK_SH)
+        except OSError:
+            if fd is not None:
+                os.close(fd)
+            fd = None
+    try:
+        yield
+    finally:
+        if fd is not None:
+            os.close(fd)
 
 
 @functools.cache  # once per process: the code it runs is the code it read

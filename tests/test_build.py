@@ -177,8 +177,8 @@ def test_a_build_reports_each_steps_cpu_and_each_child_process(tmp_path):
     assert set(counts["cpu"]) == set(counts["steps"])
     assert all(0 <= counts["cpu"][k] for k in counts["cpu"])
     children = counts["children"]
-    # the index (with the browser index it starts), the pages' downloads and the caches, each in a child
-    assert {"index", "browser_index", "exports", "remember"} <= set(children)
+    # the site, the index (with the browser index it starts) and the pages' downloads, each in a child
+    assert {"site", "index", "browser_index", "exports"} <= set(children)
     assert all(c["seconds"] >= 0 and c["cpu"] >= 0 for c in children.values())
     assert (tmp_path / "build" / "site" / "search-index.js").is_file()  # what the grandchild wrote, swapped in
 
@@ -283,3 +283,70 @@ def test_a_build_failing_while_the_site_child_waits_for_the_units_stops_it(tmp_p
         signal.alarm(0)
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".build.tmp-")] == []
     assert sorted(p.relative_to(out) for p in out.rglob("*")) == before
+
+
+def _slow_remember(seconds: float):
+    import time
+
+    import kb.build
+
+    real = kb.build._remember
+
+    def slow(*args):
+        time.sleep(seconds)
+        real(*args)
+    return slow
+
+
+def test_the_caches_are_written_after_the_build_and_the_next_build_waits_for_them(tmp_path, monkeypatch, fresh_cache):
+    """A build returns while a process of its own still writes the caches (kb.processes.detached);
+    it holds the cache folder's lock, and not the build folder's: the next build of the same folder
+    starts (is not refused), waits for the caches, and reuses them."""
+    import fcntl
+    import os
+
+    import kb.build
+    from kb.locations import CACHE_LOCK
+
+    monkeypatch.setattr(kb.build, "_remember", _slow_remember(2))
+    corpus = tmp_path / "corpus"
+    shutil.copytree(TINY, corpus)
+    build(corpus, tmp_path / "build")
+    fd = os.open(fresh_cache / CACHE_LOCK, os.O_RDWR)
+    try:
+        with pytest.raises(BlockingIOError):  # still writing
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    finally:
+        os.close(fd)
+    (corpus / "glossary-note.txt").write_text("x", encoding="utf-8")  # (another input: not unchanged)
+    analysed = []
+    from kb.search import analysed as analysed_module
+
+    real_analyse = analysed_module._analyse
+    monkeypatch.setattr(analysed_module, "_analyse", lambda texts, *a, **k: analysed.extend(texts) or real_analyse(texts, *a, **k))
+    result = build(corpus, tmp_path / "build")  # (BuildLocked if the writer held the build's lock)
+    assert result["unchanged"] is False
+    assert analysed == []  # every text from the cache the first build left
+
+
+def test_a_build_process_ends_its_output_before_the_caches_are_written(tmp_path, fresh_cache):
+    """Whoever reads a build's output to its end (a pipe: subprocess, `kaigo-kb build | tee`) is not
+    kept waiting by the process writing the caches."""
+    import fcntl
+    import os
+    import subprocess
+    import sys
+
+    from kb.locations import CACHE_LOCK
+
+    script = ("import sys, tests.test_build as t, kb.build; kb.build._remember = t._slow_remember(5); "
+              "kb.build.build(sys.argv[1], sys.argv[2]); print('built')")
+    proc = subprocess.run([sys.executable, "-c", script, str(TINY), str(tmp_path / "build")], capture_output=True,
+                          text=True, cwd=ROOT, env={**os.environ, "KAIGO_KB_CACHE": str(fresh_cache)}, timeout=120)
+    assert proc.returncode == 0 and proc.stdout.strip() == "built", proc.stderr
+    fd = os.open(fresh_cache / CACHE_LOCK, os.O_RDWR)
+    try:
+        with pytest.raises(BlockingIOError):  # the output ended while the caches were still being written
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    finally:
+        os.close(fd)

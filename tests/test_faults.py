@@ -504,9 +504,9 @@ def then(mod, name, action):
 
 if point == "locked":
     then(b, "_clear_leftovers", die)
-elif point == "analysed":
+elif point == "analysed":  # (its words read: what the index is written from)
     import kb.search.analysed as m
-    then(m.Analysis, "save", die)
+    then(m.Analysis, "forms", die)
 elif point == "index written":
     import kb.search.index as m
     then(m, "write_index", die)

@@ -59,14 +59,15 @@ class Memo:
     @classmethod
     def open(cls, enabled: bool = True) -> "Memo":
         """The cache of this code version; an empty memo that saves nothing without a cache folder."""
-        from ..locations import cache_dir, code_fingerprint
+        from ..locations import cache_dir, cache_settled, code_fingerprint
 
         base = cache_dir() if enabled else None
         if base is None:
             return cls()
         folder = base / "corpus" / code_fingerprint()
         try:
-            data = marshal.loads((folder / TEXTS_FILE).read_bytes())
+            with cache_settled(base):  # (what the previous build still writes, written first)
+                data = marshal.loads((folder / TEXTS_FILE).read_bytes())
             os.utime(folder)
         except (OSError, EOFError, ValueError, TypeError):
             data = None
@@ -217,6 +218,10 @@ class Memo:
         return key
 
     # ---------------------------------------------------------------- writing
+    def unsaved(self) -> bool:
+        """Whether :meth:`save` has anything to write."""
+        return self.folder is not None and self._changed
+
     def save(self) -> None:
         """Write what this load made (when it made anything new), each file atomically; drop the
         documents and texts no recent load used (kept while no more than those used: a test's small

@@ -184,14 +184,15 @@ class Analysis:
     def cached(cls, enabled: bool = True) -> "Analysis":
         """An analysis that starts from the cache of the configured dictionary (see the module's
         docstring); nothing is read or written when ``enabled`` is false or there is no cache folder."""
-        from ..locations import cache_dir
+        from ..locations import cache_dir, cache_settled
 
         folder = cache_dir() if enabled else None
         if folder is None:
             return cls()
         path = folder / "analysis" / f"{config_key(analysis._user_dic)}.marshal"
         try:
-            data = marshal.loads(path.read_bytes())
+            with cache_settled(folder):  # (what the previous build still writes, written first)
+                data = marshal.loads(path.read_bytes())
             os.utime(path)  # most recently used: kept longest
         except (OSError, ValueError, EOFError, TypeError):
             data = None
@@ -200,6 +201,10 @@ class Analysis:
         ana._cache = data["texts"] if valid else {}
         ana._cache_path = path
         return ana
+
+    def unsaved(self) -> bool:
+        """Whether :meth:`save` has anything to write."""
+        return self._cache_path is not None and bool(self._fresh)
 
     def save(self) -> None:
         """Write what this build analysed into the cache (with what it held before, unless that
