@@ -184,7 +184,8 @@ def build(corpus_dir: Path | str, build_dir: Path | str, *, site: bool = True, p
                     waiting()
             shutil.rmtree(tmp, ignore_errors=True)  # a failed build's (the swap moved a finished one)
             if remember is not None:  # written by a process of its own: the next build waits for it, not this one
-                remember()
+                with contextlib.suppress(OSError):  # (not written: the next build makes it again)
+                    remember()
             gc.unfreeze()
             if collecting:
                 gc.enable()

@@ -88,6 +88,8 @@ def detached(fn, *args, lock: str | None = None) -> None:
     if not forks():
         try:
             fn(*args)
+        except Exception:  # (its failures are its own, as in a process of its own)
+            pass
         finally:
             if fd is not None:
                 os.close(fd)
@@ -97,6 +99,11 @@ def detached(fn, *args, lock: str | None = None) -> None:
         try:
             if os.fork() == 0:
                 try:
+                    import gc
+
+                    # no collection: an object of this process's past would close, when collected, the
+                    # number its file had, which a file opened here may hold by then
+                    gc.disable()
                     null = os.open(os.devnull, os.O_RDWR)
                     for n in (0, 1, 2):
                         os.dup2(null, n)
