@@ -6,8 +6,7 @@ python3 -m venv .venv
 .venv/bin/pip install -q --upgrade pip
 .venv/bin/pip install -q -e ".[test]"
 # the package's bytecode, compiled once: an editable install leaves it to the first run, and where
-# PYTHONDONTWRITEBYTECODE is set every run would compile kb's modules again (~20 ms of each search,
-# a few tenths of a second of each build)
+# PYTHONDONTWRITEBYTECODE is set every run would compile kb's modules again (~25 ms of each search)
 .venv/bin/python -m compileall -q kb build.py
 .venv/bin/python build.py
 echo
