@@ -258,11 +258,12 @@ def _index(units, tmp: Path, inputs, user_dic, tokens, forms, previous: Path | N
 def _remember_later(corpus, tokens) -> None:
     """:func:`_remember` in a process nothing waits for (:func:`kb.processes.detached`), holding the
     cache folder's lock while it writes."""
-    from .locations import CACHE_LOCK, cache_dir
+    from .locations import CACHE_LOCK, cache_dir, locked
 
     folder = cache_dir()
     if folder is not None and ((corpus.memo is not None and corpus.memo.unsaved()) or tokens.unsaved()):
-        processes.detached(_remember, corpus, tokens, lock=str(folder / CACHE_LOCK))
+        # (another build's writer still at work: after it)
+        processes.detached(_remember, corpus, tokens, holding=locked(folder / CACHE_LOCK, exclusive=True))
 
 
 def _remember(corpus, tokens) -> None:

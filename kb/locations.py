@@ -43,24 +43,31 @@ def cache_dir() -> Path | None:
 CACHE_LOCK = "writing.lock"  # held by the process writing the caches after a build (kb.build._remember)
 
 
+def locked(path: Path, *, exclusive: bool) -> int | None:
+    """``path`` opened (made, with its folder, if missing) and locked (``flock``, shared or
+    exclusive: waits for the holder of the other kind); its descriptor, to close when done, or None
+    where the file cannot be made (a read-only cache: nothing to wait for)."""
+    import fcntl
+
+    fd = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        fcntl.flock(fd, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+        return fd
+    except OSError:
+        if fd is not None:
+            os.close(fd)
+        return None
+
+
 @contextlib.contextmanager
 def cache_settled(folder: Path | None) -> Iterator[None]:
     """While reading the cache in ``folder``: the caches a finished build still writes
     (:func:`kb.processes.detached`) written first, so the next build reuses them however soon it
     starts. Waits for nothing when no build writes; a cache folder that cannot be written is read
     without waiting."""
-    import fcntl
-
-    fd = None
-    if folder is not None:
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-            fd = os.open(folder / CACHE_LOCK, os.O_RDWR | os.O_CREAT, 0o644)
-            fcntl.flock(fd, fcntl.LOCK_SH)
-        except OSError:
-            if fd is not None:
-                os.close(fd)
-            fd = None
+    fd = locked(folder / CACHE_LOCK, exclusive=False) if folder is not None else None
     try:
         yield
     finally:

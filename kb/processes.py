@@ -65,34 +65,22 @@ def _child(send, fn, args) -> None:
         raise SystemExit(1) from None
 
 
-def detached(fn, *args, lock: str | None = None) -> None:
+def detached(fn, *args, holding: int | None = None) -> None:
     """``fn(*args)`` in a process nothing waits for: it goes on after this one has ended (work whose
     result only a later process reads: the caches a finished build leaves). Its failures are its
-    own (a cache not written costs a later build time, nothing else). ``lock``: a file it holds
-    locked (``flock``, exclusive) until it ends, taken here first, so a reader that takes it shared
-    (:func:`kb.locations.cache_settled`) waits for what it writes. It keeps no other file of this
-    process open (a build's lock, a pipe read to its end by whoever started this process). Where
-    fork is not available, ``fn`` runs here."""
-    import fcntl
-
-    fd = None
-    if lock is not None:
-        try:
-            os.makedirs(os.path.dirname(lock), exist_ok=True)
-            fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
-            fcntl.flock(fd, fcntl.LOCK_EX)  # (another build's writer: after it)
-        except OSError:  # a cache folder that cannot be written: fn finds out too
-            if fd is not None:
-                os.close(fd)
-            fd = None
+    own (a cache not written costs a later build time, nothing else). ``holding``: the descriptor of
+    a file the caller locked (:func:`kb.locations.locked`): it stays locked until ``fn`` ends, so a
+    reader that takes the lock (:func:`kb.locations.cache_settled`) waits for what it writes; closed
+    here. It keeps no other file of this process open (a build's lock, a pipe read to its end by
+    whoever started this process). Where fork is not available, ``fn`` runs here."""
     if not forks():
         try:
             fn(*args)
         except Exception:  # (its failures are its own, as in a process of its own)
             pass
         finally:
-            if fd is not None:
-                os.close(fd)
+            if holding is not None:
+                os.close(holding)
         return
     pid = os.fork()
     if pid == 0:  # forks the worker and ends at once: the worker is nobody's child to wait for
@@ -107,7 +95,7 @@ def detached(fn, *args, lock: str | None = None) -> None:
                     null = os.open(os.devnull, os.O_RDWR)
                     for n in (0, 1, 2):
                         os.dup2(null, n)
-                    keep = fd if fd is not None else null
+                    keep = holding if holding is not None else null
                     os.closerange(3, keep)
                     os.closerange(keep + 1, 1 << 16)
                     fn(*args)
@@ -116,8 +104,8 @@ def detached(fn, *args, lock: str | None = None) -> None:
         finally:
             os._exit(0)
     os.waitpid(pid, 0)
-    if fd is not None:
-        os.close(fd)  # (the worker holds the lock until it ends)
+    if holding is not None:
+        os.close(holding)  # (the worker holds the lock until it ends)
 
 
 def forks() -> bool:
