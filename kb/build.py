@@ -114,6 +114,9 @@ def build(corpus_dir: Path | str, build_dir: Path | str, *, site: bool = True, p
                 # hundred objects), then out of its later passes (what is made later is collected)
                 gc.disable()
                 inputs = load_inputs(corpus_dir, pool)
+                # the rulings asked again: the units and the site's pages both read them; found before the
+                # site's child is forked, they are found once (0.2 s at 10,000 Q&As), not once in each process
+                inputs.corpus.repeats
                 step("load")
                 # the site in a child from now: what it needs of the units (their categories and the rulings'
                 # services) and the pages prelinked are handed over once known; it starts with what needs neither

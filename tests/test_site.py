@@ -172,7 +172,7 @@ def test_index_payload_is_consistent(site):
     data = json.loads(text[len("window.KAIGO_INDEX="):].rstrip().rstrip(";"))
     n = len(data["units"]["id"])
     assert all(len(col) == n for col in data["units"].values())
-    assert len(data["post"]) == len(data["fields"]) and all(len(p) == len(data["terms"]) for p in data["post"])
+    assert len(data["post"]) == len(data["fields"]) and all(len(p["ends"]) == len(data["terms"]) for p in data["post"])
     assert "r6-qa-vol1-q152" in data["units"]["id"]
     assert not any(i.startswith("guide-") and ":" in i and data["units"]["kind"][k] == data["kinds"].index("qa")
                    for k, i in enumerate(data["units"]["id"]))
@@ -187,14 +187,54 @@ def test_index_payload_is_consistent(site):
     assert shown["text"][q127].startswith("職種は問わない") and shown["q"][q127].startswith("協力医療機関連携加算について")
     assert (shown["ref"][q127], shown["date"][q127]) == ("Vol.1 問127", "令和６年３月15日")
     assert data["cats"][data["units"]["cat"][q127]] == "Q&A"
-    # every posting points at a unit: gaps from -1, a negative gap followed by its tf
+    # every posting points at a unit, in order: gaps from -1, as varints
     for field in data["post"]:
-        for plist in field:
-            u, j = -1, 0
-            while j < len(plist):
-                u += abs(plist[j])
-                j += 1 if plist[j] > 0 else 2
-            assert u < n
+        for t in range(len(data["terms"])):
+            units, tfs = browser_postings(field, t)
+            assert units == sorted(set(units)) and all(0 <= u < n for u in units) and all(tf >= 1 for tf in tfs)
+
+
+def browser_postings(field: dict, t: int) -> tuple[list[int], list[int]]:
+    """Term ``t``'s postings in a field of search-index.js (units, tfs), read as search.js reads them."""
+    import base64
+
+    data = base64.b64decode(field["data"])
+    j, end = field["ends"][t - 1] if t else 0, field["ends"][t]
+    units, tfs, u = [], [], -1
+
+    def varint() -> int:
+        nonlocal j
+        x = shift = 0
+        while True:
+            c = data[j]
+            j += 1
+            x |= (c & 127) << shift
+            shift += 7
+            if not c & 128:
+                return x
+    while j < end:
+        head = varint()
+        u += head >> 1
+        units.append(u)
+        tfs.append(varint() if head & 1 else 1)
+    return units, tfs
+
+
+def test_browser_postings_are_the_index_postings():
+    """The browser's postings of each field are the units' postings, tfs and all, whatever their
+    gaps and tfs (one byte or several)."""
+    from array import array
+
+    from kb.site.browser_index import _field_postings
+
+    post = {"a": (array("I", [0, 5, 300, 20000, 3_000_000]), array("I", [1, 2, 1, 130, 1])),
+            "c": (array("I", [7]), array("I", [1]))}
+    terms = ["a", "b", "c", "d"]
+    field = _field_postings(post, terms)
+    for t, term in enumerate(terms):
+        want = (list(post[term][0]), list(post[term][1])) if term in post else ([], [])
+        assert browser_postings(field, t) == want
+    assert _field_postings({}, terms) == {"ends": [0, 0, 0, 0], "data": ""}
 
 
 def test_service_page_lists_rulings_of_its_groups_and_rules(site):

@@ -141,15 +141,32 @@
   }
 
   /* ---- ranking: as the CLI's (Whoosh BM25F per typed word, coverage, kind) -- */
-  var F = IX.fields.length, decoded = new Map(), COMMON = new Set(IX.common || []);
+  var F = IX.fields.length, decoded = new Map(), COMMON = new Set(IX.common || []), BYTES = [];
+  function fieldBytes(f) {
+    // a field's postings, base64 of varints, decoded to bytes once (kb/site/browser_index.py _field_postings)
+    if (!BYTES[f]) {
+      var s = atob(IX.post[f].data), b = new Uint8Array(s.length);
+      for (var i = 0; i < s.length; i++) { b[i] = s.charCodeAt(i); }
+      BYTES[f] = b;
+    }
+    return BYTES[f];
+  }
+  function held(f, t) { return IX.post[f].ends[t] > (t ? IX.post[f].ends[t - 1] : 0); }
   function postings(f, t) {
     var key = f * IX.terms.length + t, p = decoded.get(key);
     if (p) { return p; }
-    // gaps from -1; a negative gap is followed by its tf (kb/site/browser_index.py)
-    var raw = IX.post[f][t], units = [], tfs = [], u = -1;
-    for (var j = 0; j < raw.length; j++) {
-      if (raw[j] > 0) { u += raw[j]; tfs.push(1); } else { u -= raw[j]; tfs.push(raw[++j]); }
+    // each posting: the varint of 2 * gap (from -1), plus 1 and followed by the tf's varint when the tf is not 1
+    var b = fieldBytes(f), j = t ? IX.post[f].ends[t - 1] : 0, end = IX.post[f].ends[t], units = [], tfs = [], u = -1;
+    function varint() {
+      var x = 0, scale = 1, c;
+      do { c = b[j++]; x += (c & 127) * scale; scale *= 128; } while (c & 128);
+      return x;
+    }
+    while (j < end) {
+      var head = varint(), many = head % 2;
+      u += (head - many) / 2;
       units.push(u);
+      tfs.push(many ? varint() : 1);
     }
     p = { units: units, tfs: tfs, idf: Math.log(N / (units.length + 1)) + 1 };
     decoded.set(key, p);
@@ -264,7 +281,7 @@
         var term = IX.terms[t];
         if (term.length > 1 && term !== low && (term.indexOf(low) >= 0 || low.indexOf(term) >= 0)) {
           var df = 0;
-          for (var f = 0; f < F; f++) { df += IX.post[f][t].length; }
+          for (var f = 0; f < F; f++) { if (held(f, t)) { df += postings(f, t).units.length; } }
           if (df) { near.push([df, term]); }
         }
       }
@@ -310,7 +327,7 @@
     return qg.words.filter(function (w, k) {
       var g = qg.groups[k];
       return !g || !Array.from(g.keys()).some(function (t) {
-        for (var f = 0; f < F; f++) { if (IX.post[f][t].length) { return true; } }
+        for (var f = 0; f < F; f++) { if (held(f, t)) { return true; } }
         return false;
       });
     }).map(function (w) { return w.surface; });
