@@ -136,8 +136,9 @@ def _field_postings(post: dict[str, tuple[array, array]], terms: list[str]) -> d
     the gap ``g`` from the unit before (from -1) and its tf, written as the varint of ``2g`` when the
     tf is 1, else of ``2g + 1`` followed by the varint of the tf (7 bits a byte, lowest first, the
     high bit set on every byte but a number's last); ``data`` is all terms' bytes in term order, in
-    base64, and ``ends[t]`` where term t's bytes end. A script decodes that in a few milliseconds at
-    load, where the same numbers as JSON lists cost seconds to parse (and to write)."""
+    base64, and ``ends[t]`` where term t's bytes end. The script decodes a term's bytes when a query
+    asks for the term (3 bytes are 4 characters of base64): nothing at load, where the same numbers as
+    JSON lists took the browser half a second to parse at 10,000 Q&As (and this process 0.7 s to write)."""
     import base64
 
     import numpy as np
