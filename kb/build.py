@@ -15,7 +15,8 @@ the result is the clean build's; so are the caches of the corpus (:mod:`kb.corpu
 the analysis (:mod:`kb.search.analysed`).
 
 Two cores, kept busy by forked children (:mod:`kb.processes`): the previous site's pages are linked
-while the corpus loads; the site's child starts once it is loaded, with what needs no units, and
+while the corpus loads; once it is loaded, a child finds the rulings asked again while this process
+derives the units' texts, and the site's child starts, with what needs no units, and
 renders as soon as the units' texts are derived (after the analysis when the workers have much to
 analyse); the index, and in a child of its own the browser index, once the units are analysed. The
 caches for the next build are written after it, by a process nothing waits for (the next build waits
@@ -114,10 +115,11 @@ def build(corpus_dir: Path | str, build_dir: Path | str, *, site: bool = True, p
                 # hundred objects), then out of its later passes (what is made later is collected)
                 gc.disable()
                 inputs = load_inputs(corpus_dir, pool)
-                # the rulings asked again: the units and the site's pages both read them; found before the
-                # site's child is forked, they are found once (0.2 s at 10,000 Q&As), not once in each process
-                inputs.corpus.repeats
                 step("load")
+                # the rulings asked again (0.2-0.3 s at 10,000 Q&As), which the units and the site's pages
+                # read, found once, in a child beside this process: taken back before the units are made,
+                # and handed over to the site's child with the units' facets
+                repeating = in_background(_repeats, inputs.corpus, error=BuildFailed) if processes.forks() else None
                 # the site in a child from now: what it needs of the units (their categories and the rulings'
                 # services) and the pages prelinked are handed over once known; it starts with what needs neither
                 handover = Handover() if site and processes.forks() else None
@@ -129,6 +131,8 @@ def build(corpus_dir: Path | str, build_dir: Path | str, *, site: bool = True, p
                 tokens = Analysis.cached()
                 derived = derive_units(inputs.corpus, inputs.services, pool)
                 facets = derived.facets(inputs.corpus, inputs.rules, inputs.services) if site else None
+                if repeating is not None:
+                    _take_repeats(inputs.corpus, repeating())
                 # the new units' texts to the workers at once (the others an earlier build analysed: the
                 # cache has them, unless it lost them or another user dictionary reads them)
                 tokens.send(derived.searched(derived.fresh), pool)
@@ -137,7 +141,7 @@ def build(corpus_dir: Path | str, build_dir: Path | str, *, site: bool = True, p
                 # theirs: handed over after
                 early = tokens.held() and tokens.sending() <= SITE_BESIDE_ANALYSIS
                 if handover and early:
-                    handover.give((facets, prelinking()))
+                    handover.give((facets, prelinking(), inputs.corpus.repeats))
                 tokens.send(derived.searched(), pool)  # (what the cache holds taken now, the rest sent)
                 units = make_units(inputs.corpus, derived, inputs.rules, inputs.services)
                 del derived
@@ -153,9 +157,9 @@ def build(corpus_dir: Path | str, build_dir: Path | str, *, site: bool = True, p
                 # what the next build can reuse, once this one is done (failed too: the analysis is made)
                 remember = lambda: _remember_later(inputs.corpus, tokens)  # noqa: E731
             if handover and not early:  # (a first build's)
-                handover.give((facets, prelinking()))
+                handover.give((facets, prelinking(), inputs.corpus.repeats))
             if rendering is None:  # (no site, or no fork: the site renders in this process)
-                given = (facets, prelinking())
+                given = (facets, prelinking(), inputs.corpus.repeats)
                 rendering = (child(_site, inputs, lambda: given, tmp, previous, progress, collecting) if site
                              else (lambda: []))
             with analysis.using(tokens):  # the index and the browser index reuse this one analysis
@@ -217,11 +221,17 @@ def _prelink(previous_site: Path, tmp: Path) -> frozenset[str]:
 def _site(inputs, given, tmp: Path, previous: Path | None, progress, collecting: bool) -> list:
     """In a child forked once the corpus is loaded: the site's pages and downloads
     (:func:`kb.site.render.render_site`; the browser index is the index child's), from the units'
-    :class:`~kb.search.units.Facets` and the pages prelinked, which ``given()`` returns once they are
-    known (:meth:`kb.processes.Handover.take`)."""
+    :class:`~kb.search.units.Facets`, the pages prelinked and the rulings asked again
+    (:attr:`kb.corpus.load.Corpus.repeats`), which ``given()`` returns once they are known
+    (:meth:`kb.processes.Handover.take`)."""
     import gc
 
     from .site.render import render_site
+
+    def take():
+        facets, prelinked, repeats = given()
+        _take_repeats(inputs.corpus, (repeats, None))
+        return facets, prelinked
 
     known = len(processes.finished)  # what this child inherited
     gc.freeze()  # the corpus, inherited: out of the collector's passes (each would walk all of it)
@@ -229,8 +239,25 @@ def _site(inputs, given, tmp: Path, previous: Path | None, progress, collecting:
         gc.enable()
     (tmp / "site").mkdir(parents=True, exist_ok=True)
     render_site(inputs, None, tmp / "site", progress=progress, previous=_stage(previous, "site"),
-                state=tmp / "state" / "site", browser=False, handover=given)
+                state=tmp / "state" / "site", browser=False, handover=take)
     return processes.finished[known:]  # its children's times (the downloads', the links'), for the build's report
+
+
+def _repeats(corpus) -> tuple[dict, tuple | None]:
+    """In a child: the rulings asked again (:attr:`kb.corpus.load.Corpus.repeats`), and what finding
+    them used of the corpus's memo (:meth:`kb.corpus.memo.Memo.apart`), for :func:`_take_repeats`."""
+    if corpus.memo is not None:
+        corpus.memo.apart()
+    return corpus.repeats, corpus.memo.used() if corpus.memo is not None else None
+
+
+def _take_repeats(corpus, found: tuple[dict, tuple | None]) -> None:
+    """What :func:`_repeats` found, as if ``corpus`` had found it: its ``repeats`` (a cached
+    property, set), and the memo's use (what the next build reuses of it)."""
+    repeats, used = found
+    corpus.repeats = repeats
+    if used is not None and corpus.memo is not None:
+        corpus.memo.take(used)
 
 
 def _index(units, tmp: Path, inputs, user_dic, tokens, forms, previous: Path | None, site: bool) -> list:

@@ -350,3 +350,35 @@ def test_a_build_process_ends_its_output_before_the_caches_are_written(tmp_path,
             fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
     finally:
         os.close(fd)
+
+
+def test_the_rulings_asked_again_are_found_in_a_child_and_the_next_build_reuses_its_comparisons(
+        tmp_path, monkeypatch, fresh_cache):
+    """The rulings asked again are found in a child beside the build (kb.build._repeats); what that
+    used of the corpus's memo comes back to the build, so the cache it leaves holds the groups and the
+    comparisons, and the next build with a volume added compares only the new rulings' questions."""
+    from kb.corpus import rulings
+    from kb.corpus.load import load_corpus
+    from kb.corpus.memo import Memo
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(TINY, corpus)
+    build(corpus, tmp_path / "build")
+    memo = Memo.open()  # (waits for the build's cache writer)
+    ids, _digests, _roots = memo.state(rulings.REPEATS_STATE)
+    assert ids == [q.id for q in load_corpus(corpus, memo=False).qas]
+
+    # a new volume asking again, under the same topic and in other words, what Vol.20 問1 asked
+    (corpus / "documents" / "tiny-qa-vol21.txt").write_text(
+        "令和６年度介護報酬改定に関するＱ＆Ａ（Vol.21）\n\n【短期入所生活介護】\n○ 看取り連携体制加算について\n"
+        "問１ ショートステイの利用者について、看取り連携体制加算は算定できますか。\n（答）\n算定できる。\n", encoding="utf-8")
+    (corpus / "documents" / "tiny-qa-vol21.toml").write_text(VOL21[1], encoding="utf-8")
+    compared = []
+    real_alike = rulings._alike
+    monkeypatch.setattr(rulings, "_alike", lambda a, b, counts: compared.append((a, b)) or real_alike(a, b, counts))
+    monkeypatch.setattr("kb.processes.forks", lambda: False)  # (the comparisons counted here, in this process)
+    build(corpus, tmp_path / "build")
+    new = rulings.question_key("ショートステイの利用者について、看取り連携体制加算は算定できますか。")
+    assert compared and all(new in pair for pair in compared), "Vol.20's questions were compared again"
+    again = load_corpus(corpus, memo=False)
+    assert [again.qas_by_id[i].volume for i in again.repeats["r6-qa-vol20-q1"]] == [21, 20]

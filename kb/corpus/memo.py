@@ -55,6 +55,7 @@ class Memo:
         self._written: set[str] = set()  # names of the document files the workers wrote already
         self._names: dict[int, tuple[object, str]] = {}  # id(document) -> (it, its file's name)
         self._changed = False
+        self._apart: bool | None = None  # in a child recording apart (see apart): whether pairs_still_stand was called
 
     @classmethod
     def open(cls, enabled: bool = True) -> "Memo":
@@ -148,6 +149,9 @@ class Memo:
         """Keep every comparison an earlier load remembered as used by this one: the caller starts
         from what they found (:func:`kb.corpus.rulings.repeated_questions`'s earlier groups) and
         compares only what is new, and they are what it needs when it cannot (a volume replaced)."""
+        if self._apart is not None:  # (recorded, and done by the parent: take)
+            self._apart = True
+            return
         for key, found in self._pairs.items():
             self._used_pairs.setdefault(key, found)
 
@@ -216,6 +220,25 @@ class Memo:
         if key is None:
             key = self._keys[text] = _text_digest(text)
         return key
+
+    # ---------------------------------------------------------------- work in a forked child
+    def apart(self) -> None:
+        """In a forked child: record from now on only what this copy uses, for :meth:`used` (the
+        parent takes it: :meth:`take`), so the next load reuses what the child made too."""
+        self._used_made, self._used_pairs, self._changed, self._apart = {}, {}, False, False
+
+    def used(self) -> tuple:
+        """What this copy used since :meth:`apart` (plain values, small: what a child's work made)."""
+        return self._used_made, self._used_pairs, self._changed, bool(self._apart)
+
+    def take(self, used: tuple) -> None:
+        """What a child's copy :meth:`used`, as if this memo had been used for the child's work."""
+        made, pairs, changed, still_stand = used
+        if still_stand:
+            self.pairs_still_stand()
+        self._used_pairs.update(pairs)
+        self._used_made.update(made)
+        self._changed = self._changed or changed
 
     # ---------------------------------------------------------------- writing
     def unsaved(self) -> bool:
