@@ -82,6 +82,9 @@ def detached(fn, *args, holding: int | None = None) -> None:
             if holding is not None:
                 os.close(holding)
         return
+    # the worker closes what it inherited before this function returns: a lock this process holds
+    # (a build's, on its folder) is free for the next process as soon as this one lets it go
+    closed, closing = os.pipe()
     pid = os.fork()
     if pid == 0:  # forks the worker and ends at once: the worker is nobody's child to wait for
         try:
@@ -97,13 +100,16 @@ def detached(fn, *args, holding: int | None = None) -> None:
                         os.dup2(null, n)
                     keep = holding if holding is not None else null
                     os.closerange(3, keep)
-                    os.closerange(keep + 1, 1 << 16)
+                    os.closerange(keep + 1, 1 << 16)  # (``closing`` too: the caller goes on)
                     fn(*args)
                 finally:
                     os._exit(0)
         finally:
             os._exit(0)
+    os.close(closing)
     os.waitpid(pid, 0)
+    os.read(closed, 1)  # end of file once the worker has closed its copy of ``closing``, with the rest
+    os.close(closed)
     if holding is not None:
         os.close(holding)  # (the worker holds the lock until it ends)
 
