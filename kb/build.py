@@ -262,15 +262,14 @@ def _take_repeats(corpus, found: tuple[dict, tuple | None]) -> None:
 
 def _index(units, tmp: Path, inputs, user_dic, tokens, forms, previous: Path | None, site: bool) -> list:
     """In a child: the units' postings (:func:`kb.search.reuse.postings`: the previous build's
-    where only units were added), then the Whoosh index and, in a child of its own sharing them,
-    the site's browser index."""
+    where only units were added), then the Whoosh index; and in a child of its own, started first and
+    handed the postings, the site's browser index."""
     from .search import reuse
     from .search.index import write_index
 
     known = len(processes.finished)  # what this child inherited
-    text_keys = reuse.text_digests(units)
-    fields = reuse.postings(units, text_keys, tokens, _stage(previous, "index"), reuse.build_key(user_dic))
     browser = lambda: None  # noqa: E731
+    handover = None
     if site:
         # what the index and the browser index both use, imported once, before that child is forked
         import numpy  # noqa: F401
@@ -278,7 +277,18 @@ def _index(units, tmp: Path, inputs, user_dic, tokens, forms, previous: Path | N
 
         from .site.browser_index import browser_index
 
-        browser = in_background(browser_index, tmp / "site", units, inputs, tokens, fields)
+        # forked first: it makes what needs no postings (search-text.js, the vocabulary) while this
+        # process makes them, and takes them once they are made
+        handover = Handover()
+        browser = in_background(browser_index, tmp / "site", units, inputs, tokens, handover.take)
+    try:
+        text_keys = reuse.text_digests(units)
+        fields = reuse.postings(units, text_keys, tokens, _stage(previous, "index"), reuse.build_key(user_dic))
+        if handover is not None:
+            handover.give(fields)
+    finally:
+        if handover is not None:  # (given, or failed before: the browser index's child stops)
+            handover.close()
     write_index(units, tmp / "index", inputs.thesaurus, inputs.services, user_dic, tokens, fields, forms,
                 _stage(previous, "index"), tmp / "state" / "index", text_keys)
     browser()

@@ -59,14 +59,16 @@ def write_browser_index(out_dir: Path, units: list[Unit], inputs, analysed=None,
     Nothing of the previous build is reused: made from the build's analysis and postings the two
     files take about a second at 10,000 Q&As, less than proving a cached piece of them unchanged
     would (every unit's number, every posting gap and every term id can move when one volume
-    comes in)."""
+    comes in). ``fields``: the postings, or a function that returns them once they are known (the
+    build's index child hands them over, :class:`kb.processes.Handover`): what needs none of them
+    (``search-text.js``, the vocabulary) is made first."""
     from ..search.index import domain_words
 
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / TEXT_FILE).write_bytes(index_js(unit_texts(units), TEXT_GLOBAL).encode("utf-8"))
     payload = build_index(units, thesaurus=inputs.thesaurus, services=inputs.services, words=domain_words(inputs),
                           analysed=analysed, fields=fields, progress=progress)
-    out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / INDEX_FILE).write_bytes(index_js(payload).encode("utf-8"))
-    (out_dir / TEXT_FILE).write_bytes(index_js(unit_texts(units), TEXT_GLOBAL).encode("utf-8"))
     return {k: payload[k] for k in ("cats", "standards")}
 
 
@@ -196,7 +198,8 @@ def build_index(units: list[Unit], *, thesaurus=None, services=None, words=(), a
     """The index payload (a JSON-able dict, the same for the same input).
 
     ``analysed``/``fields``: the build's analysis of the units and their postings per field
-    (:mod:`kb.search.analysed`; else the units are analysed now). ``words`` (the user
+    (:mod:`kb.search.analysed`; else the units are analysed now), or a function that returns the
+    postings (asked for once the vocabulary is made, see :func:`write_browser_index`). ``words`` (the user
     dictionary's domain words, thesaurus keys) join the vocabulary even where the corpus lacks
     them, so the browser keeps リハビリ whole as Sudachi does."""
     from ..search.analysed import Analysis, field_postings
@@ -205,14 +208,13 @@ def build_index(units: list[Unit], *, thesaurus=None, services=None, words=(), a
 
     if analysed is None:
         analysed = Analysis().add(searchable_texts(units), workers=0)
-    if fields is None:
-        fields = field_postings(units, analysed)
     forms, parts = _forms(units, analysed)
     for w in sorted(set(words)):
         for t in tokenize(search_text(w)):
             forms[t.surface.lower()][t.term] += 0  # known form, no weight against corpus usage
     terms = sorted({t for c in forms.values() for t in c})
     ids = {t: i for i, t in enumerate(terms)}
+    fields = field_postings(units, analysed) if fields is None else fields() if callable(fields) else fields
     post = {}
     for f in FIELDS:
         post[f] = _field_postings(fields[f][0], terms)
