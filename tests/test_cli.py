@@ -114,3 +114,31 @@ def test_export_errors():
     assert r.exit_code == 1 and "Vol.99 is not in the corpus" in r.output
     r = CliRunner().invoke(main, ["export", "--service", "宇宙"])
     assert r.exit_code == 2 and "unknown service" in r.output
+
+
+def test_the_lookups_end_their_process_with_all_their_output_and_no_teardown(index_build):
+    """kb.cli.run: search, show and qa end the process once their output is flushed, without the
+    interpreter's teardown (an exit handler never runs); the output is whole, the status 0. A lookup
+    that fails ends as before (status 1, the handler runs)."""
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    def run(*args):
+        code = ("import atexit, sys; atexit.register(lambda: sys.stderr.write('torn down'));"
+                "from kb.cli import run; run(sys.argv[1:], prog_name='kaigo-kb')")
+        return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=120,
+                              cwd=ROOT)
+
+    for args, check in (
+            (["search", "ショートステイ 算定", "--json", "--limit", "50", "--build-dir", str(index_build)],
+             lambda out: json.loads(out)["count"] == 50),
+            (["search", "協力医療機関", "--build-dir", str(index_build)], lambda out: "問127" in out),
+            (["show", "r6-qa-vol1-q127", "--json"], lambda out: json.loads(out)["id"] == "r6-qa-vol1-q127"),
+            (["qa", "1"], lambda out: "問153" in out)):
+        done = run(*args)
+        assert done.returncode == 0 and check(done.stdout), (args, done.stderr)
+        assert "torn down" not in done.stderr, args
+    failed = run("qa", "99")
+    assert failed.returncode == 1 and "Vol.99" in failed.stderr and "torn down" in failed.stderr
