@@ -95,7 +95,7 @@ def build(corpus_dir: Path | str, build_dir: Path | str, *, site: bool = True, p
         unjoined: list = []  # the children writing into tmp, not waited for yet
 
         def child(fn, *args):
-            """``fn(*args)`` in a forked child writing into tmp: waited for before tmp is removed."""
+            """``fn(*args)`` in a forked child (writing into tmp): waited for before tmp is removed."""
             waiting = in_background(fn, *args, error=BuildFailed)
             unjoined.append(waiting)
 
@@ -118,8 +118,9 @@ def build(corpus_dir: Path | str, build_dir: Path | str, *, site: bool = True, p
                 step("load")
                 # the rulings asked again (0.2-0.3 s at 10,000 Q&As), which the units and the site's pages
                 # read, found once, in a child beside this process: taken back before the units are made,
-                # and handed over to the site's child with the units' facets
-                repeating = in_background(_repeats, inputs.corpus, error=BuildFailed) if processes.forks() else None
+                # and handed over to the site's child with the units' facets (a failed build waits for it
+                # too: it holds the build's lock while it lives)
+                repeating = child(_repeats, inputs.corpus) if processes.forks() else None
                 # the site in a child from now: what it needs of the units (their categories and the rulings'
                 # services) and the pages prelinked are handed over once known; it starts with what needs neither
                 handover = Handover() if site and processes.forks() else None

@@ -382,3 +382,24 @@ def test_the_rulings_asked_again_are_found_in_a_child_and_the_next_build_reuses_
     assert compared and all(new in pair for pair in compared), "Vol.20's questions were compared again"
     again = load_corpus(corpus, memo=False)
     assert [again.qas_by_id[i].volume for i in again.repeats["r6-qa-vol20-q1"]] == [21, 20]
+
+
+def test_a_build_that_fails_while_the_repeats_child_works_waits_for_it(tmp_path, monkeypatch):
+    """The child finding the rulings asked again holds the build's lock while it lives: a build that
+    fails before it takes the child's result back still waits for it, and the next build is not refused."""
+    import kb.build
+    from kb.search import index
+
+    def failing(*args, **kwargs):
+        raise RuntimeError("the user dictionary could not be compiled")
+
+    # a result too large for a pipe: the child waits until someone reads it
+    monkeypatch.setattr(kb.build, "_repeats", lambda corpus: ({"padding": "x" * (1 << 20)}, None))
+    monkeypatch.setattr(index, "prepare_analysis", failing)
+    corpus = tmp_path / "corpus"
+    shutil.copytree(TINY, corpus)
+    with pytest.raises(RuntimeError):
+        build(corpus, tmp_path / "build")
+    monkeypatch.undo()
+    assert build(corpus, tmp_path / "build")["qas"] == 3  # (BuildLocked while the child lived)
+    assert not list(tmp_path.glob(".build.tmp-*"))
