@@ -41,6 +41,8 @@ import synth  # noqa: E402
 
 BUILD = "import sys; from kb.build import build; build(sys.argv[1], sys.argv[2])"
 
+from run import settled  # noqa: E402
+
 
 def run_build(tree: Path, place: Path, corpus: Path | None = None) -> tuple[float, float]:
     """(wall seconds, CPU seconds of the process and its children) of one build of ``corpus``
@@ -125,6 +127,8 @@ def main(argv=None) -> None:
         for n in range(args.pairs + 1):  # the first pair unrecorded: a tree's first rebuild may compile
             order = ["old", "new"] if n % 2 == 0 else ["new", "old"]  # a user dictionary
             for name in order:
+                for folder in work.glob("**/cache"):  # no build's caches still being written (run.settled)
+                    settled(folder)
                 if args.clean:
                     wall, cpu = clean_trial(trees[name], work / name / f"run-{n}", corpus)
                 else:

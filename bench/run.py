@@ -146,6 +146,7 @@ def build(corpus: Path, out: Path, cache: Path | None = None) -> dict:
     res = {"site_error": None}
     env = {**_env(), "KAIGO_KB_CACHE": str(cache)} if cache else None
     for site in (True, False):
+        settled(cache)
         started = time.perf_counter()
         proc = subprocess.run([sys.executable, "-c", _BUILD_CHILD, str(corpus), str(out), "1" if site else "0"],
                               capture_output=True, text=True, cwd=ROOT, env=env)
@@ -168,6 +169,18 @@ def build(corpus: Path, out: Path, cache: Path | None = None) -> dict:
         res["snippet_text"] = file_sizes(site, SNIPPET_FILES)
         res["site_bytes"] = tree_size(site)
     return res
+
+
+def settled(cache: Path | None) -> None:
+    """Wait until no process writes the cache: the previous build's caches are written after it
+    returns (kb.processes.detached). A user's next build comes minutes later; one timed right after
+    would wait for that writer (or share the cores with it), which no user does."""
+    from kb.locations import CACHE_LOCK, cache_dir, locked
+
+    folder = cache if cache is not None else cache_dir()
+    fd = locked(folder / CACHE_LOCK, exclusive=False) if folder is not None else None
+    if fd is not None:
+        os.close(fd)
 
 
 def fresh_cache(work: Path) -> Path:
