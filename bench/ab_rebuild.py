@@ -41,8 +41,6 @@ import synth  # noqa: E402
 
 BUILD = "import sys; from kb.build import build; build(sys.argv[1], sys.argv[2])"
 
-from run import settled  # noqa: E402
-
 
 def run_build(tree: Path, place: Path, corpus: Path | None = None) -> tuple[float, float]:
     """(wall seconds, CPU seconds of the process and its children) of one build of ``corpus``
@@ -98,6 +96,8 @@ def clean_trial(tree: Path, place: Path, corpus: Path) -> tuple[float, float]:
 
 
 def main(argv=None) -> None:
+    from kb.locations import cache_settled
+
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("old", type=Path)
     ap.add_argument("new", type=Path)
@@ -128,7 +128,8 @@ def main(argv=None) -> None:
             order = ["old", "new"] if n % 2 == 0 else ["new", "old"]  # a user dictionary
             for name in order:
                 for folder in work.glob("**/cache"):  # no build's caches still being written (run.settled)
-                    settled(folder)
+                    with cache_settled(folder):
+                        pass
                 if args.clean:
                     wall, cpu = clean_trial(trees[name], work / name / f"run-{n}", corpus)
                 else:

@@ -175,12 +175,10 @@ def settled(cache: Path | None) -> None:
     """Wait until no process writes the cache: the previous build's caches are written after it
     returns (kb.processes.detached). A user's next build comes minutes later; one timed right after
     would wait for that writer (or share the cores with it), which no user does."""
-    from kb.locations import CACHE_LOCK, cache_dir, locked
+    from kb.locations import cache_dir, cache_settled
 
-    folder = cache if cache is not None else cache_dir()
-    fd = locked(folder / CACHE_LOCK, exclusive=False) if folder is not None else None
-    if fd is not None:
-        os.close(fd)
+    with cache_settled(cache if cache is not None else cache_dir()):  # (the build's own wait, done first)
+        pass
 
 
 def fresh_cache(work: Path) -> Path:

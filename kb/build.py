@@ -125,6 +125,10 @@ def build(corpus_dir: Path | str, build_dir: Path | str, *, site: bool = True, p
                 # services) and the pages prelinked are handed over once known; it starts with what needs neither
                 handover = Handover() if site and processes.forks() else None
                 rendering = child(_site, inputs, handover.take, tmp, previous, progress, collecting) if handover else None
+
+                def for_site():  # what the site's child is handed over
+                    return facets, prelinking(), inputs.corpus.repeats
+
                 user_dic = prepare_analysis(tmp / "index", inputs)
                 # each text analysed once, and only when no earlier build did (kb.search.analysed): the
                 # units' texts sent to the workers as soon as they are known, analysed while the units
@@ -142,7 +146,7 @@ def build(corpus_dir: Path | str, build_dir: Path | str, *, site: bool = True, p
                 # theirs: handed over after
                 early = tokens.held() and tokens.sending() <= SITE_BESIDE_ANALYSIS
                 if handover and early:
-                    handover.give((facets, prelinking(), inputs.corpus.repeats))
+                    handover.give(for_site())
                 tokens.send(derived.searched(), pool)  # (what the cache holds taken now, the rest sent)
                 units = make_units(inputs.corpus, derived, inputs.rules, inputs.services)
                 del derived
@@ -158,9 +162,9 @@ def build(corpus_dir: Path | str, build_dir: Path | str, *, site: bool = True, p
                 # what the next build can reuse, once this one is done (failed too: the analysis is made)
                 remember = lambda: _remember_later(inputs.corpus, tokens)  # noqa: E731
             if handover and not early:  # (a first build's)
-                handover.give((facets, prelinking(), inputs.corpus.repeats))
+                handover.give(for_site())
             if rendering is None:  # (no site, or no fork: the site renders in this process)
-                given = (facets, prelinking(), inputs.corpus.repeats)
+                given = for_site()
                 rendering = (child(_site, inputs, lambda: given, tmp, previous, progress, collecting) if site
                              else (lambda: []))
             with analysis.using(tokens):  # the index and the browser index reuse this one analysis
@@ -231,7 +235,7 @@ def _site(inputs, given, tmp: Path, previous: Path | None, progress, collecting:
 
     def take():
         facets, prelinked, repeats = given()
-        _take_repeats(inputs.corpus, (repeats, None))
+        inputs.corpus.repeats = repeats  # (a cached property: found by the build's child, _repeats)
         return facets, prelinked
 
     known = len(processes.finished)  # what this child inherited
