@@ -92,6 +92,7 @@ def build(corpus_dir: Path | str, build_dir: Path | str, *, site: bool = True, p
 
         collecting = gc.isenabled()
         handover = remember = None
+        written: dict[str, bytes] = {}  # digests of the folders the children wrote (kb.unchanged.folder_digests)
         unjoined: list = []  # the children writing into tmp, not waited for yet
 
         def child(fn, *args):
@@ -166,14 +167,14 @@ def build(corpus_dir: Path | str, build_dir: Path | str, *, site: bool = True, p
             if rendering is None:  # (no site, or no fork: the site renders in this process)
                 given = for_site()
                 rendering = (child(_site, inputs, lambda: given, tmp, previous, progress, collecting) if site
-                             else (lambda: []))
+                             else (lambda: ([], {})))
             with analysis.using(tokens):  # the index and the browser index reuse this one analysis
                 # the postings, the Whoosh index and the browser index beside the site's child
                 indexing = child(_index, units, tmp, inputs, user_dic, tokens, forms, previous, site)
-                processes.finished += rendering()
+                _finished(rendering(), written)
                 if site:
                     step("site (after the analysis)")
-                processes.finished += indexing()
+                _finished(indexing(), written)
                 step("index (after the site)" if site else "index")
             with contextlib.suppress(ChildFailed):  # what is not removed now is removed next time
                 sweeping()
@@ -186,7 +187,7 @@ def build(corpus_dir: Path | str, build_dir: Path | str, *, site: bool = True, p
             # for the next build (kb.unchanged), with the lock held: no other build has swapped yet
             with contextlib.suppress(OSError):  # not written: the next build is a whole one, nothing worse
                 if key is not None:
-                    unchanged.record(build_dir, key, counts, user_dic.name if user_dic is not None else None)
+                    unchanged.record(build_dir, key, counts, user_dic.name if user_dic is not None else None, written)
             step("record")
         finally:
             if handover is not None:  # (given already, or the build failed before: the site child stops)
@@ -245,7 +246,9 @@ def _site(inputs, given, tmp: Path, previous: Path | None, progress, collecting:
     (tmp / "site").mkdir(parents=True, exist_ok=True)
     render_site(inputs, None, tmp / "site", progress=progress, previous=_stage(previous, "site"),
                 state=tmp / "state" / "site", browser=False, handover=take)
-    return processes.finished[known:]  # its children's times (the downloads', the links'), for the build's report
+    # its children's times (the downloads', the links'), for the build's report; and the digests of
+    # the folders it wrote, all but the site's top (the browser index's files), for kb.unchanged.record
+    return processes.finished[known:], _written(tmp, ["state/site", *(f"site/{d}" for d in _folders(tmp / "site"))])
 
 
 def _repeats(corpus) -> tuple[dict, tuple | None]:
@@ -297,7 +300,29 @@ def _index(units, tmp: Path, inputs, user_dic, tokens, forms, previous: Path | N
     write_index(units, tmp / "index", inputs.thesaurus, inputs.services, user_dic, tokens, fields, forms,
                 _stage(previous, "index"), tmp / "state" / "index", text_keys)
     browser()
-    return processes.finished[known:]  # the browser index's time, for the build's report
+    # the browser index's time, for the build's report; the digests of the folders written, for the record
+    return processes.finished[known:], _written(tmp, ["index", "state/index"])
+
+
+def _folders(path: Path) -> list[str]:
+    return sorted(e.name for e in os.scandir(path) if e.is_dir(follow_symlinks=False)) if path.is_dir() else []
+
+
+def _written(tmp: Path, folders: list[str]) -> dict[str, bytes]:
+    """The digests of ``folders`` (under ``tmp``), made by the child that wrote the last of their
+    files, beside the other children, so that the build's record (:func:`kb.unchanged.record`)
+    does not walk them again alone at its end."""
+    from .unchanged import folder_digests
+
+    return folder_digests(tmp, folders)
+
+
+def _finished(result: tuple[list, dict], written: dict) -> None:
+    """A child's report: its children's times (to :data:`kb.processes.finished`) and its folders'
+    digests (into ``written``)."""
+    times, digests = result
+    processes.finished.extend(times)
+    written.update(digests)
 
 
 def _remember_later(corpus, tokens) -> None:

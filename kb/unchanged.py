@@ -22,7 +22,7 @@ import sysconfig
 from pathlib import Path
 
 RECORD = Path("state") / "build.json"
-VERSION = 1
+VERSION = 2
 
 
 def inputs_key(corpus_dir: Path, site: bool) -> str | None:
@@ -82,34 +82,53 @@ def _files(root: Path) -> list[tuple[str, str]]:
     return sorted(out)
 
 
-def files_digest(build_dir: Path) -> str:
-    """A digest of the build folder's files as they are: path, size and modification time of each
-    (:data:`RECORD` left out)."""
-    h = hashlib.sha1()
-    skip = os.path.join(str(build_dir), str(RECORD))
-
-    def walk(folder: str) -> None:
-        with os.scandir(folder) as entries:
-            for e in sorted(entries, key=lambda e: e.name):
-                if e.is_dir(follow_symlinks=False):
-                    h.update(f"{e.name}/\0".encode("utf-8", "surrogateescape"))
-                    walk(e.path)
-                    h.update(b"..\0")
-                elif e.path != skip:
-                    st = e.stat(follow_symlinks=False)
-                    h.update(f"{e.name}\0{st.st_size}\0{st.st_mtime_ns}\0".encode("utf-8", "surrogateescape"))
-
-    walk(str(build_dir))
-    return h.hexdigest()
+def folder_digest(folder: str, skip: str = "", known: dict[str, bytes] | None = None) -> bytes:
+    """A digest of the files below ``folder`` as they are: name, size and modification time of each,
+    each folder by its own digest (of its entries, by name). ``skip``: a file's path left out;
+    ``known``: the digests of folders below it (by path) that :func:`folder_digest` made already, for
+    what the build's children wrote and digested at their end (the same digests: not walked again)."""
+    lines = []
+    with os.scandir(folder) as entries:
+        for e in sorted(entries, key=lambda e: e.name):
+            if e.is_dir(follow_symlinks=False):
+                sub = known.get(e.path) if known else None
+                lines.append(f"{e.name}/\0{(sub or folder_digest(e.path, skip, known)).hex()}\0")
+            elif e.path != skip:
+                st = e.stat(follow_symlinks=False)
+                lines.append(f"{e.name}\0{st.st_size}\0{st.st_mtime_ns}\0")
+    return hashlib.sha1("".join(lines).encode("utf-8", "surrogateescape")).digest()
 
 
-def record(build_dir: Path, key: str, report: dict, user_dic: str | None) -> None:
-    """Write down, in the finished build, what :func:`previous_report` compares."""
+def files_digest(build_dir: Path, known: dict[str, bytes] | None = None) -> str:
+    """A digest of the build folder's files as they are (:func:`folder_digest`; :data:`RECORD` left
+    out). ``known``: folders' digests by their path relative to ``build_dir``, made by
+    :func:`folder_digests` when their files were written (in the build's temporary folder: the
+    names, sizes and modification times inside stay the same when it becomes ``build_dir``)."""
+    root = str(build_dir)
+    skip = os.path.join(root, str(RECORD))
+    return folder_digest(root, skip, {os.path.join(root, k): v for k, v in (known or {}).items()}).hex()
+
+
+def folder_digests(root: Path, folders: list[str]) -> dict[str, bytes]:
+    """For :func:`files_digest`'s ``known``: the digest of each of ``folders`` (paths relative to
+    ``root``) that exists, made by a child of the build once it wrote its last file there."""
+    out = {}
+    for rel in folders:
+        path = os.path.join(str(root), rel)
+        if os.path.isdir(path) and not os.path.islink(path):
+            out[rel] = folder_digest(path)
+    return out
+
+
+def record(build_dir: Path, key: str, report: dict, user_dic: str | None,
+           known: dict[str, bytes] | None = None) -> None:
+    """Write down, in the finished build, what :func:`previous_report` compares (``known``: see
+    :func:`files_digest`)."""
     from .sources.files import write_atomic
 
     path = Path(build_dir) / RECORD
     path.parent.mkdir(parents=True, exist_ok=True)
-    data = {"version": VERSION, "key": key, "files": files_digest(Path(build_dir)), "report": report,
+    data = {"version": VERSION, "key": key, "files": files_digest(Path(build_dir), known), "report": report,
             "user_dic": user_dic}
     write_atomic(path, json.dumps(data, ensure_ascii=False, sort_keys=True).encode("utf-8"))
 

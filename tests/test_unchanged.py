@@ -142,3 +142,32 @@ def test_the_command_lines_build_ends_its_process_with_all_its_output(built, com
         assert done.returncode == 0, done.stderr
         lines = done.stdout.splitlines()
         assert lines[0].startswith(expected) and lines[-1] == f"site: {out / 'site' / 'index.html'}"
+
+
+def test_the_folders_digests_the_children_made_are_those_of_a_walk(tmp_path):
+    """The build's record takes the digests of the folders its children wrote (kb.build._written):
+    they must be what a walk of the finished folder gives, and a change deep inside shows."""
+    from kb.unchanged import files_digest, folder_digests
+
+    for rel in ("site/qa/a", "site/docs", "index", "state/site"):
+        (tmp_path / rel).mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel / "f.txt").write_text(rel)
+    known = folder_digests(tmp_path, ["site/qa", "index", "state/site", "missing"])
+    assert set(known) == {"site/qa", "index", "state/site"}
+    walked = files_digest(tmp_path)
+    assert files_digest(tmp_path, known) == walked
+    deep = tmp_path / "site" / "qa" / "a" / "f.txt"
+    os.utime(deep, ns=(0, 0))
+    assert files_digest(tmp_path) != walked
+    assert files_digest(tmp_path, folder_digests(tmp_path, ["site/qa"])) == files_digest(tmp_path)
+    (tmp_path / "site" / "qa" / "a" / "g.txt").write_text("")
+    assert files_digest(tmp_path) != files_digest(tmp_path, known)
+
+
+def test_a_build_records_the_digest_a_walk_of_its_folder_gives(built):
+    import json
+
+    from kb.unchanged import RECORD, files_digest
+
+    _corpus, out, _first = built
+    assert json.loads((out / RECORD).read_bytes())["files"] == files_digest(out)
