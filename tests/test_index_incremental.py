@@ -161,6 +161,8 @@ def test_each_change_builds_the_clean_index(tmp_path, fresh_cache, reuse_always)
         ("a volume deleting a ruling", lambda: add_volume(corpus, 22)),
         ("a volume asking again", lambda: add_volume(corpus, 23)),
         ("an edited ruling", lambda: edit("tiny-qa-vol20.txt", "介護記録に残すこと。", "介護記録及び業務日誌に残すこと。")),
+        # the same search texts (NFKC), another answer shown: its stored hit is written again
+        ("a ruling's answer in another width", lambda: edit("tiny-qa-vol20.txt", "算定できる。ただし", "算定できる｡ただし")),
         ("a removed document", lambda: [(corpus / "documents" / f"tiny-notice.{x}").unlink() for x in ("txt", "toml")]),
         ("a thesaurus term", lambda: (corpus / "thesaurus.toml").write_text(
             (corpus / "thesaurus.toml").read_text(encoding="utf-8")

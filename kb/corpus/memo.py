@@ -39,6 +39,11 @@ def _text_digest(text: str) -> bytes:
     return _digest(text.encode("utf-16-le", "surrogatepass"))
 
 
+def parts_key(parts: tuple[str, ...]) -> bytes:
+    """The key :meth:`Memo.made_all` finds what was made of ``parts`` by."""
+    return _text_digest("\x1f".join(parts))
+
+
 class Memo:
     def __init__(self, folder: Path | None = None, data: dict | None = None):
         self.folder = folder  # None: nothing read or written
@@ -194,11 +199,11 @@ class Memo:
     def _state_key(name: str) -> bytes:
         return _text_digest(f"state\x1f{name}")
 
-    def made_all(self, jobs: list[tuple[tuple[str, ...], object]], make_all) -> list:
+    def made_all(self, jobs: list[tuple[tuple[str, ...], object]], make_all, keys: list[bytes] | None = None) -> list:
         """:meth:`made` for many at once: ``jobs`` are (parts, job); those no earlier load made are
         made by one call ``make_all([job, ...])`` -> their values in order (which may share them
-        out among worker processes)."""
-        keys = [_text_digest("\x1f".join(parts)) for parts, _job in jobs]
+        out among worker processes). ``keys``: the jobs' :func:`parts_key`, when the caller made them."""
+        keys = [parts_key(parts) for parts, _job in jobs] if keys is None else keys
         made, used = self._made, self._used_made
         todo = {}  # key -> its job, once each
         for key, (_parts, job) in zip(keys, jobs):

@@ -53,15 +53,23 @@ def _digest(blob: bytes) -> bytes:
 def unit_digests(units) -> list[bytes]:
     """Per unit: the digest of its Whoosh document, every field, and of the hit data stored for it
     (``units.bin``). marshal (version 2: no references) gives equal values the same bytes; a unit whose
-    data it cannot write is digested with its data as JSON."""
+    data it cannot write is digested with its data as JSON. A unit's ``made`` stands for the texts
+    it digests (:data:`kb.search.units.TEXT_KEYED`: most of a ruling's bytes, its question and answer
+    four times over), which are then left out."""
+    from .units import RULING_TEXT_KEYED, TEXT_KEYED
+
     out = []
     for u in units:
+        keyed = bool(u.made)
         fields = (u.id, u.kind, u.category, u.doc_id, u.series_id, u.volume, u.number, u.date, u.standard,
-                  tuple(u.services), u.title, u.heading, u.question, u.body, u.source)
+                  tuple(u.services), u.title, u.made) + (() if keyed else tuple(getattr(u, f) for f in TEXT_KEYED))
+        data = u.data
+        if keyed and u.kind == "qa":
+            data = {k: v for k, v in data.items() if k not in RULING_TEXT_KEYED}
         try:
-            blob = marshal.dumps((fields, u.data), 2)
+            blob = marshal.dumps((fields, data), 2)
         except ValueError:
-            blob = marshal.dumps((fields, json.dumps(u.data, ensure_ascii=False, sort_keys=True)), 2)
+            blob = marshal.dumps((fields, json.dumps(data, ensure_ascii=False, sort_keys=True)), 2)
         out.append(_digest(blob))
     return out
 
@@ -190,10 +198,12 @@ def save(state: Path, key: str, order: list[bytes], digests: list[list[bytes]], 
 
 def text_digests(units) -> list[bytes]:
     """Per unit: the digest of its id and its searched texts, all its postings depend on (a new
-    volume changes older rulings' hits, their groups and links, rarely their texts)."""
+    volume changes older rulings' hits, their groups and links, rarely their texts); a unit's
+    ``made`` stands for the texts it was derived from (:data:`kb.search.units.TEXT_KEYED`)."""
     from .units import SEARCH_FIELDS
 
-    return [_digest(marshal.dumps((u.id, *(getattr(u, f) for f in SEARCH_FIELDS)), 2)) for u in units]
+    return [_digest(marshal.dumps((u.id, u.title, u.made) if u.made else
+                                  (u.id, *(getattr(u, f) for f in SEARCH_FIELDS)), 2)) for u in units]
 
 
 def postings(units, texts: list[bytes], analysed, previous: Path | None, key: str) -> dict:

@@ -11,6 +11,7 @@ from typing import Iterator, NamedTuple
 
 from ..corpus.dates import wareki
 from ..corpus.load import Corpus
+from ..corpus.memo import parts_key
 from ..corpus.normalize import key_form, search_text
 from ..corpus.records import clause_dict, qa_source, source_dict
 from .present import QA_CATEGORY, RULE_CATEGORY, clause_category, qa_headline
@@ -36,6 +37,18 @@ class Unit:
     services: list[str] = field(default_factory=list)
     category: str = ""  # the badge: Q&A, 加算・基準, or the document's kind (事務連絡 …)
     data: dict = field(default_factory=dict)  # the hit as printed by search --json
+    # a digest of the texts its searched texts were derived from (kb.corpus.memo.parts_key: a
+    # ruling's question, answer, breadcrumb and citation, a clause's search text …; see TEXT_KEYED),
+    # which stands for those texts in the index's digests (kb.search.reuse); b"" for a rule's
+    made: bytes = b""
+
+
+# What a unit's ``made`` stands for: its searched texts (derived from the texts ``made`` digests, by
+# the code, whose fingerprint the index's state is keyed by), and of a ruling's data the texts
+# ``made`` digests themselves (its question and answer, and its text: the two joined) and its
+# headline (derived from its question)
+TEXT_KEYED = tuple(f for f in SEARCH_FIELDS if f != "title")  # (a rule's title is its own: not derived)
+RULING_TEXT_KEYED = ("text", "question", "answer", "headline")
 
 
 def _service_finder(services):
@@ -214,6 +227,7 @@ class Derived:
     citations: list[str]  # per ruling: its citation
     values: list[tuple]  # per clause unit, then per ruling: what _derived makes of its texts
     fresh: list[int]  # where in values: those made now (the memo lacked them: new or changed texts)
+    keys: list[bytes]  # per value: the parts_key of the texts it was made of (the units' ``made``)
 
     def searched(self, only: list[int] | None = None) -> list[str]:
         """The searched texts (:data:`SEARCH_FIELDS`, in order) of the clauses' and rulings' units
@@ -288,9 +302,10 @@ def derive_units(corpus: Corpus, services=None, pool=None) -> Derived:
         made.extend(todo)
         return _derive_all(todo, services, finder, pool)
 
-    values = memo.made_all(jobs, make_all) if memo is not None else make_all([job for _parts, job in jobs])
+    keys = [parts_key(parts) for parts, _job in jobs]
+    values = memo.made_all(jobs, make_all, keys) if memo is not None else make_all([job for _parts, job in jobs])
     new = set(map(id, made))  # (a job made now stands for those with its texts, made with it)
-    return Derived(clauses, citations, values, [n for n, (_parts, job) in enumerate(jobs) if id(job) in new])
+    return Derived(clauses, citations, values, [n for n, (_parts, job) in enumerate(jobs) if id(job) in new], keys)
 
 
 def ruling_services(q, named: list[str], services) -> list[str]:
@@ -304,7 +319,9 @@ def make_units(corpus: Corpus, derived: Derived, rules=None, services=None) -> l
     """The units of :func:`derive_units`'s clauses and rulings, then one per rule entry."""
     units: list[Unit] = []
     derived_values = iter(derived.values)
-    for (c, doc, crumbs, kind, display, body), (heading, found, source) in zip(derived.clauses, derived_values):
+    keys = iter(derived.keys)
+    for (c, doc, crumbs, kind, display, body), (heading, found, source), made in zip(derived.clauses, derived_values,
+                                                                                   keys):
         rec = clause_dict(c, corpus)
         title = doc.title + (" > " + crumbs if crumbs else "")
         # a heading is its own title; other text goes under its nearest heading, else its document
@@ -319,10 +336,10 @@ def make_units(corpus: Corpus, derived: Derived, rules=None, services=None) -> l
             # no title field: a clause's title is its own first line, already in the body
             id=c.id, kind=kind, doc_id=c.doc_id, title="", heading=heading,
             question="", body=body, date=doc.date, services=found, source=source,
-            category=data["category"], data=data,
+            category=data["category"], data=data, made=made,
         ))
-    for q, citation, (heading, question, body, source, named, headline) in zip(corpus.qas, derived.citations,
-                                                                              derived_values):
+    for q, citation, (heading, question, body, source, named, headline), made in zip(
+            corpus.qas, derived.citations, derived_values, keys):
         crumbs = [x for x in (q.service, q.topic) if x]
         units.append(Unit(
             # no title: the series title (「…介護報酬改定に関するＱ＆Ａ」, on every ruling) says only
@@ -330,7 +347,7 @@ def make_units(corpus: Corpus, derived: Derived, rules=None, services=None) -> l
             id=q.id, kind="qa", doc_id=q.source_doc or q.doc_id, title="", heading=heading, question=question,
             body=body, source=source, series_id=q.series_id, volume=q.volume, number=q.number, date=q.date,
             standard=q.standard, services=ruling_services(q, named, services), category=QA_CATEGORY,
-            data=_qa_data(q, corpus, crumbs, headline, citation),
+            data=_qa_data(q, corpus, crumbs, headline, citation), made=made,
         ))
     if rules:
         from ..rules.entries import amount_dict, rule_text
