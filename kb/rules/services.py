@@ -85,6 +85,11 @@ class Services:
         self._by_key: dict[str, str] = {}
         self._by_code: dict[str, str] = {}
         self._workbook_cells: dict[str, WorkbookService] = {}
+        # the look-ups below, each answered once (the list does not change; a site asks tens of
+        # thousands of them, each a normalization and a walk of the groups)
+        self._resolved: dict[str, str | None] = {}
+        self._members: dict[str, tuple[str, ...]] = {}
+        self._groups: dict[str, tuple[str, ...]] = {}
         for s in entries:
             for term in (s.name, *s.aliases):
                 self._by_key.setdefault(key(term), s.name)
@@ -100,7 +105,13 @@ class Services:
 
     def resolve(self, name: str) -> str | None:
         """Official name (or group name) for an official name, abbreviation or alias."""
-        return self._by_key.get(key(name)) if name else None
+        if not name:
+            return None
+        try:
+            return self._resolved[name]
+        except KeyError:
+            found = self._resolved[name] = self._by_key.get(key(name))
+            return found
 
     def is_group(self, name: str) -> bool:
         s = self.get(name)
@@ -108,6 +119,12 @@ class Services:
 
     def members(self, group: str) -> list[str]:
         """Every service in ``group``, nested groups expanded, in declaration order."""
+        found = self._members.get(group)
+        if found is None:
+            found = self._members[group] = tuple(self._find_members(group))
+        return list(found)
+
+    def _find_members(self, group: str) -> list[str]:
         g = self.get(group)
         if g is None or g.kind != "group":
             return []
@@ -120,9 +137,13 @@ class Services:
 
     def groups_of(self, official: str) -> list[str]:
         """Every group containing ``official``, directly or through another group."""
-        name = self.resolve(official) or official
-        return [g.name for g in self._entries if g.kind == "group" and g.name != name
-                and (name in self.members(g.name) or self._contains_group(g.name, name))]
+        found = self._groups.get(official)
+        if found is None:
+            name = self.resolve(official) or official
+            found = self._groups[official] = tuple(
+                g.name for g in self._entries if g.kind == "group" and g.name != name
+                and (name in self.members(g.name) or self._contains_group(g.name, name)))
+        return list(found)
 
     def _contains_group(self, group: str, inner: str) -> bool:
         g = self._by_name.get(group)
