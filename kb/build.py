@@ -352,7 +352,7 @@ def _words(inputs, units) -> list[str]:
     from .search.searcher import topic_query
 
     words = [*domain_words(inputs), *(t for targets in inputs.thesaurus.as_map().values() for t, _w in targets)]
-    topics = {query_text(topic_query(u.data)) for u in units if u.kind == "qa"}
+    topics = {query_text(t) for t in {topic_query(u.data) for u in units if u.kind == "qa"}}
     return sorted(({search_text(w) for w in words} | {t for t in topics if " " not in t}) - {""})
 
 

@@ -270,12 +270,17 @@ def _as_printed(occurrences: list[QA], merged) -> list[QA]:
     （Vol.２）（令和６年３月19日）; a guide that retyped one as Vol.2 is the less faithful
     copy), the first on a tie. Label and date are chosen apart: a document may print one only."""
     best: dict[tuple[str, int, str], tuple] = {}
+    widths: dict[str, int] = {}  # (a volume's rulings print the same label and date)
     for n, q in enumerate(occurrences):
-        for name in ("volume_printed", "date_printed"):
-            value = getattr(q, name)
-            if q.volume is None or not value:
+        if q.volume is None:
+            continue
+        for name, value in (("volume_printed", q.volume_printed), ("date_printed", q.date_printed)):
+            if not value:
                 continue
-            rank = (bool(q.source_doc), _fullwidth(value), -n)
+            width = widths.get(value)
+            if width is None:
+                width = widths[value] = _fullwidth(value)
+            rank = (bool(q.source_doc), width, -n)
             key = (q.series_id, q.volume, name)
             if key not in best or rank > best[key][0]:
                 best[key] = (rank, value)

@@ -104,8 +104,8 @@ def topic_names(corpus) -> set[str]:
     if hit is not None and hit[0]() is corpus:
         return set(hit[1])
     names = set()
-    for q in corpus.qas:
-        for piece in _TOPIC_SPLIT.split(fold(q.topic)):
+    for topic in {q.topic for q in corpus.qas}:  # (a volume's rulings share a few topics)
+        for piece in _TOPIC_SPLIT.split(fold(topic)):
             if _NAME.fullmatch(piece.strip()) and not piece.startswith(("当該", "各", "同", "本")):
                 names.add(piece.strip())
     _topics[id(corpus)] = weakref.ref(corpus), frozenset(names)

@@ -228,6 +228,7 @@ class Derived:
     values: list[tuple]  # per clause unit, then per ruling: what _derived makes of its texts
     fresh: list[int]  # where in values: those made now (the memo lacked them: new or changed texts)
     keys: list[bytes]  # per value: the parts_key of the texts it was made of (the units' ``made``)
+    services: tuple | None = None  # (the service list, per ruling its unit's services), once facets() found them
 
     def searched(self, only: list[int] | None = None) -> list[str]:
         """The searched texts (:data:`SEARCH_FIELDS`, in order) of the clauses' and rulings' units
@@ -254,9 +255,10 @@ class Derived:
         categories = {clause_category(doc.kind) for _c, doc, *_rest in self.clauses}
         categories |= {QA_CATEGORY} if corpus.qas else set()
         categories |= {RULE_CATEGORY} if rules else set()
+        found = [ruling_services(q, named, services) for q, (_h, _q, _b, _s, named, _l) in zip(corpus.qas, self.rulings())]
+        self.services = (services, found)  # (make_units takes them)
         return Facets(sorted(categories), sorted({q.standard for q in corpus.qas if q.standard}),
-                      [(q.id, ruling_services(q, named, services))
-                       for q, (_h, _q, _b, _s, named, _l) in zip(corpus.qas, self.rulings())])
+                      [(q.id, names) for q, names in zip(corpus.qas, found)])
 
 
 def build_units(corpus: Corpus, rules=None, services=None, pool=None) -> list[Unit]:
@@ -338,6 +340,8 @@ def make_units(corpus: Corpus, derived: Derived, rules=None, services=None) -> l
             question="", body=body, date=doc.date, services=found, source=source,
             category=data["category"], data=data, made=made,
         ))
+    known = derived.services  # (when its facets were asked for, with the same list)
+    services_of = iter(known[1]) if known is not None and known[0] is services else None
     for q, citation, (heading, question, body, source, named, headline), made in zip(
             corpus.qas, derived.citations, derived_values, keys):
         crumbs = [x for x in (q.service, q.topic) if x]
@@ -346,7 +350,8 @@ def make_units(corpus: Corpus, derived: Derived, rules=None, services=None) -> l
             # where a ruling came from, so it is searched with the source, at a low weight
             id=q.id, kind="qa", doc_id=q.source_doc or q.doc_id, title="", heading=heading, question=question,
             body=body, source=source, series_id=q.series_id, volume=q.volume, number=q.number, date=q.date,
-            standard=q.standard, services=ruling_services(q, named, services), category=QA_CATEGORY,
+            standard=q.standard, services=next(services_of) if services_of is not None else ruling_services(q, named, services),
+            category=QA_CATEGORY,
             data=_qa_data(q, corpus, crumbs, headline, citation), made=made,
         ))
     if rules:
