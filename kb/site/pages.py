@@ -263,12 +263,27 @@ class SiteData:
 
 
 def _volume_crumbs(q: QA) -> tuple[tuple[str, str], ...]:
-    return (HOME, ("Q&A 各巻", paths.VOLUMES),
-            (_volume_label(q.series_id, q.volume, q), paths.volume_path(q.series_id, q.volume)))
+    key = (q.series_id, q.volume, q.series)  # (the same for a volume's rulings)
+    crumbs = _crumbs.get(key)
+    if crumbs is None:
+        crumbs = _crumbs[key] = (HOME, ("Q&A 各巻", paths.VOLUMES), (_volume_label(q.series_id, q.volume, q),
+                                                                     paths.volume_path(q.series_id, q.volume)))
+    return crumbs
+
+
+_crumbs: dict[tuple, tuple] = {}
 
 
 def _volume_label(series_id: str, volume: int | None, q: QA) -> str:
-    return f"{series_short(q)} Vol.{volume}".strip() if volume is not None else series_short(q) or "その他"
+    key = (series_id, volume, q.series_id, q.series)  # all it reads (a volume's rulings, its parts: one label)
+    label = _labels.get(key)
+    if label is None:
+        label = _labels[key] = (f"{series_short(q)} Vol.{volume}".strip() if volume is not None
+                                else series_short(q) or "その他")
+    return label
+
+
+_labels: dict[tuple, str] = {}
 
 
 def series_short(q: QA) -> str:
