@@ -65,7 +65,10 @@ def unit_digests(units) -> list[bytes]:
                   tuple(u.services), u.title, u.made) + (() if keyed else tuple(getattr(u, f) for f in TEXT_KEYED))
         data = u.data
         if keyed and u.kind == "qa":
-            data = {k: v for k, v in data.items() if k not in RULING_TEXT_KEYED}
+            data = dict(data)  # (a copy with those texts blanked: a third of a filtered copy's time)
+            for k in RULING_TEXT_KEYED:
+                if k in data:
+                    data[k] = None
         try:
             blob = marshal.dumps((fields, data), 2)
         except ValueError:

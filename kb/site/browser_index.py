@@ -133,7 +133,7 @@ def _common_terms(fields, limit: float) -> set[str]:
     for term, n in seen.items():
         if n > limit:
             docs = [np.frombuffer(post[term][0], dtype=NUMBERS) for post, _ in fields.values() if term in post]
-            if np.unique(np.concatenate(docs)).size > limit:
+            if np.count_nonzero(np.bincount(np.concatenate(docs))) > limit:  # (np.unique hashes: slower)
                 out.add(term)
     return out
 
