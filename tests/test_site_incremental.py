@@ -176,6 +176,18 @@ def test_an_edited_ruling(corpus, tmp_path):
     assert "qa/r6-qa-vol20-q1.html" in reused
 
 
+def test_an_edited_document(corpus, tmp_path):
+    """A document's page is keyed by the document's digest, not its clauses (kb.site.pages.Clauses):
+    a clause edited in place makes the page again."""
+    def edit(c: Path) -> None:
+        p = c / "documents" / "tiny-notice.txt"
+        p.write_text(p.read_text(encoding="utf-8").replace("月に１回以上", "月に２回以上"), encoding="utf-8")
+
+    reused, got = incremental_equals_clean(corpus, tmp_path, edit)
+    assert "月に２回以上" in got["docs/tiny-notice.html"].decode() and "docs/tiny-notice.html" not in reused
+    assert "qa/r6-qa-vol20-q1.html" in reused
+
+
 def test_a_removed_document(corpus, tmp_path):
     def remove(c: Path) -> None:
         (c / "documents" / "tiny-notice.toml").unlink()

@@ -127,6 +127,11 @@ class Memo:
             known = self._names[id(doc)] = doc, _digest(pickle.dumps(doc, 5)).hex() + ".pickle"
         return known[1]
 
+    def document_key(self, doc) -> str:
+        """A digest of everything of ``doc`` (a loaded :class:`~kb.corpus.documents.Document`) its
+        clauses and Q&As are read from: what the memo finds them by."""
+        return self._name(doc).removesuffix(".pickle")
+
     def segmented(self, doc, make) -> tuple[list, list]:
         """``make(doc)`` -> (clauses, Q&As), or what it gave for the same document before: one file
         per document, read only for the documents loaded (the memo's other parts are small), or

@@ -37,6 +37,16 @@ class ClauseView(NamedTuple):
     display: str
 
 
+class Clauses(list):
+    """A document's :class:`ClauseView` list, with ``key``: the digest of the document they were read
+    from (:meth:`kb.corpus.memo.Memo.document_key`), which stands for them in the page's key
+    (:mod:`kb.site.reuse`): a document's clauses are its text as the code reads it."""
+
+    def __init__(self, views, key: str):
+        super().__init__(views)
+        self.key = key
+
+
 # What SiteData answers a page with: plain values in named tuples (strings, None, tuples of
 # them), so an answer is its own record of what the page was made from (kb.site.reuse).
 class RuleRef(NamedTuple):
@@ -320,8 +330,12 @@ def pages(data: SiteData, stamp=None) -> list[Page]:
         label = _volume_label(v["series_id"], v["volume"], v["qas"][0])
         out.append(Page(v["path"], "volume.html", v["title"], (HOME, ("Q&A 各巻", paths.VOLUMES), (label, "")),
                         {"volume": summary, "qas": v["qas"]}))
-    for d in docs.values():
+    memo = c.memo
+    for loaded in {d.id: d for d in c.documents}.values():  # (as docs: one page per id)
+        d = docs[loaded.id]
         clauses = [ClauseView(x.id, x.kind, x.depth, x.display) for x in data._clauses_of.get(d.id, [])]
+        if memo is not None:  # (without a memo, the page's key digests every clause)
+            clauses = Clauses(clauses, memo.document_key(loaded))
         out.append(Page(paths.doc_path(d.id), "document.html", d.title,
                         (HOME, ("資料一覧", "docs/index.html"), (d.title, "")), {"doc": d, "clauses": clauses}))
     for q in c.qas:

@@ -29,7 +29,7 @@ from pathlib import Path
 from ..locations import code_fingerprint
 from ..rules.services import Services
 from ..sources.files import linked, write_atomic
-from .pages import ClauseLinks, ClauseView, Ruling
+from .pages import ClauseLinks, Clauses, ClauseView, Ruling
 
 PAGES_FILE = "pages.marshal"  # path -> (key, questions asked and their answers' forms)
 LINKS_FILE = "links.marshal"  # kb.rules.links.link_rules's cache
@@ -100,6 +100,8 @@ class Digests:
         their digests, the rest (strings, a volume's summary) as they are. Lossless: two values
         with the same form are equal (digests have one length, so their concatenation is unambiguous)."""
         t = type(v)
+        if t is Clauses:  # a document's clauses: the document's digest stands for them
+            return ("clauses", v.key)
         if t is list or t is tuple:
             if not v or type(v[0]) in _INLINE:
                 return (t.__name__, [x if type(x) in _INLINE else ("object", self.object(x)) for x in v])
