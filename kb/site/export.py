@@ -53,9 +53,18 @@ def service_export(data: SiteData, service, filed: bool = False) -> Export:
     a ruling of 01 全サービス共通 is in 全サービス's file, not in forty services' files)."""
     rules, qas = data.service_rulings(service)
     if filed:
-        filed_under = data.once("filed_under", lambda: {q.id: data.filed_under(q) for q in data.corpus.qas})
-        qas = [q for q in qas if service.name in filed_under[q.id]]
+        filed = data.once("filed", lambda: _filed(data)).get(service.name, frozenset())
+        qas = [q for q in qas if q.id in filed]
     return Export("service", service.name, paths.service_stem(service.id), qas, rules, service.name)
+
+
+def _filed(data: SiteData) -> dict[str, set[str]]:
+    """Service name -> the ids of the rulings filed under it (:meth:`SiteData.filed_under`)."""
+    out: dict[str, set[str]] = {}
+    for q in data.corpus.qas:
+        for name in data.filed_under(q):
+            out.setdefault(name, set()).add(q.id)
+    return out
 
 
 def file_path(e: Export, fmt: str) -> str:

@@ -88,6 +88,7 @@ class SiteData:
     links: object | None
     payload: dict
     qas_of_service: dict[str, list[QA]]
+    services_of: dict[str, set[str]] = field(default_factory=dict, repr=False)  # ruling id -> its services (the inverse)
     made: dict = field(default_factory=dict, repr=False)  # what a page or download makes once per site (see once)
 
     @classmethod
@@ -99,10 +100,14 @@ class SiteData:
         if links is None:
             links = cls.rule_links(corpus, rules, link_cache)
         by_service: dict[str, list[QA]] = defaultdict(list)
+        services_of: dict[str, set[str]] = {}
         for ident, named in rulings:
+            if named:
+                services_of.setdefault(ident, set()).update(named)
             for s in named:
                 by_service[s].append(corpus.qas_by_id[ident])
-        return cls(corpus, list(rules or []), services, thesaurus, links, payload or {}, dict(by_service))
+        return cls(corpus, list(rules or []), services, thesaurus, links, payload or {}, dict(by_service),
+                   services_of)
 
     @staticmethod
     def rule_links(corpus, rules, link_cache: dict | None = None):
@@ -238,20 +243,12 @@ class SiteData:
 
         return [r for r in self.rules if applies_to(r, service_name, self.services)]
 
-    @cached_property
-    def _services_of_qa(self) -> dict[str, set[str]]:
-        out: dict[str, set[str]] = {}
-        for name, qas in self.qas_of_service.items():
-            for q in qas:
-                out.setdefault(q.id, set()).add(name)
-        return out
-
     def filed_under(self, q: QA) -> set[str]:
         """The services (or groups) a ruling is filed under: the workbook's サービス種別 as
         printed (０１.全サービス共通 -> 全サービス), else the services its text names."""
         if q.rows and self.services is not None:
             return {n for r in q.rows for n in self.services.workbook_service(r.service).names}
-        return set(self._services_of_qa.get(q.id, ()))
+        return set(self.services_of.get(q.id, ()))
 
     def qas(self, ids: list[str]) -> list[QA]:
         return [self.corpus.qas_by_id[i] for i in ids if i in self.corpus.qas_by_id]
