@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import pickle
+from operator import attrgetter, itemgetter
 from pathlib import Path
 
 from ..corpus.qa import QA
@@ -33,6 +34,7 @@ STATE = "downloads"  # under the site's state folder
 PIECES = "pieces.pickle"
 LINES = "lines"  # a document's rulings' CSV lines, one file each (see _shard)
 BOM = "\ufeff".encode("utf-8")  # Excel reads a CSV with it as UTF-8
+_ID, _FIRST, _SECOND = attrgetter("id"), itemgetter(0), itemgetter(1)
 
 
 def write_exports(out_dir: Path, data: SiteData, *, previous: Path | None = None, state: Path | None = None,
@@ -62,17 +64,19 @@ def write_exports(out_dir: Path, data: SiteData, *, previous: Path | None = None
     (out_dir / "downloads").mkdir(parents=True, exist_ok=True)
     for e in all_exports(data):
         f = frame(e, data)
-        pieces = [piece(q) for q in e.qas]
+        try:  # (a service's rulings were all made for their volumes' files: looked up in C)
+            pieces = list(map(made.__getitem__, map(_ID, e.qas)))
+        except KeyError:
+            pieces = [piece(q) for q in e.qas]
         makings = hashlib.blake2b("\x00".join([f.csv_head, f.csv_tail, f.json_head, f.json_tail]).encode())
-        for key, _line in pieces:
-            makings.update(key)
+        makings.update(b"".join(map(_FIRST, pieces)))  # (the same digest as one update per key)
         for fmt in e.formats:
             rel = file_path(e, fmt)
             files[rel] = makings.hexdigest()
             if previous is not None and old_files.get(rel) == files[rel] and linked(previous / rel, out_dir / rel):
                 continue
             if fmt == "csv":
-                body = [BOM, f.csv_head.encode(), *(line for _key, line in pieces), f.csv_tail.encode()]
+                body = [BOM, f.csv_head.encode(), *map(_SECOND, pieces), f.csv_tail.encode()]
             else:  # a volume's (no other file repeats its rulings): encoded when it changed
                 body = [json_text(e, data).encode()]
             (out_dir / rel).write_bytes(b"".join(body))
