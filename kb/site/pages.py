@@ -9,6 +9,8 @@ import re
 from collections import defaultdict
 from dataclasses import astuple, dataclass, field, replace
 from functools import cached_property
+from itertools import groupby
+from operator import attrgetter
 from typing import NamedTuple
 
 from ..corpus.dates import wareki
@@ -365,10 +367,13 @@ def _parts(qas: list[QA], vols: list[dict], order: dict, path_of) -> list[tuple[
     """Rulings split by volume, in the volumes' order (a page each: a service's or a rule's rulings
     of every volume would be megabytes): (the volume's summary with the part's path and count, its rulings)."""
     by_volume: dict[tuple, list[QA]] = {}
-    for q in qas:
-        by_volume.setdefault((q.series_id, q.volume), []).append(q)
+    for k, run in groupby(qas, key=_VOLUME_OF):  # (runs of one volume: a list sorted by ruling is one run each)
+        by_volume.setdefault(k, []).extend(run)
     return [({**views.volume_summary(vols[order[k]], len(by_volume[k])), "path": path_of(*k)}, by_volume[k])
             for k in sorted(by_volume, key=order.__getitem__)]
+
+
+_VOLUME_OF = attrgetter("series_id", "volume")
 
 
 def _part_pages(owner: dict, relation: str, crumbs: tuple, parts: list) -> list[Page]:
