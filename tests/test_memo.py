@@ -289,3 +289,25 @@ def test_starting_from_earlier_groups_keeps_the_comparisons_they_were_found_with
     assert len(second._used_pairs) >= len(compared)
     second.save()
     assert compared.items() <= marshal.loads((folder / TEXTS_FILE).read_bytes())["pairs"].items()
+
+
+def test_the_rulings_digests_the_memo_keeps_are_their_content_digests(fresh_cache, corpus_copy):
+    """The site's pages take a ruling's digest from the memo (Memo.object_digest) instead of pickling
+    it again: made in this process, by a worker or read from the memo's files, it is the digest
+    kb.site.reuse.Digests makes of the ruling; a ruling the load replaced (merged from several
+    documents, relabelled) has none, and is digested as any other object."""
+    from kb.processes import workers
+    from kb.site.reuse import Digests
+
+    here = load_corpus(corpus_copy)
+    with workers() as pool:
+        pooled = load_corpus(corpus_copy, pool=pool)  # (the memo's files not written yet: made by the workers)
+    here.memo.save()
+    again = load_corpus(corpus_copy)
+    for corpus in (here, pooled, again):
+        kept = [(q, corpus.memo.object_digest(q)) for q in corpus.qas]
+        assert sum(d is not None for _q, d in kept) > len(kept) // 2
+        assert all(d == Digests().pickled(q) for q, d in kept if d is not None)
+        replaced = [q for q, d in kept if d is None]
+        assert all(Digests(corpus.memo.object_digest).object(q) == Digests().pickled(q) for q in replaced)
+        assert replaced, "the corpus has rulings the load replaces (quoted in several documents, relabelled)"

@@ -136,16 +136,19 @@ def _segmented(doc: Document) -> tuple[list[Clause], list[QA]]:
 
 
 def _segmented_pickled(job: tuple) -> tuple[bytes, bool] | None:
-    """In a worker: :func:`_segmented` of a document pickled for the memo, and whether it was
+    """In a worker: the memo's entry of a document (:func:`kb.corpus.memo.entry` of :func:`_segmented`)
+    pickled, and whether it was
     written to the memo's file (``job``: (document, that file's path or None)); None when it fails
     (the load makes it again itself, and its error, a DataError naming file and line, is raised there)."""
     import pickle
 
     from ..sources.files import write_atomic
 
+    from .memo import entry
+
     doc, path = job
     try:
-        data = pickle.dumps(_segmented(doc), 5)
+        data = pickle.dumps(entry(_segmented(doc)), 5)
     except Exception:
         return None
     written = False

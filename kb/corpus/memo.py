@@ -39,6 +39,26 @@ def _text_digest(text: str) -> bytes:
     return _digest(text.encode("utf-16-le", "surrogatepass"))
 
 
+def content_digest(value) -> bytes:
+    """A lossless digest of ``value``: its pickle (protocol 5, without the memo of shared objects, so
+    the same content gives the same bytes however its objects are shared). :class:`kb.site.reuse.Digests`
+    digests an object the same way; the memo keeps each ruling's, made once with the document's entry
+    (:meth:`Memo.object_digest`)."""
+    import io
+
+    out = io.BytesIO()
+    pickler = pickle.Pickler(out, protocol=5)
+    pickler.fast = True
+    pickler.dump(value)
+    return hashlib.blake2b(out.getvalue(), digest_size=16).digest()
+
+
+def entry(made: tuple[list, list]) -> tuple[list, list, list[bytes]]:
+    """A document's entry as the memo keeps it: its (clauses, Q&As) and each Q&A's :func:`content_digest`."""
+    clauses, qas = made
+    return clauses, qas, [content_digest(q) for q in qas]
+
+
 def parts_key(parts: tuple[str, ...]) -> bytes:
     """The key :meth:`Memo.made_all` finds what was made of ``parts`` by."""
     return _text_digest("\x1f".join(parts))
@@ -59,6 +79,7 @@ class Memo:
         self._results = iter(())  # what the workers make of them, in the same order
         self._written: set[str] = set()  # names of the document files the workers wrote already
         self._names: dict[int, tuple[object, str]] = {}  # id(document) -> (it, its file's name)
+        self._digests: dict[int, tuple[object, bytes]] = {}  # id(Q&A) -> (it, its content_digest), as loaded
         self._changed = False
         self._apart: bool | None = None  # in a child recording apart (see apart): whether pairs_still_stand was called
 
@@ -145,14 +166,25 @@ class Memo:
         elif self.folder is not None:
             try:
                 found = pickle.loads((self.folder / name).read_bytes())
+                if not (isinstance(found, tuple) and len(found) == 3 and len(found[2]) == len(found[1])):
+                    found = None  # (another format: made again)
             except Exception:  # none yet, or damaged: made again
                 found = None
         if found is None:
-            found = make(doc)
+            found = entry(make(doc))
             self._new_docs[name] = found
             self._changed = True
         self._used_docs.add(name)
-        return found
+        clauses, qas, digests = found
+        for q, digest in zip(qas, digests):
+            self._digests[id(q)] = q, digest
+        return clauses, qas
+
+    def object_digest(self, obj) -> bytes | None:
+        """The :func:`content_digest` of a Q&A as :meth:`segmented` gave it (made with its document's
+        entry, not again); None for any other object (a Q&A the load replaced: merged, relabelled)."""
+        hit = self._digests.get(id(obj))
+        return hit[1] if hit is not None and hit[0] is obj else None
 
     # ---------------------------------------------------------------- question pairs
     def pairs_still_stand(self) -> None:

@@ -132,7 +132,8 @@ def render_site(inputs: Inputs, units: list[Unit] | None, out_dir: Path, progres
         data = SiteData.collect(corpus, facets.services, rules=rules, services=services, thesaurus=thesaurus,
                                 payload=facets.choices(), links=links)
         listed = pages(data)
-        answers = reuse.Answers(data, reuse.Digests())
+        # (the rulings' digests the corpus's memo made with their documents' entries, not made again)
+        answers = reuse.Answers(data, reuse.Digests(corpus.memo.object_digest if corpus.memo is not None else None))
         todo = reuse.plan(listed, answers, out_dir, previous=previous, state=state, code=code, prelinked=prelinked,
                           old=old)
         del old

@@ -54,7 +54,8 @@ class Digests:
     """Content digests and forms, each object's digest computed once per build (the objects are
     kept alive here, so their ids stay unique)."""
 
-    def __init__(self):
+    def __init__(self, known=None):
+        self._known = known  # object -> its digest made already (kb.corpus.memo.Memo.object_digest), or None
         self._memo: dict[int, tuple[object, bytes]] = {}
         self._by_id: dict[int, bytes] = {}  # the same digests, for lists looked up in C (shallow)
         self._buf = io.BytesIO()
@@ -91,7 +92,8 @@ class Digests:
     def object(self, v) -> bytes:
         hit = self._memo.get(id(v))
         if hit is None:
-            hit = self._memo[id(v)] = (v, self.pickled(v))
+            made = self._known(v) if self._known is not None else None  # (the same digest: content_digest)
+            hit = self._memo[id(v)] = (v, made if made is not None else self.pickled(v))
             self._by_id[id(v)] = hit[1]
         return hit[1]
 
