@@ -126,6 +126,8 @@ def build(corpus_dir: Path | str, build_dir: Path | str, *, site: bool = True, p
                 # services) and the pages prelinked are handed over once known; it starts with what needs neither
                 handover = Handover() if site and processes.forks() else None
                 rendering = child(_site, inputs, handover.take, tmp, previous, progress, collecting) if handover else None
+                if rendering is not None and inputs.corpus.memo is not None:
+                    inputs.corpus.memo.forget_digests()  # (the rulings' digests: only the site's pages read them)
 
                 def for_site():  # what the site's child is handed over
                     return facets, prelinking(), inputs.corpus.repeats

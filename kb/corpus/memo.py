@@ -180,6 +180,11 @@ class Memo:
             self._digests[id(q)] = q, digest
         return clauses, qas
 
+    def forget_digests(self) -> None:
+        """Drop what :meth:`object_digest` answers from (the build's process, once the site's child,
+        which reads them, has its copy: two megabytes at 10,000 Q&As the index's child need not carry)."""
+        self._digests = {}
+
     def object_digest(self, obj) -> bytes | None:
         """The :func:`content_digest` of a Q&A as :meth:`segmented` gave it (made with its document's
         entry, not again); None for any other object (a Q&A the load replaced: merged, relabelled)."""
