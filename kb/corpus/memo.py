@@ -8,7 +8,9 @@ search texts, the services a text names), from the cache when an earlier load ma
 
 The cache is a folder under :func:`kb.locations.cache_dir` ``/corpus``, named by
 :func:`kb.locations.code_fingerprint` (a change to the code starts a new one): a file per
-document, named by a digest of all its fields (text and metadata), and one file of the pairs of
+document, named by a digest of all its fields (text and metadata), holding its clauses, its Q&As
+and each Q&A's content digest (:func:`entry`: the site's page keys take it, :meth:`Memo.object_digest`,
+instead of pickling every ruling again), and one file of the pairs of
 questions (by the digests of both) and the values derived (by a digest of everything each is made
 from). What a load did not use is
 kept while it is no more than what it used (a test's small corpus beside the real one), else

@@ -9,7 +9,9 @@ A page is made from the code and templates (:func:`kb.locations.code_fingerprint
 fields and context, and the answers its template got from ``site``. Templates reach SiteData
 only through a :class:`Recorder`: it lets through the methods in :data:`TEMPLATE_API` (with
 plain arguments: ids, names, dates) and the services list, and records each answer's form
-(:meth:`Digests.form`: strings as they are, objects by a digest of all their fields). A previous
+(:meth:`Digests.form`: strings as they are, objects by a digest of all their fields; a ruling's
+digest as the corpus's memo made it with its document, a document's clauses by the document's
+digest). A previous
 page is reused only when its key (the digest of code, path, template, title, crumbs and
 context) is equal and every question it asked gets an answer of the same form now. A missing
 or damaged state means a clean build, never a failure. Reused pages are hard links to the
