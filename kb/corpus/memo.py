@@ -19,6 +19,7 @@ dropped, so the file holds about one corpus's worth. A cache that cannot be read
 from __future__ import annotations
 
 import hashlib
+import io
 import marshal
 import os
 import pickle
@@ -42,17 +43,20 @@ def _text_digest(text: str) -> bytes:
 
 
 def content_digest(value) -> bytes:
-    """A lossless digest of ``value``: its pickle (protocol 5, without the memo of shared objects, so
-    the same content gives the same bytes however its objects are shared). :class:`kb.site.reuse.Digests`
-    digests an object the same way; the memo keeps each ruling's, made once with the document's entry
-    (:meth:`Memo.object_digest`)."""
-    import io
+    """A lossless digest of ``value``, so equal digests mean equal values: its pickle (protocol 5,
+    without the memo of shared objects, so the same content gives the same bytes however its objects
+    are shared). :class:`kb.site.reuse.Digests` digests objects with it; the memo keeps each ruling's,
+    made once with the document's entry (:meth:`Memo.object_digest`). One pickler serves every call
+    (the site digests tens of thousands of values)."""
+    _PICKLED.seek(0)
+    _PICKLED.truncate()
+    _PICKLER.dump(value)
+    return hashlib.blake2b(_PICKLED.getvalue(), digest_size=16).digest()
 
-    out = io.BytesIO()
-    pickler = pickle.Pickler(out, protocol=5)
-    pickler.fast = True
-    pickler.dump(value)
-    return hashlib.blake2b(out.getvalue(), digest_size=16).digest()
+
+_PICKLED = io.BytesIO()
+_PICKLER = pickle.Pickler(_PICKLED, protocol=5)
+_PICKLER.fast = True  # no memo (see content_digest)
 
 
 def entry(made: tuple[list, list]) -> tuple[list, list, list[bytes]]:

@@ -20,14 +20,12 @@ previous build's files (a copy where links fail); no file of the previous build 
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import io
 import os
 import marshal
-import pickle
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..corpus.memo import content_digest
 from ..locations import code_fingerprint
 from ..rules.services import Services
 from ..sources.files import linked, write_atomic
@@ -60,16 +58,8 @@ class Digests:
         self._known = known  # object -> its digest made already (kb.corpus.memo.Memo.object_digest), or None
         self._memo: dict[int, tuple[object, bytes]] = {}
         self._by_id: dict[int, bytes] = {}  # the same digests, for lists looked up in C (shallow)
-        self._buf = io.BytesIO()
-        self._pickler = pickle.Pickler(self._buf, protocol=5)
-        self._pickler.fast = True  # no memo: the same content gives the same bytes however its objects are shared
 
-    def pickled(self, value) -> bytes:
-        """The digest of ``value`` pickled: lossless, so equal digests mean equal values."""
-        self._buf.seek(0)
-        self._buf.truncate()
-        self._pickler.dump(value)
-        return hashlib.blake2b(self._buf.getvalue(), digest_size=16).digest()
+    pickled = staticmethod(content_digest)  # the digest of a value pickled: lossless
 
     def form(self, v):
         """``v`` as plain values to compare and store: strings and numbers as they are, containers
