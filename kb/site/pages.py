@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import astuple, dataclass, field, replace
-from functools import cached_property
+from functools import cached_property, lru_cache
 from itertools import groupby
 from operator import attrgetter
 from typing import NamedTuple
@@ -272,35 +272,31 @@ class SiteData:
 
 
 def _volume_crumbs(q: QA) -> tuple[tuple[str, str], ...]:
-    key = (q.series_id, q.volume, q.series)  # (the same for a volume's rulings)
-    crumbs = _crumbs.get(key)
-    if crumbs is None:
-        crumbs = _crumbs[key] = (HOME, ("Q&A 各巻", paths.VOLUMES), (_volume_label(q.series_id, q.volume, q),
-                                                                     paths.volume_path(q.series_id, q.volume)))
-    return crumbs
+    return _crumbs_of(q.series_id, q.volume, q.series)
 
 
-_crumbs: dict[tuple, tuple] = {}
+@lru_cache(maxsize=None)  # (the same for a volume's rulings, made once)
+def _crumbs_of(series_id: str, volume: int | None, series: str) -> tuple[tuple[str, str], ...]:
+    return (HOME, ("Q&A 各巻", paths.VOLUMES),
+            (_label(series_id, volume, series_id, series), paths.volume_path(series_id, volume)))
 
 
 def _volume_label(series_id: str, volume: int | None, q: QA) -> str:
-    key = (series_id, volume, q.series_id, q.series)  # all it reads (a volume's rulings, its parts: one label)
-    label = _labels.get(key)
-    if label is None:
-        label = _labels[key] = (f"{series_short(q)} Vol.{volume}".strip() if volume is not None
-                                else series_short(q) or "その他")
-    return label
+    return _label(series_id, volume, q.series_id, q.series)
 
 
-_labels: dict[tuple, str] = {}
+@lru_cache(maxsize=None)  # (a volume's rulings and its parts: one label, made once)
+def _label(series_id: str, volume: int | None, q_series_id: str, q_series: str) -> str:
+    short = series_short(q_series_id, q_series)
+    return f"{short} Vol.{volume}".strip() if volume is not None else short or "その他"
 
 
-def series_short(q: QA) -> str:
+def series_short(series_id: str, series: str) -> str:
     """A series in a few characters, for crumbs: 令和6年度, 平成24年度, 2019年度; else its title cut."""
-    m = re.fullmatch(r"([rhy])(\d+)-qa", q.series_id)
+    m = re.fullmatch(r"([rhy])(\d+)-qa", series_id)
     if m:
         return {"r": "令和", "h": "平成", "y": ""}[m[1]] + f"{int(m[2])}年度"
-    return q.series if len(q.series) <= 24 else q.series[:23] + "…"
+    return series if len(series) <= 24 else series[:23] + "…"
 
 
 def pages(data: SiteData, stamp=None) -> list[Page]:
