@@ -33,6 +33,7 @@ from pathlib import Path
 from . import processes
 from .processes import ChildFailed, Handover, in_background, workers
 from .search.inputs import load_inputs
+from .unchanged import folder_digests
 
 
 # texts the analysis workers may still have to read while the site renders beside them (a volume
@@ -248,9 +249,10 @@ def _site(inputs, given, tmp: Path, previous: Path | None, progress, collecting:
     (tmp / "site").mkdir(parents=True, exist_ok=True)
     render_site(inputs, None, tmp / "site", progress=progress, previous=_stage(previous, "site"),
                 state=tmp / "state" / "site", browser=False, handover=take)
-    # its children's times (the downloads', the links'), for the build's report; and the digests of
-    # the folders it wrote, all but the site's top (the browser index's files), for kb.unchanged.record
-    return processes.finished[known:], _written(tmp, ["state/site", *(f"site/{d}" for d in _folders(tmp / "site"))])
+    # its children's times (the downloads', the links'), for the build's report; and the digests of the
+    # folders it wrote, all but the site's top (the browser index's files), made here beside the other
+    # children so that the build's record (kb.unchanged.record) does not walk them alone at its end
+    return processes.finished[known:], folder_digests(tmp, ["state/site", *(f"site/{d}" for d in _folders(tmp / "site"))])
 
 
 def _repeats(corpus) -> tuple[dict, tuple | None]:
@@ -303,20 +305,11 @@ def _index(units, tmp: Path, inputs, user_dic, tokens, forms, previous: Path | N
                 _stage(previous, "index"), tmp / "state" / "index", text_keys)
     browser()
     # the browser index's time, for the build's report; the digests of the folders written, for the record
-    return processes.finished[known:], _written(tmp, ["index", "state/index"])
+    return processes.finished[known:], folder_digests(tmp, ["index", "state/index"])
 
 
 def _folders(path: Path) -> list[str]:
     return sorted(e.name for e in os.scandir(path) if e.is_dir(follow_symlinks=False)) if path.is_dir() else []
-
-
-def _written(tmp: Path, folders: list[str]) -> dict[str, bytes]:
-    """The digests of ``folders`` (under ``tmp``), made by the child that wrote the last of their
-    files, beside the other children, so that the build's record (:func:`kb.unchanged.record`)
-    does not walk them again alone at its end."""
-    from .unchanged import folder_digests
-
-    return folder_digests(tmp, folders)
 
 
 def _finished(result: tuple[list, dict], written: dict) -> None:
