@@ -247,14 +247,14 @@ class Memo:
     def _state_key(name: str) -> bytes:
         return _text_digest(f"state\x1f{name}")
 
-    def made_all(self, jobs: list[tuple[tuple[str, ...], object]], make_all, keys: list[bytes] | None = None) -> list:
-        """:meth:`made` for many at once: ``jobs`` are (parts, job); those no earlier load made are
-        made by one call ``make_all([job, ...])`` -> their values in order (which may share them
-        out among worker processes). ``keys``: the jobs' :func:`parts_key`, when the caller made them."""
-        keys = [parts_key(parts) for parts, _job in jobs] if keys is None else keys
+    def made_all(self, keys: list[bytes], jobs: list, make_all) -> list:
+        """:meth:`made` for many at once: each job's value, found by its key (the :func:`parts_key` of
+        what it is made from); those no earlier load made are made by one call
+        ``make_all([job, ...])`` -> their values in order (which may share them out among worker
+        processes)."""
         made, used = self._made, self._used_made
         todo = {}  # key -> its job, once each
-        for key, (_parts, job) in zip(keys, jobs):
+        for key, job in zip(keys, jobs):
             if key not in made and key not in used:
                 todo.setdefault(key, job)
         if todo:

@@ -305,7 +305,8 @@ def derive_units(corpus: Corpus, services=None, pool=None) -> Derived:
         return _derive_all(todo, services, finder, pool)
 
     keys = [parts_key(parts) for parts, _job in jobs]
-    values = memo.made_all(jobs, make_all, keys) if memo is not None else make_all([job for _parts, job in jobs])
+    todo = [job for _parts, job in jobs]
+    values = memo.made_all(keys, todo, make_all) if memo is not None else make_all(todo)
     new = set(map(id, made))  # (a job made now stands for those with its texts, made with it)
     return Derived(clauses, citations, values, [n for n, (_parts, job) in enumerate(jobs) if id(job) in new], keys)
 
