@@ -56,7 +56,7 @@ from peak import peak_rss_mb
 from kb.build import build
 corpus, out, site = sys.argv[1], sys.argv[2], sys.argv[3] == "1"
 t = time.perf_counter()
-counts = build(corpus, out, site=site)
+counts = build(corpus, out, site=site, keep=True)  # as kaigo-kb build, which ends its process without freeing
 print(json.dumps({"seconds": time.perf_counter() - t, "counts": counts, "peak_rss_mb": peak_rss_mb(),
                   "children_peak_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))
 sys.stdout.flush()

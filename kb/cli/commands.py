@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from . import common
 from . import export as export_commands
 from . import rules as rule_commands
 from .common import CONTEXT, KbGroup, _corpus, _echo_json, _run, build_option, corpus_option, finish
@@ -350,7 +351,9 @@ def build(corpus_dir, build_dir, no_site, clean, timings):
         if done >= total:
             bar.__exit__(None, None, None)
 
-    counts = _run(lambda: run_build(corpus_dir, out, site=not no_site, progress=progress, clean=clean))
+    # (a process that ends with the command, kb.cli.common.finish, frees nothing of the build)
+    counts = _run(lambda: run_build(corpus_dir, out, site=not no_site, progress=progress, clean=clean,
+                                    keep=common.OWN_PROCESS))
     if timings:
         click.echo("  ".join(f"{name} {seconds:.2f} s (CPU {counts['cpu'][name]:.2f})"
                              for name, seconds in counts["steps"].items()), err=True)
