@@ -76,6 +76,37 @@ def test_the_build_analyses_each_text_once_and_a_rebuild_only_what_is_new(tmp_pa
     assert new and set(analysed_here) - {w for w in analysed_here if w not in new and len(w) < 20} == new
 
 
+def test_a_volume_that_names_a_new_kasan_leaves_the_dictionary_and_the_analysis_of_the_rest(
+        tmp_path, monkeypatch, fresh_cache, analysed_here):
+    """The user dictionary comes from the configuration (thesaurus, services, rules), not from the
+    documents: a volume filed under a 加算 the corpus never named compiles no dictionary and analyses
+    only its own texts (with the rulings' topics in the dictionary, it was a whole build again)."""
+    from kb.search import index
+
+    compiled = []
+    real_ubuild = index._ubuild
+    monkeypatch.setattr(index, "_ubuild", lambda *a: compiled.append(a) or real_ubuild(*a))
+    corpus = tmp_path / "corpus"
+    shutil.copytree(TINY, corpus)
+    build(corpus, tmp_path / "build", site=False)
+    dic = (tmp_path / "build" / "index" / "user.dic").read_bytes()
+    name = "架空連携推進体制加算"
+    assert name not in (tmp_path / "build" / "index" / "user.words").read_text(encoding="utf-8").split()
+
+    before = _unit_texts(corpus)
+    text, meta = VOL21
+    text = text.replace("\n\n問１", f"\n\n○ {name}について\n問１ {name}の")
+    (corpus / "documents" / "tiny-qa-vol21.txt").write_text(text, encoding="utf-8")
+    (corpus / "documents" / "tiny-qa-vol21.toml").write_text(meta, encoding="utf-8")
+    compiled.clear()
+    analysed_here.clear()
+    build(corpus, tmp_path / "build", site=False)
+    assert any(name in t for t in _unit_texts(corpus))  # (the ruling is filed under it)
+    assert (tmp_path / "build" / "index" / "user.dic").read_bytes() == dic and compiled == []
+    new = _unit_texts(corpus) - before
+    assert new and set(analysed_here) - {w for w in analysed_here if w not in new and len(w) < 20} == new
+
+
 def test_a_build_from_the_cache_is_the_clean_build(tmp_path, monkeypatch, fresh_cache):
     """Built with an earlier build's cache, after a volume was added, the output is byte for byte
     what a build with no cache makes (the Whoosh files compared by content: their names are random)."""

@@ -13,12 +13,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import shutil
 import subprocess
 import sys
 import tempfile
-import weakref
 from pathlib import Path
 
 from ..corpus.normalize import fold
@@ -63,7 +61,13 @@ def schema():
 
 def user_dictionary_words(inputs: Inputs) -> list[str]:
     """Domain compounds Sudachi should keep whole: service, group and 加算 names (the rule
-    entries', the thesaurus's, and those the rulings are filed under)."""
+    entries' and the thesaurus's). Only the configuration names them, never the documents: a
+    volume added (a PDF, a workbook edition) leaves the dictionary as it was, so the build
+    neither compiles it again (``sudachipy ubuild``: 2.6 s and 700 MB) nor analyses every text
+    again (the analysis is kept per dictionary: :mod:`kb.search.analysed`). Read from the
+    rulings' topics too, the names of the 加算 filed under (the workbook's 項目, a volume's ○
+    topic) had turned a rebuild after one volume with one new 加算 name into a whole build
+    (11.6 s at 10,000 Q&As, against 2.5), for no better search (the query sets score the same)."""
     words = set()
     for e in inputs.thesaurus.entries:
         words.add(e.term)
@@ -75,7 +79,6 @@ def user_dictionary_words(inputs: Inputs) -> list[str]:
     for r in inputs.rules or ():
         words.add(r.name)
         words.update(r.aliases)
-    words |= topic_names(inputs.corpus)
     # only multi-character words without spaces or punctuation make sense as entries
     return sorted(w for w in words if 2 <= len(w) <= 40 and w.replace("・", "").isalnum())
 
@@ -85,31 +88,6 @@ def domain_words(inputs: Inputs) -> list[str]:
     them: thesaurus keys and the user dictionary's words."""
     keys = [e.term for e in inputs.thesaurus.entries] if inputs.thesaurus else []
     return sorted(set(keys) | set(user_dictionary_words(inputs) if inputs.thesaurus else ()))
-
-
-_TOPIC_SPLIT = re.compile(r"[・、，,（）()「」]|及び|又は|並びに|について|に係る|に関する|における|の取扱い?|の算定")
-_NAME = re.compile(r"[一-龥ァ-ヶーA-Za-z0-9]{2,24}(?:加算|減算)")
-
-
-_topics: dict[int, tuple[weakref.ref, frozenset[str]]] = {}  # id(corpus) -> (the corpus, its topic names)
-
-
-def topic_names(corpus) -> set[str]:
-    """加算・減算 names the rulings are filed under (the workbook's 項目, a document's ○ topic):
-    「認知症加算・中重度者ケア体制加算について」 -> 認知症加算, 中重度者ケア体制加算. Found once per
-    corpus (the build asks for them in three places, and its children inherit them)."""
-    if corpus is None:
-        return set()
-    hit = _topics.get(id(corpus))
-    if hit is not None and hit[0]() is corpus:
-        return set(hit[1])
-    names = set()
-    for topic in {q.topic for q in corpus.qas}:  # (a volume's rulings share a few topics)
-        for piece in _TOPIC_SPLIT.split(fold(topic)):
-            if _NAME.fullmatch(piece.strip()) and not piece.startswith(("当該", "各", "同", "本")):
-                names.add(piece.strip())
-    _topics[id(corpus)] = weakref.ref(corpus), frozenset(names)
-    return names
 
 
 def build_user_dictionary(words: list[str], out: Path) -> Path | None:
