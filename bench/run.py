@@ -204,7 +204,8 @@ REBUILDS = 3  # runs of each rebuild kind; medians reported
 def rebuilds(corpus: Path, out: Path, cache: Path, seed: int, runs: int = REBUILDS) -> dict:
     """Build again with the cache and the build the first build left: ``runs`` times with nothing
     changed, then ``runs`` times after adding one more 100-Q&A volume each (bench/synth.py's
-    generator, the next volume number). Medians, and every run."""
+    generator, the next volume number), then ``runs`` times after adding one whose first topic names
+    a 加算 no document named before. Medians, and every run."""
     keep = ("seconds", "process_seconds", "peak_rss_mb", "children_peak_rss_mb", "counts")
 
     def median_of(results: list[dict]) -> dict:
@@ -212,13 +213,22 @@ def rebuilds(corpus: Path, out: Path, cache: Path, seed: int, runs: int = REBUIL
         return {**out, "counts": results[-1]["counts"], "runs": [r["seconds"] for r in results],
                 "process_runs": [r["process_seconds"] for r in results]}
 
-    same = [build(corpus, out, cache) for _ in range(runs)]
-    added, doc_ids = [], []
-    for _ in range(runs):
+    def add(named: bool) -> str:
         volume = max(int(p.stem.rpartition("vol")[2]) for p in (corpus / "documents").glob("synth-r6-qa-vol*.toml")) + 1
-        doc_ids.append(synth.add_volume(corpus, volume, 100, seed))
-        added.append(build(corpus, out, cache))
-    return {"unchanged": median_of(same), "added_volume": {"doc_ids": doc_ids, **median_of(added)}}
+        doc_id = synth.add_volume(corpus, volume, 100, seed)
+        if named:  # a 加算 no document named before (the analysis is kept per user dictionary: it must not change)
+            synth.file_under_new_name(corpus, doc_id, f"試行{volume}号連携推進加算")
+        return doc_id
+
+    same = [build(corpus, out, cache) for _ in range(runs)]
+    result = {"unchanged": median_of(same)}
+    for kind, named in (("added_volume", False), ("added_volume_new_name", True)):
+        doc_ids, added = [], []
+        for _ in range(runs):
+            doc_ids.append(add(named))
+            added.append(build(corpus, out, cache))
+        result[kind] = {"doc_ids": doc_ids, **median_of(added)}
+    return result
 
 
 # ------------------------------------------------------------------------------------ FTS5 baseline
@@ -391,6 +401,8 @@ def table(r: dict) -> str:
     each("build / FTS5 index time", lambda x: f"{x['ratios']['build_fts5_ratio']}")
     each("rebuild, nothing changed (s)", lambda x: f"{x['rebuild']['unchanged']['seconds']}")
     each("rebuild, one volume added (s)", lambda x: f"{x['rebuild']['added_volume']['seconds']}")
+    each("  one naming a new 加算 (s) / children peak (MB)", lambda x: f"{x['rebuild']['added_volume_new_name']['seconds']}"
+         f" / {x['rebuild']['added_volume_new_name']['children_peak_rss_mb']}")
     each("build peak RSS (MB): build / its children", lambda x: f"{x['build']['peak_rss_mb']} / "
          f"{x['build']['children_peak_rss_mb']}")
     each("FTS5 baseline peak RSS (MB)", lambda x: f"{x['fts5']['peak_rss_mb']}")

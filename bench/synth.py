@@ -132,6 +132,17 @@ def add_volume(out: Path, volume: int, n: int = 100, seed: int = 1, seed_corpus:
     return write_volume(Path(out), random.Random(f"{seed}-{volume}"), Vocabulary(seed_corpus), volume, n, seed)
 
 
+def file_under_new_name(out: Path, doc_id: str, name: str) -> None:
+    """File the first topic of a volume :func:`add_volume` wrote under ``name`` (a 加算 no other
+    document names): what a real new volume often brings, unlike the generator's topics, which all
+    come from the seeds."""
+    path = Path(out) / "documents" / f"{doc_id}.txt"
+    lines = path.read_text(encoding="utf-8").split("\n")
+    first = next(i for i, line in enumerate(lines) if line.startswith("○ "))
+    lines[first] = f"○ {name}について"
+    path.write_text("\n".join(lines), encoding="utf-8")
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("out", type=Path)
