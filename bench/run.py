@@ -181,6 +181,22 @@ def settled(cache: Path | None) -> None:
         pass
 
 
+def fs_probe(folder: Path, files: int = 500, batch: int = 50) -> float:
+    """Microseconds to create a small file in ``folder`` now (median of batches): the state of the file
+    system a build is about to write ~20,000 files into. On this machine's ext4 (no journal) a new
+    file's inode skips those freed in the last minutes, and after many deletions (a build's folder
+    removed) a file costs 0.3-1 ms instead of ~0.03. The files stay until the benchmark ends (removed,
+    they would slow what follows)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    per_file = []
+    for start in range(0, files, batch):
+        t = time.perf_counter()
+        for n in range(start, start + batch):
+            (folder / f"probe-{n}.html").write_bytes(b"x" * 4096)
+        per_file.append((time.perf_counter() - t) / batch * 1e6)
+    return round(statistics.median(per_file), 1)
+
+
 def fresh_cache(work: Path) -> Path:
     """A build cache with nothing in it but the compiled user dictionaries (shared with the
     normal cache: compiling one is a one-time step of several seconds, not a build's work)."""
@@ -399,6 +415,7 @@ def table(r: dict) -> str:
     each("build time (s, with site; empty cache)", lambda x: f"{x['build']['seconds']}")
     each("FTS5 baseline: prep / index time (s)", lambda x: f"{x['fts5']['prep_seconds']} / {x['fts5']['index_seconds']}")
     each("build / FTS5 index time", lambda x: f"{x['ratios']['build_fts5_ratio']}")
+    each("  a file created just before the build (µs)", lambda x: f"{x['build']['fs_create_us']}")
     each("rebuild, nothing changed (s)", lambda x: f"{x['rebuild']['unchanged']['seconds']}")
     each("rebuild, one volume added (s)", lambda x: f"{x['rebuild']['added_volume']['seconds']}")
     each("  one naming a new 加算 (s) / children peak (MB)", lambda x: f"{x['rebuild']['added_volume_new_name']['seconds']}"
@@ -473,7 +490,8 @@ def main(argv=None) -> None:
     for label, (corpus, out) in builds.items():
         print(f"[{label}] build …", file=sys.stderr, flush=True)
         cache = fresh_cache(work)
-        result[label]["build"] = build(corpus, out, cache)
+        probed = fs_probe(work / f"fs-probe-{label}")
+        result[label]["build"] = {**build(corpus, out, cache), "fs_create_us": probed}
         print(f"[{label}] cold CLI …", file=sys.stderr, flush=True)
         result[label]["cold"] = cold_cli(out, args.runs)
         print(f"[{label}] warm queries …", file=sys.stderr, flush=True)
