@@ -39,7 +39,11 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 import synth  # noqa: E402
 
-BUILD = "import sys; from kb.build import build; build(sys.argv[1], sys.argv[2])"
+# as `kaigo-kb build` runs it: its objects left alive where the tree's build can (keep=True, as its command
+# line asks) and the process ended without the interpreter's teardown (kb.cli.common.finish)
+BUILD = ("import inspect, os, sys; from kb.build import build; "
+         "build(sys.argv[1], sys.argv[2], **({'keep': True} if 'keep' in inspect.signature(build).parameters else {})); "
+         "sys.stdout.flush(); os._exit(0)")
 
 
 def run_build(tree: Path, place: Path, corpus: Path | None = None) -> tuple[float, float]:
