@@ -6,6 +6,7 @@ import pytest
 from kb.corpus.load import load_corpus
 from kb.rules.entries import Rule, load_rules
 from kb.rules.links import _terms, link_rules, mentioned
+from kb.rules.services import key
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 
@@ -74,3 +75,41 @@ def test_real_clauses_link_to_their_rules(links):
     for rule_id, ids in ln.clauses.items():
         for i in ids:
             assert rule_id in ln.rules_of(i)
+
+
+def test_links_from_the_cache_are_those_made_afresh_and_an_edited_ruling_is_read_again(tmp_path, monkeypatch):
+    """The cache between builds finds a clause by its text's digest, a ruling by the digest its
+    document's memo entry made of it: unchanged, nothing is read again; a ruling whose answer is edited
+    in its document to name a rule is read again, alone, and links to it."""
+    import shutil
+
+    from kb.corpus.memo import Memo
+    from kb.rules import links as links_module
+
+    monkeypatch.setenv("KAIGO_KB_CACHE", str(tmp_path / "cache"))
+    corpus_dir = tmp_path / "corpus"
+    shutil.copytree(CORPUS, corpus_dir)
+    rules = load_rules(corpus_dir)
+    corpus = load_corpus(corpus_dir, memo=Memo.open())
+    cache: dict = {}
+    first = link_rules(corpus, rules, cache)
+    read = []
+    real = links_module.mentioned
+    monkeypatch.setattr(links_module, "mentioned", lambda text, terms: read.append(text) or real(text, terms))
+    again = link_rules(corpus, rules, cache)
+    assert read == [] and (again.clauses, again.qas, again.rules) == (first.clauses, first.qas, first.rules)
+
+    # a ruling known by its memo digest is edited in its document to name a rule it did not name
+    def editable(q):
+        text = (corpus_dir / "documents" / f"{q.doc_id}.txt").read_text(encoding="utf-8")
+        return corpus.memo.object_digest(q) and text.count(q.answer[:12]) == 1
+    q = next(q for q in corpus.qas if editable(q))
+    rule = next(r for r in rules if r.id not in first.rules_of(q.id) and len(r.name) > 6)
+    path = corpus_dir / "documents" / f"{q.doc_id}.txt"
+    path.write_text(path.read_text(encoding="utf-8").replace(q.answer[:12], q.answer[:12] + rule.name), encoding="utf-8")
+    corpus = load_corpus(corpus_dir, memo=Memo.open())
+    edited = link_rules(corpus, rules, cache)
+    assert rule.id in edited.rules_of(q.id) and q.id in edited.qas_of(rule.id)
+    # read again: the edited ruling, and its text as a clause of the document; nothing else
+    assert corpus.qas_by_id[q.id].search in read and len(read) <= 2
+    assert all(key(rule.name) in key(text) for text in read)

@@ -62,20 +62,32 @@ class Links:
     def rules_of(self, ident: str) -> list[str]:
         return list(self.rules.get(ident, []))
 
-    def _add(self, target: dict, rule_id: str, ident: str, seen: set) -> None:
-        if (id(target), rule_id, ident) not in seen:  # a set: a rule can be named by thousands of rulings
-            seen.add((id(target), rule_id, ident))
-            target.setdefault(rule_id, []).append(ident)
-        if (None, rule_id, ident) not in seen:
-            seen.add((None, rule_id, ident))
-            self.rules.setdefault(ident, []).append(rule_id)
+    def adder(self, target: dict, shared: set):
+        """A function ``add(rule_id, ident)`` that files ``ident`` under ``rule_id`` in ``target`` (one
+        of :attr:`clauses`, :attr:`qas`) and ``rule_id`` under ``ident`` in :attr:`rules`, each pair once
+        (sets: a rule can be named by thousands of rulings; ``shared``, the pairs filed in :attr:`rules`,
+        is the same for every adder of these links)."""
+        filed, rules = set(), self.rules
+
+        def add(rule_id: str, ident: str) -> None:
+            pair = (rule_id, ident)
+            if pair not in filed:
+                filed.add(pair)
+                target.setdefault(rule_id, []).append(ident)
+            if pair not in shared:
+                shared.add(pair)
+                rules.setdefault(ident, []).append(rule_id)
+        return add
 
 
 def link_rules(corpus, rules: list[Rule], cache: dict | None = None) -> Links:
     """Clause and Q&A links for ``rules``, in corpus order (explicit related Q&As first).
 
     ``cache``: what an earlier call found, kept by the caller between builds (filled in here):
-    the rule ids each text names, by the text's digest, valid for the same names and aliases."""
+    the rule ids each text names, valid for the same names and aliases. A clause's text is found by
+    its digest; a ruling by the digest its document's memo entry made of it
+    (:meth:`kb.corpus.memo.Memo.object_digest`: 10,000 rulings' texts not digested again), else by
+    its question's and answer's."""
     terms = _terms(rules)
     cache = {} if cache is None else cache
     if cache.get("terms") != terms:
@@ -84,23 +96,30 @@ def link_rules(corpus, rules: list[Rule], cache: dict | None = None) -> Links:
     named: dict[bytes, list[str]] = cache["named"]
     kept: dict[bytes, list[str]] = {}  # this corpus's texts: what the cache keeps
 
-    def names(text: str, search) -> list[str]:
-        """The rule ids ``search()`` (the search text made from ``text``) names."""
-        k = hashlib.blake2b(text.encode(), digest_size=16).digest()
-        if k not in kept:
-            kept[k] = named[k] if k in named else mentioned(search(), terms)
-        return kept[k]
+    def names(k: bytes, search) -> list[str]:
+        """The rule ids ``search()`` (the search text of what ``k`` digests) names."""
+        found = kept.get(k)
+        if found is None:
+            found = kept[k] = named[k] if k in named else mentioned(search(), terms)
+        return found
 
+    def text_key(text: str) -> bytes:
+        return hashlib.blake2b(text.encode(), digest_size=16).digest()
+
+    memo = getattr(corpus, "memo", None)
+    ruling_key = memo.object_digest if memo is not None else (lambda q: None)
     links = Links()
-    seen: set = set()
+    in_rules: set = set()
+    add_qa, add_clause = links.adder(links.qas, in_rules), links.adder(links.clauses, in_rules)
     for r in rules:
         for q in r.related:
-            links._add(links.qas, r.id, q, seen)
+            add_qa(r.id, q)
     for c in corpus.clauses:
-        for rule_id in names(c.search, lambda: c.search):
-            links._add(links.clauses, rule_id, c.id, seen)
+        for rule_id in names(text_key(c.search), lambda: c.search):
+            add_clause(rule_id, c.id)
     for q in corpus.qas:
-        for rule_id in names(f"{q.question}\n{q.answer}", lambda: q.search):  # QA.search: of this text
-            links._add(links.qas, rule_id, q.id, seen)
+        k = ruling_key(q) or text_key(f"{q.question}\n{q.answer}")  # (QA.search: of this text)
+        for rule_id in names(k, lambda: q.search):
+            add_qa(rule_id, q.id)
     cache["named"] = kept
     return links
