@@ -41,7 +41,7 @@ from .unchanged import folder_digests
 SITE_BESIDE_ANALYSIS = 2000
 
 
-# what builds asked to ``keep`` left alive: never freed, the process ends without (kaigo-kb build)
+# what the builds asked to ``keep`` left alive: never freed (their process ends without: kaigo-kb build)
 KEPT: list = []
 
 
@@ -62,8 +62,8 @@ def build(corpus_dir: Path | str, build_dir: Path | str, *, site: bool = True, p
     build; ``clean`` reuses nothing (but the caches of :mod:`kb.corpus.memo` and
     :mod:`kb.search.analysed`, which are keyed by content). ``keep``: the build's corpus, units and
     analysis are left alive when it returns (in :data:`KEPT`), for a caller that ends its process
-    without freeing anything (:func:`kb.cli.common.finish`): freed, their millions of objects cost
-    the return 0.15-0.5 s at 10,000 Q&As."""
+    without freeing anything (:func:`kb.cli.common.finish`): freed one by one, their millions of
+    objects cost the return ~0.2 s at 10,000 Q&As."""
     import gc
     import time
 

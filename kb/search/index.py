@@ -64,10 +64,10 @@ def user_dictionary_words(inputs: Inputs) -> list[str]:
     entries' and the thesaurus's). Only the configuration names them, never the documents: a
     volume added (a PDF, a workbook edition) leaves the dictionary as it was, so the build
     neither compiles it again (``sudachipy ubuild``: 2.6 s and 700 MB) nor analyses every text
-    again (the analysis is kept per dictionary: :mod:`kb.search.analysed`). Read from the
-    rulings' topics too, the names of the 加算 filed under (the workbook's 項目, a volume's ○
-    topic) had turned a rebuild after one volume with one new 加算 name into a whole build
-    (11.6 s at 10,000 Q&As, against 2.5), for no better search (the query sets score the same)."""
+    again (the analysis is kept per dictionary: :mod:`kb.search.analysed`). The names of the 加算
+    the rulings are filed under (the workbook's 項目, a volume's ○ topic) were read too, until a
+    rebuild after one volume naming a new 加算 was measured as a whole build again (11.6 s at
+    10,000 Q&As, against ~2.5), for no better search (the query sets score the same without them)."""
     words = set()
     for e in inputs.thesaurus.entries:
         words.add(e.term)
