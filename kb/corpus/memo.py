@@ -223,7 +223,7 @@ class Memo:
     def made(self, parts: tuple[str, ...], make):
         """``make()``, or what it gave before for the same ``parts``: every text the result is made
         from and a name for how (a later stage's work on a clause or a ruling, e.g. its search texts)."""
-        key = _text_digest("\x1f".join(parts))
+        key = parts_key(parts)
         found = self._made.get(key)
         if found is None:
             found = make()
